@@ -1,0 +1,82 @@
+// The vocabulary a model family's forward pass is written in. A family writes its forward once,
+// generically over the tensor type T; interpreters give it meaning:
+//   - `shape-ops.ts` (T = a shape): infers shapes, collects parameter specs, counts params/MACs/FLOPs;
+//   - `tf-ops.ts`    (T = tf.Tensor): runs it on a tfjs backend for training and inference.
+// Layout is NHWC throughout. Parameter names are `${layerName}.${param}` (see ParamSpec).
+
+export interface ConvArgs {
+  filters: number;
+  /** Square kernel size. */
+  kernel: number;
+  stride?: number;
+  /** Symmetric zero padding in pixels; default floor(kernel / 2) ("same" for odd kernels at stride 1). */
+  pad?: number;
+  /** Default false: the reference CNNs have BN after every conv and no conv bias. */
+  bias?: boolean;
+}
+
+export interface PoolArgs {
+  size: number;
+  stride?: number;
+  pad?: number;
+  /**
+   * True when the reference applies this op functionally (inside forward, not as a module), so its
+   * FLOP counter does not see it (RNP compute_flops.py; anchors-mission §1.7). Affects FLOPs only.
+   */
+  functional?: boolean;
+}
+
+export interface Ops<T> {
+  /** Per-example shape: [h, w, c] for feature maps, [features] after flatten. */
+  shape(x: T): readonly number[];
+  /** 2-D convolution; weight [k, k, in, out], optional bias [out]. */
+  conv2d(name: string, x: T, args: ConvArgs): T;
+  /** BatchNorm over the last axis (BN2d on [h,w,c], BN1d on [f]); gamma, beta, running mean/var. */
+  batchNorm(name: string, x: T): T;
+  relu(x: T): T;
+  maxPool(x: T, args: PoolArgs): T;
+  avgPool(x: T, args: PoolArgs): T;
+  /** Average over the whole spatial extent: [h, w, c] -> [c]. */
+  globalAvgPool(x: T, args?: { functional?: boolean }): T;
+  flatten(x: T): T;
+  /** Fully connected; weight [in, out], bias [out]. */
+  dense(name: string, x: T, units: number, opts?: { bias?: boolean }): T;
+  add(a: T, b: T): T;
+  /** Concatenate on the channel axis. */
+  concat(xs: readonly T[]): T;
+  /** Keep the given channels (ascending indices) — the reference's `channel_selection` layer. */
+  selectChannels(x: T, indices: readonly number[]): T;
+  /**
+   * Option-A shortcut of CIFAR ResNets: spatial subsampling by `stride` (x[:, ::s, ::s, :]) and zero
+   * channels appended symmetrically up to `channels`. Parameter-free; not counted in FLOPs.
+   */
+  padShortcut(x: T, channels: number, stride: number): T;
+}
+
+/** How a family initialises its parameters (as in the reference code). */
+export interface InitScheme {
+  /**
+   * Conv weights ~ N(0, 2/fan): 'fan_out' uses k·k·out (RNP VGG, PreResNet, DenseNet; torchvision
+   * ResNet), 'fan_in' uses k·k·in (RNP CIFAR ResNet's kaiming_normal default).
+   */
+  conv: 'fan_out' | 'fan_in';
+  /** Initial BN scale γ (0.5 in RNP's VGG/PreResNet/DenseNet, 1 elsewhere); β starts at 0. */
+  bnGamma: number;
+  /** Dense weights: N(0, 0.01²) with zero bias (RNP VGG), or PyTorch's default U(±1/√fan_in). */
+  dense: 'normal_0.01' | 'torch_default';
+}
+
+export type ParamRole = 'weight' | 'bias' | 'gamma' | 'beta' | 'running_mean' | 'running_var';
+
+/** One tensor a model owns. `trainable` is false for BN running statistics. */
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  role: ParamRole;
+  /** The layer that owns it and that layer's kind. */
+  layer: string;
+  layerKind: 'conv' | 'dense' | 'bn';
+  trainable: boolean;
+  /** Fan used by the initialiser (k·k·out or k·k·in for convs, in for dense). */
+  fan: number;
+}
