@@ -1,0 +1,66 @@
+// The security-relevant settings of the app window, kept pure (no electron at run time) so a
+// plain Node test can check them. Follows Electron's security checklist:
+// electronjs.org/docs/latest/tutorial/security.
+import type { BrowserWindowConstructorOptions } from 'electron';
+import { pathToFileURL } from 'node:url';
+
+export const APP_NAME = 'Pruning Workbench';
+
+/** Sent as a response header for app content and repeated as a meta tag in src-renderer/index.html. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+].join('; ');
+
+export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+  return {
+    title: APP_NAME,
+    width: 1280,
+    height: 800,
+    minWidth: 800,
+    minHeight: 560,
+    show: false, // shown on 'ready-to-show', so no blank frame flashes
+    backgroundColor: '#ffffff',
+    webPreferences: {
+      preload: preloadPath, // CommonJS: a sandboxed preload cannot be an ES module
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+    },
+  };
+}
+
+/** Where the renderer is loaded from: the built index.html, or the dev server under `electron-vite dev`. */
+export interface RendererLocation {
+  file: string;
+  devServerUrl?: string;
+}
+
+/**
+ * True only for our own renderer: the built index.html itself (any query or hash), or a page of
+ * the dev server's origin. IPC handlers check the sender frame with this before they answer.
+ */
+export function isAppUrl(url: string, location: RendererLocation): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (location.devServerUrl !== undefined) {
+    return parsed.origin === new URL(location.devServerUrl).origin;
+  }
+  if (parsed.protocol !== 'file:' || parsed.host !== '') return false;
+  return parsed.pathname === pathToFileURL(location.file).pathname;
+}

@@ -1,0 +1,23 @@
+// `pwb resume <run-id>`: continues an interrupted run from its last checkpoint.
+import type { Command } from 'commander';
+import { parseBackendChoice, type BackendChoice } from '../../engine/backend/select-backend.ts';
+import { prepareResume } from '../../jobs/train-run.ts';
+import { parsePositiveInt } from '../args.ts';
+import { withDatabaseAsync } from '../db.ts';
+import { runWithProgress } from '../run-with-progress.ts';
+
+export function registerResume(program: Command): void {
+  program
+    .command('resume')
+    .description('continue an interrupted run from its last checkpoint (finished epochs are kept)')
+    .argument('<run-id>', 'run id (see `pwb list`)', parsePositiveInt('<run-id>'))
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
+    .option('--json', 'print one JSON object (the stored run) on stdout')
+    .option('--no-progress', 'no progress output on stderr')
+    .action(async (runId: number, opts: { backend: BackendChoice; json?: boolean; progress: boolean }, cmd: Command) => {
+      await withDatabaseAsync(cmd, async (db) => {
+        const prepared = await prepareResume(db, runId, opts.backend);
+        await runWithProgress(db, runId, prepared, { json: opts.json ?? false, progress: opts.progress });
+      });
+    });
+}

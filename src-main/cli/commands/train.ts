@@ -1,0 +1,72 @@
+// `pwb train --arch <id> --dataset <id|path> [...]`: trains one run with a progress bar, stores it,
+// prints the final metrics. Everything is validated before the run row is created.
+import type { Command } from 'commander';
+import { TrainConfigOverridesSchema, type TrainConfigOverrides } from '../../../src-shared/train-config.ts';
+import { parseOrThrow } from '../../../src-shared/validate.ts';
+import { parseBackendChoice, type BackendChoice } from '../../engine/backend/select-backend.ts';
+import { createTrainRun, prepareTrainRun } from '../../jobs/train-run.ts';
+import { parseInteger, parseNumber, parseNumberList, parsePositiveInt, readJsonFile, readSpecArgument } from '../args.ts';
+import { withDatabaseAsync } from '../db.ts';
+import { runWithProgress } from '../run-with-progress.ts';
+
+interface TrainOpts {
+  arch: string;
+  dataset: string;
+  config?: string;
+  epochs?: number;
+  batchSize?: number;
+  testBatchSize?: number;
+  lr?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  schedule?: string;
+  milestones?: number[];
+  gamma?: number;
+  seed?: number;
+  augment?: boolean;
+  trainLimit?: number;
+  testLimit?: number;
+  backend: BackendChoice;
+  json?: boolean;
+  progress: boolean;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train one network and store the run (metrics per epoch, checkpoints)')
+    .requiredOption('--arch <arch>', 'architecture id (see `pwb arch`) or an ArchSpec JSON file')
+    .requiredOption('--dataset <dataset>', 'dataset id (see `pwb datasets`) or a folder')
+    .option('--config <file>', 'JSON file of training settings (keys as the options below, camelCase)')
+    .option('--epochs <n>', 'epochs', parseInteger('--epochs'))
+    .option('--batch-size <n>', 'training batch size', parseInteger('--batch-size'))
+    .option('--test-batch-size <n>', 'evaluation batch size', parseInteger('--test-batch-size'))
+    .option('--lr <x>', 'initial learning rate', parseNumber('--lr'))
+    .option('--momentum <x>', 'SGD momentum', parseNumber('--momentum'))
+    .option('--nesterov', 'Nesterov momentum')
+    .option('--weight-decay <x>', 'L2 weight decay', parseNumber('--weight-decay'))
+    .option('--schedule <kind>', 'step | constant')
+    .option('--milestones <list>', 'lr drop points as fractions of the epochs, e.g. 0.5,0.75', parseNumberList('--milestones'))
+    .option('--gamma <x>', 'lr factor at each milestone', parseNumber('--gamma'))
+    .option('--seed <n>', 'random seed (init, data order, augmentation)', parseInteger('--seed'))
+    .option('--augment', 'pad-4 random crop + horizontal flip (default: per dataset)')
+    .option('--no-augment', 'no augmentation')
+    .option('--train-limit <n>', 'train on a fixed subset of n examples', parsePositiveInt('--train-limit'))
+    .option('--test-limit <n>', 'evaluate on the first n test examples', parsePositiveInt('--test-limit'))
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
+    .option('--json', 'print one JSON object (the stored run) on stdout')
+    .option('--no-progress', 'no progress output on stderr')
+    .action(async (opts: TrainOpts, cmd: Command) => {
+      const fromFile = opts.config ? parseOrThrow(TrainConfigOverridesSchema, readJsonFile(opts.config), opts.config) : {};
+      const fromFlags: TrainConfigOverrides = {};
+      const flagKeys = ['epochs', 'batchSize', 'testBatchSize', 'lr', 'momentum', 'nesterov', 'weightDecay', 'schedule', 'milestones', 'gamma', 'seed', 'augment', 'trainLimit', 'testLimit'] as const;
+      for (const key of flagKeys) if (opts[key] !== undefined) (fromFlags as Record<string, unknown>)[key] = opts[key];
+      const request = { arch: readSpecArgument(opts.arch), dataset: opts.dataset, config: { ...fromFile, ...fromFlags }, backend: opts.backend };
+      const prepared = await prepareTrainRun(request);
+      await withDatabaseAsync(cmd, async (db, dbPath) => {
+        const run = createTrainRun(db, dbPath, { ...request, arch: typeof request.arch === 'string' ? request.arch : request.arch }, prepared);
+        await runWithProgress(db, run.id, prepared, { json: opts.json ?? false, progress: opts.progress });
+      });
+    });
+}

@@ -1,0 +1,49 @@
+// The `pwb` command-line tool. Each command lives in commands/<name>.ts and registers itself here.
+// Errors end the process with one line on stderr and a non-zero status, never a stack trace
+// (PWB_DEBUG=1 prints the stack of unexpected errors).
+import { Command } from 'commander';
+import { isWorkbenchError } from '../../src-shared/errors.ts';
+import { registerArch } from './commands/arch.ts';
+import { registerDatasets } from './commands/datasets.ts';
+import { registerDownload } from './commands/download.ts';
+import { registerList } from './commands/list.ts';
+import { registerResume } from './commands/resume.ts';
+import { registerShow } from './commands/show.ts';
+import { registerTrain } from './commands/train.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('pwb')
+    .description('Pruning Workbench: train, prune, and compare fine-tuning with training from scratch.')
+    .option('--db <file>', 'SQLite database (default: the user data folder, or $PWB_DB)')
+    .showSuggestionAfterError()
+    .configureOutput({ outputError: (message, write) => write(`pwb: ${message.trimEnd()}\n`) })
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  for (const register of [registerArch, registerTrain, registerResume, registerList, registerShow, registerDatasets, registerDownload]) {
+    register(program);
+  }
+  return program;
+}
+
+/** Exit status: 2 for bad input (validation, not found, bad data), 130 cancelled, 1 otherwise. */
+export function reportError(e: unknown): number {
+  if (isWorkbenchError(e)) {
+    process.stderr.write(`pwb: error: ${e.message}\n`);
+    return e.code === 'CANCELLED' ? 130 : e.code === 'VALIDATION' || e.code === 'NOT_FOUND' || e.code === 'DATA' ? 2 : 1;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`pwb: internal error: ${message.split('\n')[0]}${process.env.PWB_DEBUG ? `\n${(e as Error).stack}` : ' (PWB_DEBUG=1 shows the stack)'}\n`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}

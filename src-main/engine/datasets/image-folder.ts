@@ -1,0 +1,188 @@
+// Image folders in the ImageNet layout: root/train/<class>/*.{jpg,jpeg,png} and root/val|test/<class>/...
+// Class names are the sorted subfolder names of train/. Only file names are listed up front; pixels
+// are decoded per read() with sharp, resized to one fixed size and returned as RGB uint8 HWC.
+
+import { existsSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { DataError, NotFoundError, ValidationError } from '../../../src-shared/errors.ts';
+import { Rng } from '../random.ts';
+import type { Dataset, DatasetSplit, InputShape } from './dataset.ts';
+import { ChannelStats } from './in-memory.ts';
+
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
+const DECODE_CONCURRENCY = 8;
+
+export interface ImageFolderOptions {
+  id?: string;
+  name?: string;
+  /** [height, width] every image is resized to (stretching); default: the first training image's size. */
+  size?: [number, number];
+  /** How many training images (a deterministic sample) estimate mean/std; default 1000. */
+  statsSample?: number;
+}
+
+/** The test split's folder name: `test` if present, else `val`; null if neither. */
+export function findTestFolder(root: string): string | null {
+  for (const name of ['test', 'val']) {
+    const p = join(root, name);
+    if (existsSync(p) && statSync(p).isDirectory()) return p;
+  }
+  return null;
+}
+
+async function listDirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+}
+
+async function listImages(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Decodes one image to exactly [h, w, 3] uint8. */
+export async function decodeImage(path: string, height: number, width: number): Promise<Uint8Array> {
+  let data: Buffer;
+  let info: OutputInfo;
+  try {
+    ({ data, info } = await sharp(path).resize(width, height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true }));
+  } catch (e) {
+    throw new DataError(`${path}: cannot decode image (${(e as Error).message})`);
+  }
+  const c = info.channels;
+  const n = height * width;
+  if (c === 3) return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  // grey (1), grey+alpha (2), RGBA (4) -> RGB; alpha is dropped, not composited.
+  const out = new Uint8Array(n * 3);
+  for (let p = 0; p < n; p++) {
+    if (c <= 2) {
+      const v = data[p * c]!;
+      out[3 * p] = v;
+      out[3 * p + 1] = v;
+      out[3 * p + 2] = v;
+    } else {
+      out[3 * p] = data[p * c]!;
+      out[3 * p + 1] = data[p * c + 1]!;
+      out[3 * p + 2] = data[p * c + 2]!;
+    }
+  }
+  return out;
+}
+
+class ImageFolderSplit implements DatasetSplit {
+  readonly size: number;
+  readonly labels: Int32Array;
+  readonly files: string[];
+  private readonly shape: InputShape;
+
+  constructor(files: string[], labels: Int32Array, shape: InputShape) {
+    this.files = files;
+    this.labels = labels;
+    this.size = files.length;
+    this.shape = shape;
+  }
+
+  async read(indices: ArrayLike<number>): Promise<Uint8Array> {
+    const [h, w, c] = this.shape;
+    const b = h * w * c;
+    const out = new Uint8Array(indices.length * b);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < indices.length) {
+        const k = next++;
+        const i = indices[k]!;
+        if (!Number.isInteger(i) || i < 0 || i >= this.size) {
+          throw new ValidationError(`index ${i} is out of range for a split of ${this.size} examples`);
+        }
+        out.set(await decodeImage(this.files[i]!, h, w), k * b);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, indices.length) }, worker));
+    return out;
+  }
+}
+
+async function scanSplit(dir: string, classNames: string[], isTrain: boolean): Promise<{ files: string[]; labels: Int32Array }> {
+  const files: string[] = [];
+  const labels: number[] = [];
+  const present = await listDirs(dir);
+  for (const cls of present) {
+    if (!classNames.includes(cls)) {
+      throw new DataError(`${join(dir, cls)}: class "${cls}" is not among the train/ classes (${classNames.join(', ')})`);
+    }
+  }
+  for (let k = 0; k < classNames.length; k++) {
+    const clsDir = join(dir, classNames[k]!);
+    if (!existsSync(clsDir)) continue;
+    const images = await listImages(clsDir);
+    if (isTrain && images.length === 0) throw new DataError(`${clsDir}: no .jpg, .jpeg or .png images in this class folder`);
+    for (const f of images) {
+      files.push(join(clsDir, f));
+      labels.push(k);
+    }
+  }
+  if (files.length === 0) throw new DataError(`${dir}: no .jpg, .jpeg or .png images in its class folders`);
+  return { files, labels: Int32Array.from(labels) };
+}
+
+async function estimateStats(split: ImageFolderSplit, sample: number): Promise<{ mean: number[]; std: number[] }> {
+  // A fixed seed so the same folder always gets the same statistics.
+  const order = split.size <= sample ? Int32Array.from({ length: split.size }, (_, i) => i) : Rng.fromSeed(0, 'image-folder-stats').shuffle(Int32Array.from({ length: split.size }, (_, i) => i)).subarray(0, sample).sort();
+  const stats = new ChannelStats(3);
+  const chunk = 64;
+  for (let at = 0; at < order.length; at += chunk) stats.add(await split.read(order.subarray(at, at + chunk)));
+  return stats.result();
+}
+
+/** Opens an image folder; lists files and decodes a sample for statistics, nothing more. */
+export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}): Promise<Dataset> {
+  const root = resolve(dir);
+  if (!existsSync(root)) throw new NotFoundError(`${root}: no such folder`);
+  const trainDir = join(root, 'train');
+  if (!existsSync(trainDir) || !statSync(trainDir).isDirectory()) {
+    throw new NotFoundError(`${root}: no train/ folder; an image folder needs train/<class>/*.jpg|png and val/ or test/`);
+  }
+  const testDir = findTestFolder(root);
+  if (!testDir) throw new NotFoundError(`${root}: no val/ or test/ folder next to train/`);
+  const classNames = await listDirs(trainDir);
+  if (classNames.length === 0) throw new DataError(`${trainDir}: no class subfolders`);
+  const train = await scanSplit(trainDir, classNames, true);
+  const test = await scanSplit(testDir, classNames, false);
+
+  let size = opts.size;
+  if (size) {
+    if (!size.every((s) => Number.isInteger(s) && s > 0)) throw new ValidationError(`image size must be two positive integers, got ${size.join('x')}`);
+  } else {
+    const first = train.files[0]!;
+    let meta: Metadata;
+    try {
+      meta = await sharp(first).metadata();
+    } catch (e) {
+      throw new DataError(`${first}: cannot read image (${(e as Error).message})`);
+    }
+    if (!meta.width || !meta.height) throw new DataError(`${first}: image has no size`);
+    size = [meta.height, meta.width];
+  }
+  const shape: InputShape = [size[0], size[1], 3];
+  const trainSplit = new ImageFolderSplit(train.files, train.labels, shape);
+  const sample = opts.statsSample ?? 1000;
+  if (!Number.isInteger(sample) || sample < 1) throw new ValidationError(`statsSample must be a positive integer, got ${sample}`);
+  const { mean, std } = await estimateStats(trainSplit, sample);
+  return {
+    id: opts.id ?? `folder:${root}`,
+    name: opts.name ?? `Image folder ${basename(root)}`,
+    source: root,
+    inputShape: shape,
+    classNames,
+    mean,
+    std,
+    augmentByDefault: true,
+    train: trainSplit,
+    test: new ImageFolderSplit(test.files, test.labels, shape),
+  };
+}

@@ -1,0 +1,134 @@
+// Dataset ids and paths -> loaders. Built-in ids: the embedded fashion-mnist-mini and the
+// downloadable fashion-mnist, cifar10, cifar100 (read from the cache folder). Anything else is a
+// folder: `idx:PATH`, `cifar10:PATH`, `cifar100:PATH`, `folder:PATH`, or a bare PATH whose format
+// is detected from the files in it.
+
+import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DataError, NotFoundError } from '../../../src-shared/errors.ts';
+import { type RemoteDataset, REMOTE_DATASETS, datasetDir, defaultCacheDir } from './catalog.ts';
+import { findCifarFolder, loadCifarFolder } from './cifar-binary.ts';
+import type { Dataset, InputShape } from './dataset.ts';
+import { EMBEDDED_ID, embeddedDir, loadEmbedded, readEmbeddedManifest } from './embedded.ts';
+import { IDX_FILES, findIdxFile, loadIdxFolder } from './idx.ts';
+import { findTestFolder, loadImageFolder } from './image-folder.ts';
+
+export type FolderFormat = 'idx' | 'cifar10' | 'cifar100' | 'folder';
+const FORMATS: FolderFormat[] = ['idx', 'cifar10', 'cifar100', 'folder'];
+
+export interface OpenOptions {
+  /** Where downloaded datasets live; default defaultCacheDir(). */
+  cacheDir?: string;
+  /** Image folders only: [height, width] to resize to. */
+  imageSize?: [number, number];
+}
+
+/** Built-in ids, the embedded default first. */
+export function datasetIds(): string[] {
+  return [EMBEDDED_ID, ...REMOTE_DATASETS.map((d) => d.id)];
+}
+
+/** The format of the dataset in `dir`, from the files it holds; null if none fits. */
+export function detectFormat(dir: string): FolderFormat | null {
+  if (findIdxFile(dir, IDX_FILES.trainImages)) return 'idx';
+  if (findCifarFolder(dir, 'cifar10')) return 'cifar10';
+  if (findCifarFolder(dir, 'cifar100')) return 'cifar100';
+  const train = join(dir, 'train');
+  if (existsSync(train) && statSync(train).isDirectory() && findTestFolder(dir)) return 'folder';
+  return null;
+}
+
+function openFolder(format: FolderFormat, dir: string, opts: OpenOptions, spec?: RemoteDataset): Promise<Dataset> {
+  const id = spec?.id;
+  const name = spec?.name;
+  switch (format) {
+    case 'idx':
+      return loadIdxFolder(dir, { id, name, classNames: spec?.classNames });
+    case 'cifar10':
+    case 'cifar100':
+      return loadCifarFolder(dir, format, { id, name });
+    case 'folder':
+      return loadImageFolder(dir, { id, name, size: opts.imageSize });
+  }
+}
+
+function remotePresent(spec: RemoteDataset, cacheDir: string): boolean {
+  const dir = datasetDir(cacheDir, spec.id);
+  if (spec.format === 'idx') return Object.values(IDX_FILES).every((stem) => findIdxFile(dir, stem) !== null);
+  return findCifarFolder(dir, spec.format) !== null;
+}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p;
+}
+
+/** Opens a built-in id, a `<format>:PATH`, or a folder whose format is detected. */
+export async function openDataset(idOrPath: string, opts: OpenOptions = {}): Promise<Dataset> {
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  if (idOrPath === EMBEDDED_ID) return loadEmbedded();
+  const spec = REMOTE_DATASETS.find((d) => d.id === idOrPath);
+  if (spec) {
+    if (!remotePresent(spec, cacheDir)) {
+      throw new NotFoundError(
+        `dataset "${spec.id}" is not downloaded (looked in ${datasetDir(cacheDir, spec.id)}); ` +
+          `run \`pwb download ${spec.id}\`, or point at a folder that holds it, e.g. ${spec.format}:/path/to/folder`,
+      );
+    }
+    return openFolder(spec.format, datasetDir(cacheDir, spec.id), opts, spec);
+  }
+
+  const prefixed = /^(idx|cifar10|cifar100|folder):(.+)$/.exec(idOrPath);
+  const path = resolve(expandHome(prefixed ? prefixed[2]! : idOrPath));
+  const looksLikePath = prefixed !== null || /[\\/]/.test(idOrPath) || idOrPath.startsWith('.') || idOrPath.startsWith('~') || existsSync(path);
+  if (!looksLikePath) {
+    throw new NotFoundError(`unknown dataset "${idOrPath}"; valid ids: ${datasetIds().join(', ')}, or a folder path (optionally ${FORMATS.map((f) => `${f}:`).join(' ')}PATH)`);
+  }
+  if (!existsSync(path)) throw new NotFoundError(`${path}: no such folder`);
+  if (!statSync(path).isDirectory()) throw new DataError(`${path}: is a file; a dataset is a folder (IDX files, CIFAR binaries or train/ + val|test/ image folders)`);
+  const format = prefixed ? (prefixed[1] as FolderFormat) : detectFormat(path);
+  if (!format) {
+    throw new DataError(
+      `${path}: cannot tell the dataset format; expected IDX files (train-images-idx3-ubyte[.gz], ...), CIFAR binaries ` +
+        `(data_batch_1.bin... or train.bin/test.bin), or train/<class>/ and val/ or test/ image folders`,
+    );
+  }
+  return openFolder(format, path, opts);
+}
+
+export interface DatasetRow {
+  id: string;
+  name: string;
+  trainSize: number | null;
+  testSize: number | null;
+  inputShape: InputShape | null;
+  classes: number | null;
+  /** `embedded`, or the folder it is (or would be) read from. */
+  where: string;
+  present: boolean;
+}
+
+/** One row per built-in dataset, for `pwb datasets`; reads no image data. */
+export async function describeDatasets(opts: { cacheDir?: string } = {}): Promise<DatasetRow[]> {
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const rows: DatasetRow[] = [];
+  try {
+    const m = await readEmbeddedManifest();
+    rows.push({ id: EMBEDDED_ID, name: m.name, trainSize: m.train.size, testSize: m.test.size, inputShape: m.inputShape, classes: m.classNames.length, where: 'embedded', present: true });
+  } catch {
+    rows.push({ id: EMBEDDED_ID, name: 'Fashion-MNIST mini', trainSize: null, testSize: null, inputShape: null, classes: null, where: embeddedDir(), present: false });
+  }
+  for (const spec of REMOTE_DATASETS) {
+    rows.push({
+      id: spec.id,
+      name: spec.name,
+      trainSize: spec.trainSize,
+      testSize: spec.testSize,
+      inputShape: [...spec.inputShape],
+      classes: spec.classes,
+      where: datasetDir(cacheDir, spec.id),
+      present: remotePresent(spec, cacheDir),
+    });
+  }
+  return rows;
+}

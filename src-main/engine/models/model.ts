@@ -1,0 +1,85 @@
+// A Model: an ArchSpec plus its parameters as tfjs variables, with the forward pass of its family.
+// Built from a spec (fresh initialisation) or from saved weights; exports its weights as plain arrays.
+import * as tf from '../tf.ts';
+import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import type { Rng } from '../random.ts';
+import { collectParams, initParams } from './build.ts';
+import type { ParamSpec } from './ops.ts';
+import { familyOf } from './register-all.ts';
+import { TfOps } from './tf-ops.ts';
+
+/** BN running statistics follow PyTorch: running = (1 − m)·running + m·batch, m = 0.1. */
+const BN_MOMENTUM = 0.1;
+
+export class Model {
+  readonly spec: ArchSpec;
+  readonly paramSpecs: ParamSpec[];
+  readonly variables: Map<string, tf.Variable>;
+
+  private constructor(spec: ArchSpec, paramSpecs: ParamSpec[], values: ReadonlyMap<string, Float32Array>) {
+    this.spec = spec;
+    this.paramSpecs = paramSpecs;
+    this.variables = new Map();
+    for (const p of paramSpecs) {
+      const v = values.get(p.name);
+      if (!v) throw new ValidationError(`weights lack parameter '${p.name}'`);
+      const expected = p.shape.reduce((a, b) => a * b, 1);
+      if (v.length !== expected) {
+        throw new ValidationError(`parameter '${p.name}': ${v.length} values, expected ${expected} for shape [${p.shape}]`);
+      }
+      this.variables.set(p.name, tf.variable(tf.tensor(v, p.shape, 'float32'), p.trainable, `${p.name}#${nextId++}`));
+    }
+  }
+
+  /** A freshly initialised model (the family's reference initialisation), deterministic for rng's seed. */
+  static create(spec: ArchSpec, rng: Rng): Model {
+    return new Model(spec, collectParams(spec), initParams(spec, rng));
+  }
+
+  static fromWeights(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>): Model {
+    return new Model(spec, collectParams(spec), weights);
+  }
+
+  /** [parameter name, variable] of every trainable parameter (BN running statistics excluded). */
+  trainable(): Array<[string, tf.Variable]> {
+    return this.paramSpecs.filter((p) => p.trainable).map((p) => [p.name, this.variables.get(p.name)!]);
+  }
+
+  /** Logits [n, classes]. In training mode the returned ops hold the BN batch statistics. */
+  forward(x: tf.Tensor, training: boolean): { logits: tf.Tensor; ops: TfOps } {
+    const ops = new TfOps(this.variables, training);
+    const logits = familyOf(this.spec).forward(ops, x, this.spec);
+    return { logits, ops };
+  }
+
+  /** Folds a training step's batch statistics into the running mean/variance, then frees them. */
+  updateRunningStats(ops: TfOps): void {
+    for (const s of ops.batchStats) {
+      const mean = this.variables.get(`${s.layer}.running_mean`)!;
+      const variance = this.variables.get(`${s.layer}.running_var`)!;
+      tf.tidy(() => {
+        mean.assign(tf.add(tf.mul(mean, 1 - BN_MOMENTUM), tf.mul(s.mean, BN_MOMENTUM)));
+        const unbiased = tf.mul(s.variance, s.count / Math.max(1, s.count - 1));
+        variance.assign(tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+      });
+      s.mean.dispose();
+      s.variance.dispose();
+    }
+    ops.batchStats.length = 0;
+  }
+
+  /** Every parameter (BN running statistics included) as plain arrays, in paramSpecs order. */
+  async exportWeights(): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const p of this.paramSpecs) out.set(p.name, (await this.variables.get(p.name)!.data()) as Float32Array);
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.variables.values()) v.dispose();
+    this.variables.clear();
+  }
+}
+
+let nextId = 0;

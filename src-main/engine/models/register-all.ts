@@ -1,0 +1,53 @@
+// Every model family, as an explicit list (tfjs register_all style). A new family is one file plus
+// one line here; conformance tests loop over `families` and their variants.
+import { ArchSpecSchema, type ArchSpec } from '../../../src-shared/arch-spec.ts';
+import { NotFoundError } from '../../../src-shared/errors.ts';
+import { parseOrThrow } from '../../../src-shared/validate.ts';
+import { densenet } from './densenet.ts';
+import type { ModelFamily } from './family.ts';
+import { preresnet } from './preresnet.ts';
+import { resnetImagenet } from './resnet-imagenet.ts';
+import { resnet } from './resnet.ts';
+import { traceShapes } from './shape-ops.ts';
+import { vgg } from './vgg.ts';
+
+export const families: ModelFamily[] = [vgg, resnet, preresnet, densenet, resnetImagenet];
+
+/** Every variant id, family by family. */
+export function archIds(): string[] {
+  return families.flatMap((f) => Object.keys(f.variants));
+}
+
+export function familyOf(spec: ArchSpec): ModelFamily {
+  const family = families.find((f) => f.family === spec.family);
+  if (!family) {
+    throw new NotFoundError(`no model family '${spec.family}'; known: ${families.map((f) => f.family).join(', ')}`);
+  }
+  return family;
+}
+
+/** The family's own rules, then a shape pass (catches inputs too small for the network, bad select indices). */
+export function validateSpec(spec: ArchSpec): void {
+  const family = familyOf(spec);
+  family.validate(spec);
+  traceShapes(family, spec);
+}
+
+/** A variant id → a fresh copy of its spec; anything else is parsed as an ArchSpec and validated. */
+export function resolveArch(idOrSpec: string | unknown): ArchSpec {
+  if (typeof idOrSpec === 'string') {
+    for (const f of families) {
+      const spec = f.variants[idOrSpec];
+      if (spec) return structuredClone(spec);
+    }
+    throw new NotFoundError(`unknown architecture '${idOrSpec}'; valid ids: ${archIds().join(', ')}`);
+  }
+  const spec = parseOrThrow(ArchSpecSchema, idOrSpec, 'arch spec');
+  validateSpec(spec);
+  return spec;
+}
+
+/** A copy of `spec` for another dataset: input [h, w, c] and class count replaced. */
+export function withData(spec: ArchSpec, input: [number, number, number], classes: number): ArchSpec {
+  return { ...structuredClone(spec), input: [...input], classes };
+}

@@ -1,0 +1,85 @@
+// ImageNet ResNet-18/34 (basic) and ResNet-50 (bottleneck) (He et al., CVPR 2016), torchvision
+// layout, as pruned by L1-norm (ResNet-34) in Liu et al., ICLR 2019. Follows RNP
+// imagenet/l1-norm-pruning/resnet.py (torchvision 0.2 with per-block widths):
+//   conv7×7/2 (64) → BN → ReLU → MaxPool 3×3/2 pad 1; stages of planes 64/128/256/512 (stride 2 from
+//   stage 2, on the 3×3 conv); conv1×1/stride + BN projection where the shape changes; ReLU after each
+//   add; AvgPool2d(7) module (a counted global average at 224²) → Linear.
+// cfg: basic blocks one inner width each; bottleneck blocks [conv1-out, conv2-out] each, flattened.
+// Init: conv N(0, 2/(k·k·out)), BN γ 1, Linear left at PyTorch's default.
+import type { ImageNetResNetSpec } from '../../../src-shared/arch-spec.ts';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import type { ModelFamily } from './family.ts';
+
+type Block = ImageNetResNetSpec['block'];
+
+const PLANES = [64, 128, 256, 512] as const;
+const perBlock = (block: Block): number => (block === 'basic' ? 1 : 2);
+const expansion = (block: Block): number => (block === 'basic' ? 1 : 4);
+
+function imagenet(id: string, depth: number, block: Block, blocks: [number, number, number, number]): ImageNetResNetSpec {
+  const cfg = blocks.flatMap((count, s) => Array<number>(count * perBlock(block)).fill(PLANES[s]!));
+  return { family: 'resnet_imagenet', id, input: [224, 224, 3], classes: 1000, depth, block, blocks, cfg };
+}
+
+export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
+  family: 'resnet_imagenet',
+  source: 'He et al. CVPR 2016; Liu et al. ICLR 2019; RNP imagenet/l1-norm-pruning/resnet.py (torchvision layout)',
+  init: { conv: 'fan_out', bnGamma: 1, dense: 'torch_default' },
+  variants: {
+    resnet18_imagenet: imagenet('resnet18_imagenet', 18, 'basic', [2, 2, 2, 2]),
+    resnet34_imagenet: imagenet('resnet34_imagenet', 34, 'basic', [3, 4, 6, 3]),
+    resnet50_imagenet: imagenet('resnet50_imagenet', 50, 'bottleneck', [3, 4, 6, 3]),
+  },
+
+  validate(spec) {
+    const total = spec.blocks.reduce((a, b) => a + b, 0);
+    const depth = (spec.block === 'basic' ? 2 : 3) * total + 2;
+    if (spec.depth !== depth) {
+      throw new ValidationError(
+        `resnet_imagenet spec: field 'depth' is ${spec.depth} ` +
+          `but ${spec.block} blocks ${JSON.stringify(spec.blocks)} make ${depth}`,
+      );
+    }
+    if (spec.cfg.length !== total * perBlock(spec.block)) {
+      throw new ValidationError(
+        `resnet_imagenet spec: field 'cfg' must have ${total * perBlock(spec.block)} entries ` +
+          `(${perBlock(spec.block)} per ${spec.block} block) (got ${spec.cfg.length})`,
+      );
+    }
+  },
+
+  // [h, w, c] -> [classes]
+  forward(ops, x, spec) {
+    const per = perBlock(spec.block);
+    x = ops.conv2d('conv1', x, { filters: PLANES[0], kernel: 7, stride: 2, pad: 3 });
+    x = ops.relu(ops.batchNorm('bn1', x));
+    x = ops.maxPool(x, { size: 3, stride: 2, pad: 1 });
+    let k = 0;
+    spec.blocks.forEach((count, s) => {
+      const width = expansion(spec.block) * PLANES[s]!;
+      for (let i = 0; i < count; i++, k++) {
+        const name = `layer${s + 1}.${i}`;
+        const stride = s > 0 && i === 0 ? 2 : 1;
+        const inner = spec.cfg.slice(per * k, per * k + per);
+        let out = x;
+        if (spec.block === 'basic') {
+          out = ops.conv2d(`${name}.conv1`, out, { filters: inner[0]!, kernel: 3, stride });
+          out = ops.relu(ops.batchNorm(`${name}.bn1`, out));
+          out = ops.batchNorm(`${name}.bn2`, ops.conv2d(`${name}.conv2`, out, { filters: width, kernel: 3 }));
+        } else {
+          out = ops.relu(ops.batchNorm(`${name}.bn1`, ops.conv2d(`${name}.conv1`, out, { filters: inner[0]!, kernel: 1 })));
+          out = ops.conv2d(`${name}.conv2`, out, { filters: inner[1]!, kernel: 3, stride });
+          out = ops.relu(ops.batchNorm(`${name}.bn2`, out));
+          out = ops.batchNorm(`${name}.bn3`, ops.conv2d(`${name}.conv3`, out, { filters: width, kernel: 1 }));
+        }
+        let residual = x;
+        if (stride !== 1 || ops.shape(x)[2] !== width) {
+          residual = ops.conv2d(`${name}.downsample.0`, x, { filters: width, kernel: 1, stride });
+          residual = ops.batchNorm(`${name}.downsample.1`, residual);
+        }
+        x = ops.relu(ops.add(out, residual));
+      }
+    });
+    return ops.dense('fc', ops.globalAvgPool(x), spec.classes);
+  },
+};

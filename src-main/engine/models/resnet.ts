@@ -1,0 +1,71 @@
+// CIFAR ResNet with basic blocks (He et al., "Deep Residual Learning", CVPR 2016), depth 6n+2, as
+// pruned by L1-norm filter pruning in Liu et al., ICLR 2019. Follows RNP
+// cifar/l1-norm-pruning/models/resnet.py: stem conv3×3 → BN → ReLU, three stages of n blocks
+// (stride 2 at the start of stages 2 and 3), option-A parameter-free shortcut where the shape changes,
+// AvgPool2d(8) as a module (counted) → Linear. One ReLU module is called after bn1 and after the add
+// of every block (each call counted). `cfg[b]` is block b's inner width (conv1 out), len 3n.
+// Init: the reference fills every conv with N(0, 2/(k·k·out)) — fan_out, despite "kaiming" naming —
+// BN γ 1, and leaves Linear at PyTorch's default.
+import type { ResNetSpec } from '../../../src-shared/arch-spec.ts';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import type { ModelFamily } from './family.ts';
+
+function cifar(id: string, depth: number, widths: [number, number, number] = [16, 32, 64]): ResNetSpec {
+  const n = (depth - 2) / 6;
+  const cfg = widths.flatMap((w) => Array<number>(n).fill(w));
+  return { family: 'resnet', id, input: [32, 32, 3], classes: 10, depth, widths, cfg };
+}
+
+const variants: Record<string, ResNetSpec> = {
+  resnet20: cifar('resnet20', 20),
+  resnet32: cifar('resnet32', 32),
+  resnet56: cifar('resnet56', 56),
+  resnet110: cifar('resnet110', 110),
+  // Fashion-MNIST 28×28×1 → 28 → 14 → 7; two blocks per stage.
+  resnet_mini: { ...cifar('resnet_mini', 14, [8, 16, 32]), input: [28, 28, 1] },
+};
+
+export const resnet: ModelFamily<ResNetSpec> = {
+  family: 'resnet',
+  source: 'He et al. CVPR 2016; Liu et al. ICLR 2019; RNP cifar/l1-norm-pruning/models/resnet.py',
+  init: { conv: 'fan_out', bnGamma: 1, dense: 'torch_default' },
+  variants,
+
+  validate(spec) {
+    if (spec.depth < 8 || (spec.depth - 2) % 6 !== 0) {
+      throw new ValidationError(`resnet spec: field 'depth' must be 6n+2 with n ≥ 1 (got ${spec.depth})`);
+    }
+    const n = (spec.depth - 2) / 6;
+    if (spec.cfg.length !== 3 * n) {
+      throw new ValidationError(
+        `resnet spec: field 'cfg' must list ${3 * n} block widths for depth ${spec.depth} (got ${spec.cfg.length})`,
+      );
+    }
+    const [a, b, c] = spec.widths;
+    if (b < a || c < b) {
+      throw new ValidationError(
+        `resnet spec: field 'widths' must not decrease (option-A shortcuts only pad; got ${spec.widths})`,
+      );
+    }
+  },
+
+  // [h, w, c] -> [classes]
+  forward(ops, x, spec) {
+    const n = (spec.depth - 2) / 6;
+    x = ops.conv2d('conv1', x, { filters: spec.widths[0], kernel: 3 });
+    x = ops.relu(ops.batchNorm('bn1', x));
+    let b = 0;
+    spec.widths.forEach((planes, s) => {
+      for (let i = 0; i < n; i++, b++) {
+        const name = `layer${s + 1}.${i}`;
+        const stride = s > 0 && i === 0 ? 2 : 1;
+        let out = ops.conv2d(`${name}.conv1`, x, { filters: spec.cfg[b]!, kernel: 3, stride });
+        out = ops.relu(ops.batchNorm(`${name}.bn1`, out));
+        out = ops.batchNorm(`${name}.bn2`, ops.conv2d(`${name}.conv2`, out, { filters: planes, kernel: 3 }));
+        const changes = stride !== 1 || ops.shape(x)[2] !== planes;
+        x = ops.relu(ops.add(out, changes ? ops.padShortcut(x, planes, stride) : x));
+      }
+    });
+    return ops.dense('fc', ops.globalAvgPool(x), spec.classes);
+  },
+};

@@ -1,0 +1,159 @@
+// The tfjs interpreter of Ops: runs a family's forward on real tensors (NHWC, batch first).
+// Training mode normalises BN with batch statistics through a hand-written gradient (one pass of
+// broadcast ops, no Tile) and records each BN layer's batch mean/variance so the caller can update
+// the running statistics after the step (PyTorch semantics: momentum 0.1, unbiased running variance).
+import * as tf from '../tf.ts';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import type { ConvArgs, Ops, PoolArgs } from './ops.ts';
+
+export const BN_EPSILON = 1e-5;
+
+export interface BatchStats {
+  layer: string;
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+  /** Number of values each statistic averages (batch · h · w), for the unbiased correction. */
+  count: number;
+}
+
+export class TfOps implements Ops<tf.Tensor> {
+  /** Filled in training mode; the tensors are kept (outside any tidy) until the caller disposes them. */
+  readonly batchStats: BatchStats[] = [];
+  private readonly params: ReadonlyMap<string, tf.Tensor>;
+  private readonly training: boolean;
+
+  constructor(params: ReadonlyMap<string, tf.Tensor>, training: boolean) {
+    this.params = params;
+    this.training = training;
+  }
+
+  private param(name: string): tf.Tensor {
+    const p = this.params.get(name);
+    if (!p) throw new ValidationError(`model has no parameter '${name}'`);
+    return p;
+  }
+
+  shape(x: tf.Tensor): readonly number[] {
+    return x.shape.slice(1);
+  }
+
+  conv2d(name: string, x: tf.Tensor, a: ConvArgs): tf.Tensor {
+    const stride = a.stride ?? 1;
+    const pad = a.pad ?? Math.floor(a.kernel / 2);
+    const y = tf.conv2d(x as tf.Tensor4D, this.param(`${name}.weight`) as tf.Tensor4D, stride, pad === 0 ? 'valid' : pad);
+    return a.bias ? tf.add(y, this.param(`${name}.bias`)) : y;
+  }
+
+  batchNorm(name: string, x: tf.Tensor): tf.Tensor {
+    const gamma = this.param(`${name}.gamma`);
+    const beta = this.param(`${name}.beta`);
+    if (!this.training) {
+      const mean = this.param(`${name}.running_mean`);
+      const variance = this.param(`${name}.running_var`);
+      const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, BN_EPSILON)));
+      return tf.add(tf.mul(tf.sub(x, mean), scale), beta);
+    }
+    const axes = x.shape.map((_, i) => i).slice(0, -1);
+    const count = x.size / x.shape[x.shape.length - 1]!;
+    const stats = this.batchStats;
+    const normalise = tf.customGrad((xIn, g, b, save) => {
+      const input = xIn as tf.Tensor;
+      const mean = tf.mean(input, axes);
+      const centred = tf.sub(input, mean);
+      const variance = tf.mean(tf.square(centred), axes);
+      const invStd = tf.rsqrt(tf.add(variance, BN_EPSILON));
+      const xhat = tf.mul(centred, invStd);
+      stats.push({ layer: name, mean: tf.keep(mean), variance: tf.keep(variance), count });
+      (save as tf.GradSaveFunc)([xhat, invStd, g as tf.Tensor]);
+      return {
+        value: tf.add(tf.mul(xhat, g as tf.Tensor), b as tf.Tensor),
+        // dx = γ·σ⁻¹ · (dy − mean(dy) − x̂ · mean(dy·x̂)); dγ = Σ dy·x̂; dβ = Σ dy
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const d = dy as tf.Tensor;
+          const [xh, inv, gm] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+          const dBeta = tf.sum(d, axes);
+          const dGamma = tf.sum(tf.mul(d, xh), axes);
+          const centredDy = tf.sub(tf.sub(d, tf.div(dBeta, count)), tf.mul(xh, tf.div(dGamma, count)));
+          return [tf.mul(centredDy, tf.mul(gm, inv)), dGamma, dBeta];
+        },
+      };
+    });
+    return normalise(x, gamma, beta);
+  }
+
+  relu(x: tf.Tensor): tf.Tensor {
+    return tf.relu(x);
+  }
+
+  maxPool(x: tf.Tensor, a: PoolArgs): tf.Tensor {
+    return tf.maxPool(x as tf.Tensor4D, a.size, a.stride ?? a.size, a.pad ? a.pad : 'valid');
+  }
+
+  avgPool(x: tf.Tensor, a: PoolArgs): tf.Tensor {
+    // Zero padding counted in the average, as PyTorch's default count_include_pad=True.
+    const padded = a.pad ? tf.pad(x, [[0, 0], [a.pad, a.pad], [a.pad, a.pad], [0, 0]]) : x;
+    return tf.avgPool(padded as tf.Tensor4D, a.size, a.stride ?? a.size, 'valid');
+  }
+
+  globalAvgPool(x: tf.Tensor): tf.Tensor {
+    return tf.mean(x, [1, 2]);
+  }
+
+  flatten(x: tf.Tensor): tf.Tensor {
+    // NHWC flattening. (PyTorch flattens NCHW; the order differs but the function class is the same.)
+    return tf.reshape(x, [x.shape[0]!, -1]);
+  }
+
+  dense(name: string, x: tf.Tensor, units: number, opts?: { bias?: boolean }): tf.Tensor {
+    const w = this.param(`${name}.weight`);
+    if (w.shape[1] !== units) throw new ValidationError(`layer '${name}': weight has ${w.shape[1]} units, expected ${units}`);
+    const y = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
+    return (opts?.bias ?? true) ? tf.add(y, this.param(`${name}.bias`)) : y;
+  }
+
+  add(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+    return tf.add(a, b);
+  }
+
+  concat(xs: readonly tf.Tensor[]): tf.Tensor {
+    return tf.concat(xs as tf.Tensor[], -1);
+  }
+
+  selectChannels(x: tf.Tensor, indices: readonly number[]): tf.Tensor {
+    const channels = x.shape[x.shape.length - 1]!;
+    if (indices.length === channels && indices.every((c, i) => c === i)) return x;
+    // Contiguous runs of kept channels become slices joined by one concat: both have gradients on
+    // every backend (tf.gather's gradient needs UnsortedSegmentSum, which wasm lacks).
+    const pieces: tf.Tensor[] = [];
+    const begin = x.shape.map(() => 0);
+    let start = 0;
+    for (let i = 1; i <= indices.length; i++) {
+      if (i === indices.length || indices[i] !== indices[i - 1]! + 1) {
+        const size = x.shape.map((d) => d);
+        begin[begin.length - 1] = indices[start]!;
+        size[size.length - 1] = i - start;
+        pieces.push(tf.slice(x, begin, size));
+        start = i;
+      }
+    }
+    return pieces.length === 1 ? pieces[0]! : tf.concat(pieces, -1);
+  }
+
+  padShortcut(x: tf.Tensor, channels: number, stride: number): tf.Tensor {
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    let y = x;
+    if (stride > 1) {
+      // x[:, ::s, ::s, :] as reshape + slice (StridedSlice has no gradient in tfjs).
+      const hp = Math.ceil(h / stride) * stride;
+      const wp = Math.ceil(w / stride) * stride;
+      const padded = hp !== h || wp !== w ? tf.pad(x, [[0, 0], [0, hp - h], [0, wp - w], [0, 0]]) : x;
+      const split = tf.reshape(padded, [n, hp / stride, stride, wp / stride, stride, c]);
+      y = tf.reshape(tf.slice(split, [0, 0, 0, 0, 0, 0], [n, hp / stride, 1, wp / stride, 1, c]), [n, hp / stride, wp / stride, c]);
+    }
+    const extra = channels - c;
+    if (extra < 0) throw new ValidationError(`shortcut cannot shrink ${c} channels to ${channels}`);
+    if (extra === 0) return y;
+    const before = Math.floor(extra / 2);
+    return tf.pad(y, [[0, 0], [0, 0], [0, 0], [before, extra - before]]);
+  }
+}

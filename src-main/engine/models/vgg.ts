@@ -1,0 +1,92 @@
+// VGG with batch norm (Simonyan & Zisserman 2015), as used by Liu et al., "Rethinking the Value of
+// Network Pruning" (ICLR 2019). Follows RNP (Eric-mingjie/rethinking-network-pruning):
+//   cifar/l1-norm-pruning/models/vgg.py   — head Linear(c,512)–BN1d–ReLU–Linear  (fc [512])
+//   cifar/network-slimming/models/vgg.py  — head single Linear                    (fc [])
+//   imagenet/network-slimming/vgg.py      — VGG-11-BN, flatten, 4096–BN1d–ReLU ×2 (fc [4096, 4096])
+// In the CIFAR models `nn.AvgPool2d(2)` on the final 2×2 map is created inside forward, so it is a
+// functional (uncounted) global average. The ImageNet model's convs carry a bias (torchvision's
+// make_layers), the CIFAR ones do not: a 'flatten' head implies conv biases.
+// Layer names are the reference module paths: features.<i> (conv, BN), classifier[.<i>].
+import type { VggSpec } from '../../../src-shared/arch-spec.ts';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import type { ModelFamily } from './family.ts';
+
+type Cfg = VggSpec['cfg'];
+
+const M = 'M' as const;
+const CFGS: Record<11 | 13 | 16 | 19, Cfg> = {
+  11: [64, M, 128, M, 256, 256, M, 512, 512, M, 512, 512],
+  13: [64, 64, M, 128, 128, M, 256, 256, M, 512, 512, M, 512, 512],
+  16: [64, 64, M, 128, 128, M, 256, 256, 256, M, 512, 512, 512, M, 512, 512, 512],
+  19: [64, 64, M, 128, 128, M, 256, 256, 256, 256, M, 512, 512, 512, 512, M, 512, 512, 512, 512],
+};
+
+function cifar(id: string, depth: 11 | 13 | 16 | 19, fc: number[]): VggSpec {
+  return { family: 'vgg', id, input: [32, 32, 3], classes: 10, cfg: [...CFGS[depth]], pool: 'global_avg', fc };
+}
+
+const variants: Record<string, VggSpec> = {
+  vgg11: cifar('vgg11', 11, [512]),
+  vgg13: cifar('vgg13', 13, [512]),
+  vgg16: cifar('vgg16', 16, [512]),
+  vgg19: cifar('vgg19', 19, [512]),
+  vgg11_slim: cifar('vgg11_slim', 11, []),
+  vgg13_slim: cifar('vgg13_slim', 13, []),
+  vgg16_slim: cifar('vgg16_slim', 16, []),
+  vgg19_slim: cifar('vgg19_slim', 19, []),
+  vgg11_bn_imagenet: {
+    family: 'vgg',
+    id: 'vgg11_bn_imagenet',
+    input: [224, 224, 3],
+    classes: 1000,
+    cfg: [64, M, 128, M, 256, 256, M, 512, 512, M, 512, 512, M],
+    pool: 'flatten',
+    fc: [4096, 4096],
+  },
+  // Small enough to train on a 2-core CPU: Fashion-MNIST 28×28×1 → 14 → 7 → 3, then average.
+  vgg_mini: {
+    family: 'vgg',
+    id: 'vgg_mini',
+    input: [28, 28, 1],
+    classes: 10,
+    cfg: [16, M, 32, M, 64, M],
+    pool: 'global_avg',
+    fc: [],
+  },
+};
+
+export const vgg: ModelFamily<VggSpec> = {
+  family: 'vgg',
+  source:
+    'Liu et al. ICLR 2019; RNP cifar/{l1-norm-pruning,network-slimming}/models/vgg.py, imagenet/network-slimming/vgg.py',
+  init: { conv: 'fan_out', bnGamma: 0.5, dense: 'normal_0.01' },
+  variants,
+
+  validate(spec) {
+    if (!spec.cfg.some((v) => v !== 'M')) {
+      throw new ValidationError(`vgg spec: field 'cfg' needs at least one conv width (got ${JSON.stringify(spec.cfg)})`);
+    }
+  },
+
+  // [h, w, c] -> [classes]
+  forward(ops, x, spec) {
+    const bias = spec.pool === 'flatten';
+    let i = 0;
+    for (const v of spec.cfg) {
+      if (v === 'M') {
+        x = ops.maxPool(x, { size: 2 });
+        i += 1;
+      } else {
+        x = ops.conv2d(`features.${i}`, x, { filters: v, kernel: 3, pad: 1, bias });
+        x = ops.relu(ops.batchNorm(`features.${i + 1}`, x));
+        i += 3;
+      }
+    }
+    x = spec.pool === 'global_avg' ? ops.globalAvgPool(x, { functional: true }) : ops.flatten(x);
+    spec.fc.forEach((units, j) => {
+      x = ops.dense(`classifier.${3 * j}`, x, units);
+      x = ops.relu(ops.batchNorm(`classifier.${3 * j + 1}`, x));
+    });
+    return ops.dense(spec.fc.length === 0 ? 'classifier' : `classifier.${3 * spec.fc.length}`, x, spec.classes);
+  },
+};

@@ -1,0 +1,146 @@
+// Checkpoint files: everything needed to continue a run exactly where it stopped — the spec, the
+// config, the number of finished epochs, the data-order RNG position, weights (BN running statistics
+// included), the SGD momentum buffers, the best accuracy so far and the per-epoch history.
+//
+// Layout: "PWBCKPT1" | u32 LE header length | header JSON (UTF-8) | float32 LE tensor data.
+// Written atomically: a temp file in the same folder is fsync'ed, then renamed over the target, so a
+// crash leaves either the old or the new checkpoint, never a torn one.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, basename } from 'node:path';
+import { z } from 'zod';
+import { ArchSpecSchema } from '../../../src-shared/arch-spec.ts';
+import { DataError } from '../../../src-shared/errors.ts';
+import { TrainConfigSchema } from '../../../src-shared/train-config.ts';
+
+const MAGIC = 'PWBCKPT1';
+
+export const EpochMetricsSchema = z.object({
+  /** 1-based epoch number. */
+  epoch: z.number().int().min(1),
+  trainLoss: z.number(),
+  trainAcc: z.number(),
+  testLoss: z.number(),
+  testAcc: z.number(),
+  lr: z.number(),
+  imagesPerSec: z.number(),
+  wallS: z.number(),
+});
+export type EpochMetrics = z.infer<typeof EpochMetricsSchema>;
+
+const TensorEntrySchema = z.object({
+  name: z.string(),
+  group: z.enum(['param', 'momentum']),
+  length: z.number().int().nonnegative(),
+  offset: z.number().int().nonnegative(),
+});
+
+const HeaderSchema = z.object({
+  format: z.literal(1),
+  spec: ArchSpecSchema,
+  config: TrainConfigSchema,
+  /** Epochs finished; training resumes at this 0-based epoch. */
+  epochsDone: z.number().int().nonnegative(),
+  /** Data order and augmentation are pure functions of (seed, epoch): this is the whole RNG state. */
+  rng: z.object({ seed: z.number().int(), nextEpoch: z.number().int() }),
+  best: z.object({ testAcc: z.number(), epoch: z.number().int() }).nullable(),
+  history: z.array(EpochMetricsSchema),
+  tensors: z.array(TensorEntrySchema),
+});
+
+export type CheckpointHeader = Omit<z.infer<typeof HeaderSchema>, 'tensors' | 'format'>;
+
+export interface Checkpoint extends CheckpointHeader {
+  weights: Map<string, Float32Array>;
+  momentum: Map<string, Float32Array>;
+}
+
+export function writeCheckpoint(path: string, ckpt: Checkpoint): void {
+  const tensors: z.infer<typeof TensorEntrySchema>[] = [];
+  const chunks: Float32Array[] = [];
+  let offset = 0;
+  for (const [group, map] of [['param', ckpt.weights], ['momentum', ckpt.momentum]] as const) {
+    for (const [name, values] of map) {
+      tensors.push({ name, group, length: values.length, offset });
+      chunks.push(values);
+      offset += values.length;
+    }
+  }
+  const { weights: _w, momentum: _m, ...rest } = ckpt;
+  const header = Buffer.from(JSON.stringify({ format: 1, ...rest, tensors }), 'utf8');
+  const prefix = Buffer.alloc(MAGIC.length + 4);
+  prefix.write(MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(header.length, MAGIC.length);
+
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${dirname(path)}/.${basename(path)}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, prefix);
+    writeSync(fd, header);
+    for (const c of chunks) writeSync(fd, littleEndianBytes(c));
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  const dirFd = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+export function readCheckpoint(path: string): Checkpoint {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new DataError(`${path}: cannot read checkpoint (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) {
+    throw new DataError(`${path}: not a Pruning Workbench checkpoint (bad magic)`);
+  }
+  const headerLength = buf.readUInt32LE(MAGIC.length);
+  const dataStart = MAGIC.length + 4 + headerLength;
+  if (dataStart > buf.length) throw new DataError(`${path}: checkpoint truncated in its header`);
+  let parsed: z.infer<typeof HeaderSchema>;
+  try {
+    parsed = HeaderSchema.parse(JSON.parse(buf.toString('utf8', MAGIC.length + 4, dataStart)));
+  } catch (e) {
+    throw new DataError(`${path}: checkpoint header is invalid (${(e as Error).message.split('\n')[0]})`);
+  }
+  const { tensors, format: _f, ...header } = parsed;
+  const weights = new Map<string, Float32Array>();
+  const momentum = new Map<string, Float32Array>();
+  for (const t of tensors) {
+    const start = dataStart + t.offset * 4;
+    const end = start + t.length * 4;
+    if (end > buf.length) throw new DataError(`${path}: checkpoint truncated (tensor '${t.name}')`);
+    const values = fromLittleEndian(buf.subarray(start, end));
+    (t.group === 'param' ? weights : momentum).set(t.name, values);
+  }
+  return { ...header, weights, momentum };
+}
+
+const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function littleEndianBytes(values: Float32Array): Uint8Array {
+  if (littleEndianHost) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const out = Buffer.alloc(values.byteLength);
+  values.forEach((v, i) => out.writeFloatLE(v, i * 4));
+  return out;
+}
+
+function fromLittleEndian(bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.byteLength / 4);
+  if (littleEndianHost) new Uint8Array(out.buffer).set(bytes);
+  else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  }
+  return out;
+}

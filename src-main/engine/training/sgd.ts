@@ -1,0 +1,67 @@
+// SGD with momentum and weight decay, in PyTorch's form (torch.optim.SGD, dampening 0):
+//   g ← ∇ + wd·w;  b ← μ·b + g;  step = nesterov ? g + μ·b : b;  w ← w − lr·step
+// Weight decay applies to every trainable parameter, BN's γ/β included, as in the reference.
+// The momentum buffers are plain state so a checkpoint can save and restore them exactly.
+import * as tf from '../tf.ts';
+
+export interface SgdOptions {
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export class Sgd {
+  private readonly opts: SgdOptions;
+  private readonly buffers = new Map<string, tf.Variable>();
+
+  constructor(opts: SgdOptions) {
+    this.opts = opts;
+  }
+
+  /**
+   * Applies one step to [parameter name, variable] pairs. `grads` is keyed by tfjs variable name (as
+   * tf.variableGrads returns it); the caller disposes the gradients. Buffers are keyed by parameter name.
+   */
+  step(params: ReadonlyArray<readonly [string, tf.Variable]>, grads: Readonly<Record<string, tf.Tensor>>, lr: number): void {
+    const { momentum, nesterov, weightDecay } = this.opts;
+    for (const [name, v] of params) {
+      const grad = grads[v.name];
+      if (!grad) continue;
+      tf.tidy(() => {
+        const g = weightDecay > 0 ? tf.add(grad, tf.mul(v, weightDecay)) : grad;
+        let update = g;
+        if (momentum > 0) {
+          let buf = this.buffers.get(name);
+          if (!buf) {
+            buf = tf.variable(tf.zerosLike(v), false);
+            this.buffers.set(name, buf);
+          }
+          buf.assign(tf.add(tf.mul(buf, momentum), g));
+          update = nesterov ? tf.add(g, tf.mul(buf, momentum)) : buf;
+        }
+        v.assign(tf.sub(v, tf.mul(update, lr)));
+      });
+    }
+  }
+
+  /** Momentum buffers by parameter name, as plain arrays. */
+  async exportState(): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const [name, buf] of this.buffers) out.set(name, (await buf.data()) as Float32Array);
+    return out;
+  }
+
+  importState(params: ReadonlyArray<readonly [string, tf.Variable]>, state: ReadonlyMap<string, Float32Array>): void {
+    for (const [name, v] of params) {
+      const values = state.get(name);
+      if (!values) continue;
+      this.buffers.get(name)?.dispose();
+      this.buffers.set(name, tf.variable(tf.tensor(values, v.shape, 'float32'), false));
+    }
+  }
+
+  dispose(): void {
+    for (const b of this.buffers.values()) b.dispose();
+    this.buffers.clear();
+  }
+}

@@ -1,0 +1,168 @@
+// The training loop of one run. Per epoch: SGD over the (optionally augmented, shuffled) training
+// split, then evaluation on the test split; metrics reported, then the "last" checkpoint — and the
+// "best" one when test accuracy improves — written atomically. A run resumed from its last checkpoint
+// continues exactly where it stopped: data order and augmentation are functions of (seed, epoch).
+import * as tf from '../tf.ts';
+import { join } from 'node:path';
+import { CancelledError } from '../../../src-shared/errors.ts';
+import type { TrainConfig } from '../../../src-shared/train-config.ts';
+import { batches } from '../datasets/batches.ts';
+import type { Dataset } from '../datasets/dataset.ts';
+import type { Model } from '../models/model.ts';
+import type { Checkpoint, EpochMetrics } from './checkpoint.ts';
+import { writeCheckpoint } from './checkpoint.ts';
+import { learningRate } from './schedule.ts';
+import { Sgd } from './sgd.ts';
+
+export interface BatchProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  imagesPerSec: number;
+}
+
+export interface TrainOptions {
+  model: Model;
+  dataset: Dataset;
+  config: TrainConfig;
+  /** Where last.ckpt / best.ckpt go; null keeps nothing on disk. */
+  checkpointDir: string | null;
+  /** Continue from this checkpoint (its weights must already be in `model`). */
+  resumeFrom?: Checkpoint;
+  onEpoch?: (metrics: EpochMetrics, info: { numTensors: number; checkpoint: string | null }) => void | Promise<void>;
+  onBatch?: (progress: BatchProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  history: EpochMetrics[];
+  best: { testAcc: number; epoch: number } | null;
+}
+
+export const LAST_CHECKPOINT = 'last.ckpt';
+export const BEST_CHECKPOINT = 'best.ckpt';
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const { model, dataset, config, signal } = opts;
+  const params = model.trainable();
+  const sgd = new Sgd({ momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay });
+  const history: EpochMetrics[] = [...(opts.resumeFrom?.history ?? [])];
+  let best = opts.resumeFrom?.best ?? null;
+  if (opts.resumeFrom) sgd.importState(params, opts.resumeFrom.momentum);
+  const augment = config.augment ?? dataset.augmentByDefault;
+  const [h, w, c] = dataset.inputShape;
+  const trainSize = Math.min(dataset.train.size, config.trainLimit ?? Infinity);
+  const batchesPerEpoch = Math.ceil(trainSize / config.batchSize);
+
+  try {
+    for (let epoch = opts.resumeFrom?.epochsDone ?? 0; epoch < config.epochs; epoch++) {
+      const lr = learningRate(config, epoch);
+      const started = performance.now();
+      let seen = 0;
+      let lossSum = 0;
+      let correct = 0;
+      let batchIndex = 0;
+      const trainStream = batches(dataset, 'train', {
+        batchSize: config.batchSize, seed: config.seed, epoch, shuffle: true, augment, limit: config.trainLimit ?? undefined,
+      });
+      for await (const batch of trainStream) {
+        if (signal?.aborted) throw new CancelledError(`cancelled during epoch ${epoch + 1}`);
+        const { loss, hits } = trainStep(model, sgd, params, batch.x, batch.y, batch.n, [h, w, c], lr);
+        lossSum += loss * batch.n;
+        correct += hits;
+        seen += batch.n;
+        batchIndex++;
+        opts.onBatch?.({
+          epoch: epoch + 1, epochs: config.epochs, batch: batchIndex, batches: batchesPerEpoch,
+          loss: lossSum / seen, imagesPerSec: seen / ((performance.now() - started) / 1000),
+        });
+      }
+      const trainSeconds = (performance.now() - started) / 1000;
+      const test = await evaluate(model, dataset, config);
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1,
+        trainLoss: lossSum / seen,
+        trainAcc: correct / seen,
+        testLoss: test.loss,
+        testAcc: test.accuracy,
+        lr,
+        imagesPerSec: seen / trainSeconds,
+        wallS: (performance.now() - started) / 1000,
+      };
+      history.push(metrics);
+      const improved = best === null || metrics.testAcc > best.testAcc;
+      if (improved) best = { testAcc: metrics.testAcc, epoch: metrics.epoch };
+      let checkpoint: string | null = null;
+      if (opts.checkpointDir) {
+        const ckpt: Checkpoint = {
+          spec: model.spec, config, epochsDone: epoch + 1, rng: { seed: config.seed, nextEpoch: epoch + 1 },
+          best, history, weights: await model.exportWeights(), momentum: await sgd.exportState(),
+        };
+        checkpoint = join(opts.checkpointDir, LAST_CHECKPOINT);
+        writeCheckpoint(checkpoint, ckpt);
+        if (improved) writeCheckpoint(join(opts.checkpointDir, BEST_CHECKPOINT), ckpt);
+      }
+      await opts.onEpoch?.(metrics, { numTensors: tf.memory().numTensors, checkpoint });
+    }
+  } finally {
+    sgd.dispose();
+  }
+  return { history, best };
+}
+
+/** One SGD step on a batch; returns the mean loss and the number of correct predictions. */
+function trainStep(
+  model: Model, sgd: Sgd, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number,
+  [h, w, c]: [number, number, number], lr: number,
+): { loss: number; hits: number } {
+  const x = tf.tensor4d(xData, [n, h, w, c]);
+  const y = tf.tensor1d(yData, 'int32');
+  let hitsTensor: tf.Tensor | null = null;
+  let ops: ReturnType<Model['forward']>['ops'] | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = model.forward(x, true);
+    ops = out.ops;
+    hitsTensor = tf.keep(countHits(out.logits, y));
+    return crossEntropy(out.logits, y, model.spec.classes);
+  }, params.map(([, v]) => v));
+  model.updateRunningStats(ops!);
+  sgd.step(params, grads, lr);
+  const loss = value.dataSync()[0]!;
+  const hits = hitsTensor!.dataSync()[0]!;
+  tf.dispose([x, y, value, hitsTensor!, ...Object.values(grads)]);
+  return { loss, hits };
+}
+
+export async function evaluate(model: Model, dataset: Dataset, config: Pick<TrainConfig, 'testBatchSize' | 'testLimit' | 'seed'>): Promise<{ loss: number; accuracy: number }> {
+  const [h, w, c] = dataset.inputShape;
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  const stream = batches(dataset, 'test', {
+    batchSize: config.testBatchSize, seed: config.seed, epoch: 0, shuffle: false, augment: false, limit: config.testLimit ?? undefined,
+  });
+  for await (const batch of stream) {
+    const [loss, hits] = tf.tidy(() => {
+      const x = tf.tensor4d(batch.x, [batch.n, h, w, c]);
+      const y = tf.tensor1d(batch.y, 'int32');
+      const { logits } = model.forward(x, false);
+      return [crossEntropy(logits, y, model.spec.classes), countHits(logits, y)];
+    });
+    lossSum += loss.dataSync()[0]! * batch.n;
+    correct += hits.dataSync()[0]!;
+    seen += batch.n;
+    tf.dispose([loss, hits]);
+  }
+  return { loss: lossSum / seen, accuracy: correct / seen };
+}
+
+/** Mean softmax cross-entropy of logits [n, classes] against integer labels [n]. */
+function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, classes: number): tf.Scalar {
+  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(labels as tf.Tensor1D, classes), tf.logSoftmax(logits)), -1))) as tf.Scalar);
+}
+
+function countHits(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), 'int32')));
+}

@@ -1,0 +1,132 @@
+// Runs one training Run end to end against the store: validate everything first (so bad input writes
+// nothing), create the run row, train with per-epoch metrics recorded as they finish, and leave the
+// last checkpoint behind so an interrupted run (crash, kill, cancel) resumes without losing an epoch.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArchSpec } from '../../src-shared/arch-spec.ts';
+import { CancelledError, ValidationError } from '../../src-shared/errors.ts';
+import type { Run, RunRegime } from '../../src-shared/store-schemas.ts';
+import { defaultTrainConfig, TrainConfigSchema, type TrainConfig, type TrainConfigOverrides } from '../../src-shared/train-config.ts';
+import { parseOrThrow } from '../../src-shared/validate.ts';
+import { analyseCost } from '../engine/analysis/cost.ts';
+import { selectBackend, type BackendChoice, type BackendInfo } from '../engine/backend/select-backend.ts';
+import type { Dataset } from '../engine/datasets/dataset.ts';
+import { openDataset } from '../engine/datasets/registry.ts';
+import { Model } from '../engine/models/model.ts';
+import { resolveArch, withData } from '../engine/models/register-all.ts';
+import { Rng } from '../engine/random.ts';
+import { readCheckpoint, type EpochMetrics } from '../engine/training/checkpoint.ts';
+import { LAST_CHECKPOINT, train, type BatchProgress } from '../engine/training/train.ts';
+import type { Db } from '../store/db.ts';
+import { getArchSpec, putArchSpec } from '../store/arch-specs.ts';
+import { recordEpoch } from '../store/metrics.ts';
+import { createRun, getRun, markRunFinished, markRunStarted, setRunCheckpointDir } from '../store/runs.ts';
+
+export interface TrainRequest {
+  /** A registered architecture id or an ArchSpec object. */
+  arch: string | unknown;
+  dataset: string;
+  config?: TrainConfigOverrides;
+  backend?: BackendChoice;
+  regime?: RunRegime;
+  experimentId?: number | null;
+  parentRunId?: number | null;
+}
+
+export interface PreparedRun {
+  spec: ArchSpec;
+  dataset: Dataset;
+  config: TrainConfig;
+  backend: BackendInfo;
+}
+
+export interface RunHooks {
+  onBatch?: (p: BatchProgress) => void;
+  onEpoch?: (m: EpochMetrics, info: { numTensors: number }) => void;
+  onBackend?: (b: BackendInfo) => void;
+  signal?: AbortSignal;
+}
+
+/** Validates a request completely — config, architecture, dataset, backend — without writing anything. */
+export async function prepareTrainRun(req: TrainRequest): Promise<PreparedRun> {
+  const config = parseOrThrow(TrainConfigSchema, { ...defaultTrainConfig, ...req.config }, 'training config');
+  const archSpec = resolveArch(req.arch);
+  const dataset = await openDataset(req.dataset);
+  const spec = withData(archSpec, dataset.inputShape, dataset.classNames.length);
+  analyseCost(spec); // throws a ValidationError naming the layer if the input is too small for the network
+  const backend = await selectBackend(req.backend ?? 'auto');
+  return { spec, dataset, config, backend };
+}
+
+/** Checkpoints live beside the database: <db>.runs/<run id>/. */
+export function checkpointDirFor(dbPath: string, runId: number): string {
+  return join(`${dbPath}.runs`, String(runId));
+}
+
+export function createTrainRun(db: Db, dbPath: string, req: TrainRequest, prepared: PreparedRun): Run {
+  const { spec, config } = prepared;
+  const cost = analyseCost(spec).totals;
+  const archSpecId = putArchSpec(db, spec, { params: cost.params, flops: cost.flops });
+  const run = createRun(db, {
+    experimentId: req.experimentId ?? null,
+    parentRunId: req.parentRunId ?? null,
+    regime: req.regime ?? 'train',
+    seed: config.seed,
+    archSpecId,
+    archId: typeof req.arch === 'string' ? req.arch : (spec.id ?? null),
+    datasetId: req.dataset,
+    datasetSource: prepared.dataset.source,
+    config,
+    epochsPlanned: config.epochs,
+  });
+  const dir = checkpointDirFor(dbPath, run.id);
+  setRunCheckpointDir(db, run.id, dir);
+  return getRun(db, run.id);
+}
+
+/**
+ * Trains (or continues) a run. Resumes from the run's last checkpoint when one exists; finished
+ * epochs are re-recorded from the checkpoint's history (idempotent), so none is lost or duplicated.
+ */
+export async function executeRun(db: Db, runId: number, prepared: PreparedRun, hooks: RunHooks = {}): Promise<Run> {
+  const run = getRun(db, runId);
+  if (run.status === 'completed') throw new ValidationError(`run ${runId} is already completed`);
+  const { spec, dataset, config, backend } = prepared;
+  hooks.onBackend?.(backend);
+  const dir = run.checkpointDir;
+  const lastPath = dir ? join(dir, LAST_CHECKPOINT) : null;
+  const resumeFrom = lastPath && existsSync(lastPath) ? readCheckpoint(lastPath) : undefined;
+  if (resumeFrom && JSON.stringify(resumeFrom.spec) !== JSON.stringify(spec)) {
+    throw new ValidationError(`run ${runId}: checkpoint ${lastPath} holds a different architecture than the run`);
+  }
+  const model = resumeFrom ? Model.fromWeights(spec, resumeFrom.weights) : Model.create(spec, Rng.fromSeed(config.seed, 'init'));
+  markRunStarted(db, runId, { backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}` });
+  for (const m of resumeFrom?.history ?? []) recordEpoch(db, runId, m);
+  try {
+    await train({
+      model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal, onBatch: hooks.onBatch,
+      onEpoch: (m, info) => {
+        recordEpoch(db, runId, m);
+        hooks.onEpoch?.(m, info);
+      },
+    });
+    markRunFinished(db, runId, 'completed');
+  } catch (e) {
+    const cancelled = e instanceof CancelledError;
+    markRunFinished(db, runId, cancelled ? 'cancelled' : 'failed', { error: (e as Error).message });
+    throw e;
+  } finally {
+    model.dispose();
+  }
+  return getRun(db, runId);
+}
+
+/** Re-validates a stored run (its stored ArchSpec, dataset and config) before continuing it. */
+export async function prepareResume(db: Db, runId: number, backend: BackendChoice = 'auto'): Promise<PreparedRun> {
+  const run = getRun(db, runId);
+  if (run.status === 'completed') throw new ValidationError(`run ${runId} is already completed; nothing to resume`);
+  const config = parseOrThrow(TrainConfigSchema, run.config, `run ${runId} config`);
+  const dataset = await openDataset(run.datasetId);
+  const spec = getArchSpec(db, run.archSpecId).spec;
+  return { spec, dataset, config, backend: await selectBackend(backend) };
+}

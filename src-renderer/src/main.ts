@@ -1,0 +1,15 @@
+import { mount } from 'svelte';
+import type { WorkbenchBridge } from '../../src-shared/workbench-api.ts';
+import App from './App.svelte';
+
+declare global {
+  interface Window {
+    /** Set by the preload inside Electron; absent in a plain browser. */
+    workbench?: WorkbenchBridge;
+  }
+}
+
+const target = document.getElementById('app');
+if (target === null) throw new Error('index.html has no #app element to mount into');
+
+export default mount(App, { target });

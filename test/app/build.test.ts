@@ -1,0 +1,204 @@
+// Builds the app with electron-vite (no Electron binary needed) into a scratch folder and checks
+// the three bundles; then loads the built main process under Node with `electron` stubbed, to
+// check the window it opens and the IPC contract it serves.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules, registerHooks } from 'node:module';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { CONTENT_SECURITY_POLICY } from '../../src-main/app/window-options.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+let outDir = '';
+
+before(async () => {
+  // Inside the repo (out/ is git-ignored) so the externalized packages of the main bundle resolve
+  // from node_modules when the bundle is loaded below.
+  mkdirSync(path.join(repo, 'out'), { recursive: true });
+  outDir = mkdtempSync(path.join(repo, 'out', 'test-build-'));
+  const cli = path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js');
+  await promisify(execFile)(process.execPath, [cli, 'build', '--outDir', outDir, '--logLevel', 'warn'], {
+    cwd: repo,
+    timeout: 120_000,
+  });
+});
+
+after(() => {
+  if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
+});
+
+function filesUnder(dir: string, ext: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(ext))
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+/** Module specifiers a bundle loads: require('x'), import('x'), import … from 'x'. */
+function loadedModules(code: string): string[] {
+  const found: string[] = [];
+  const patterns = [
+    /\brequire\s*\(\s*["'`]([^"'`]+)["'`]\s*\)/g,
+    /\bimport\s*\(\s*["'`]([^"'`]+)["'`]\s*\)/g,
+    /\b(?:import|export)\s[^;]*?\bfrom\s*["']([^"']+)["']/g,
+  ];
+  for (const re of patterns) for (const m of code.matchAll(re)) found.push(m[1]!);
+  return found;
+}
+
+test('electron-vite build emits main (ESM), a CommonJS preload and the renderer', () => {
+  for (const file of ['main/index.js', 'preload/index.cjs', 'renderer/index.html']) {
+    assert.ok(existsSync(path.join(outDir, file)), `missing ${file} in the build output`);
+  }
+  const main = readFileSync(path.join(outDir, 'main/index.js'), 'utf8');
+  assert.match(main, /^import .* from "electron";$/m, 'main should be an ES module importing electron');
+});
+
+test('the renderer bundle loads no Node builtins and no electron', () => {
+  const scripts = filesUnder(path.join(outDir, 'renderer'), '.js');
+  assert.ok(scripts.length > 0, 'no renderer scripts were emitted');
+  for (const file of scripts) {
+    const code = readFileSync(file, 'utf8');
+    const bad = loadedModules(code).filter((m) => builtins.has(m) || m === 'electron' || m.startsWith('electron/'));
+    assert.deepEqual(bad, [], `${path.relative(outDir, file)} loads ${bad.join(', ')}`);
+    assert.doesNotMatch(code, /\brequire\s*\(/, `${path.relative(outDir, file)} calls require(`);
+  }
+  const html = readFileSync(path.join(outDir, 'renderer/index.html'), 'utf8');
+  assert.ok(html.includes(CONTENT_SECURITY_POLICY), 'the built index.html lost its CSP meta tag');
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'the built index.html has an inline script');
+});
+
+test('the preload is self-contained CommonJS that requires only electron', () => {
+  const code = readFileSync(path.join(outDir, 'preload/index.cjs'), 'utf8');
+  assert.deepEqual([...new Set(loadedModules(code))], ['electron']);
+  assert.doesNotMatch(code, /^\s*(import|export)\s/m, 'the preload must not be an ES module');
+  assert.doesNotMatch(code, /\bipcRenderer\b(?!\.(invoke|on|removeListener)\()/, 'raw ipcRenderer escapes the preload');
+  assert.doesNotMatch(code, /ZodError|\$ZodType/, 'zod schemas leaked into the preload bundle');
+});
+
+// ---- the built main process, with `electron` replaced by a recorder ----
+
+type Handler = (...args: any[]) => any;
+
+function electronStub() {
+  const rec = {
+    sandboxEnabled: false,
+    appEvents: new Map<string, Handler>(),
+    windows: [] as { options: any; loaded?: string; loadedUrl?: string }[],
+    ipc: new Map<string, Handler>(),
+    permissionRequest: undefined as Handler | undefined,
+    permissionCheck: undefined as Handler | undefined,
+    headers: undefined as Handler | undefined,
+  };
+  class BrowserWindow {
+    record: (typeof rec.windows)[number];
+    webContents = {};
+    constructor(options: unknown) {
+      this.record = { options };
+      rec.windows.push(this.record);
+    }
+    static getAllWindows() {
+      return rec.windows;
+    }
+    once() {}
+    show() {}
+    async loadFile(file: string) {
+      this.record.loaded = file;
+    }
+    async loadURL(url: string) {
+      this.record.loadedUrl = url;
+    }
+  }
+  const electron = {
+    app: {
+      isPackaged: false,
+      enableSandbox: () => void (rec.sandboxEnabled = true),
+      on: (event: string, fn: Handler) => void rec.appEvents.set(event, fn),
+      whenReady: () => Promise.resolve(),
+      getVersion: () => '9.9.9-test',
+      quit() {},
+    },
+    BrowserWindow,
+    ipcMain: { handle: (channel: string, fn: Handler) => void rec.ipc.set(channel, fn) },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (fn: Handler) => void (rec.permissionRequest = fn),
+        setPermissionCheckHandler: (fn: Handler) => void (rec.permissionCheck = fn),
+        webRequest: { onHeadersReceived: (fn: Handler) => void (rec.headers = fn) },
+      },
+    },
+  };
+  return { rec, electron };
+}
+
+test('the built main process opens one locked-down window and serves the contract (electron stubbed)', async () => {
+  const { rec, electron } = electronStub();
+  (globalThis as any).__electronStub = electron;
+  registerHooks({
+    resolve: (specifier, context, next) =>
+      specifier === 'electron' ? { url: 'stub:electron', shortCircuit: true } : next(specifier, context),
+    load: (url, context, next) =>
+      url === 'stub:electron'
+        ? {
+            format: 'module',
+            shortCircuit: true,
+            source: 'export const { app, BrowserWindow, ipcMain, session } = globalThis.__electronStub;',
+          }
+        : next(url, context),
+  });
+  delete process.env['ELECTRON_RENDERER_URL'];
+  await import(pathToFileURL(path.join(outDir, 'main/index.js')).href);
+  await new Promise((resolve) => setTimeout(resolve, 20)); // let whenReady().then(...) run
+
+  assert.equal(rec.sandboxEnabled, true, 'app.enableSandbox() was not called');
+  assert.equal(rec.windows.length, 1);
+  const [win] = rec.windows;
+  const prefs = win!.options.webPreferences;
+  assert.equal(prefs.contextIsolation, true);
+  assert.equal(prefs.sandbox, true);
+  assert.equal(prefs.nodeIntegration, false);
+  assert.equal(prefs.preload, path.join(outDir, 'preload/index.cjs'));
+  assert.ok(existsSync(prefs.preload), 'the preload path the window uses does not exist');
+  assert.equal(win!.loaded, path.join(outDir, 'renderer/index.html'));
+
+  // Permissions, CSP header, navigation and new windows.
+  let granted: boolean | undefined;
+  rec.permissionRequest!({}, 'media', (ok: boolean) => (granted = ok));
+  assert.equal(granted, false);
+  assert.equal(rec.permissionCheck!({}, 'notifications'), false);
+  let headers: any;
+  rec.headers!({ responseHeaders: { 'X-Other': ['1'] } }, (r: any) => (headers = r.responseHeaders));
+  assert.deepEqual(headers, { 'X-Other': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
+  const listeners = new Map<string, Handler>();
+  let openHandler: Handler | undefined;
+  rec.appEvents.get('web-contents-created')!({}, {
+    on: (event: string, fn: Handler) => void listeners.set(event, fn),
+    setWindowOpenHandler: (fn: Handler) => void (openHandler = fn),
+  });
+  let prevented = false;
+  listeners.get('will-navigate')!({ preventDefault: () => void (prevented = true) }, 'https://example.com/');
+  assert.equal(prevented, true, 'will-navigate was not denied');
+  assert.deepEqual(openHandler!({ url: 'https://example.com/' }), { action: 'deny' });
+
+  // IPC: one channel per contract call, answering only our renderer's top frame.
+  assert.deepEqual([...rec.ipc.keys()], ['workbench:call:version']);
+  const version = rec.ipc.get('workbench:call:version')!;
+  const ours = { senderFrame: { url: pathToFileURL(win!.loaded!).href, parent: null } };
+  const reply = await version(ours, undefined);
+  const tfjs = JSON.parse(readFileSync(path.join(repo, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8'));
+  assert.deepEqual(reply, { ok: true, value: { app: '9.9.9-test', engine: tfjs.version } });
+
+  const badArgs = await version(ours, { unexpected: true });
+  assert.equal(badArgs.ok, false);
+  assert.equal(badArgs.error.code, 'VALIDATION');
+
+  const foreign = { senderFrame: { url: 'https://example.com/', parent: null } };
+  assert.throws(() => version(foreign, undefined), /refused an IPC call from https:\/\/example\.com/);
+  const subframe = { senderFrame: { url: ours.senderFrame.url, parent: {} } };
+  assert.throws(() => version(subframe, undefined), /refused/);
+  assert.throws(() => version({ senderFrame: null }, undefined), /destroyed frame/);
+});
