@@ -1,4 +1,5 @@
 // The database a command works on: --db FILE, else $PWB_DB, else the user data folder (XDG on Linux).
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { defaultDatabasePath } from '../store/default-path.ts';
 import { openDatabase, type Db } from '../store/db.ts';
@@ -8,9 +9,22 @@ export function databasePath(cmd: Command): string {
   return opts.db ?? defaultDatabasePath();
 }
 
-export function withDatabase<T>(cmd: Command, fn: (db: Db, path: string) => T): T {
+export interface WithDatabaseOptions {
+  /**
+   * For commands that only look things up (show, resume): when the file does not exist, throw this
+   * error instead of creating an empty database (a lookup must not leave a file behind).
+   */
+  ifMissing?: (path: string) => Error;
+}
+
+function open(cmd: Command, options: WithDatabaseOptions): { db: Db; path: string } {
   const path = databasePath(cmd);
-  const db = openDatabase(path);
+  if (options.ifMissing && path !== ':memory:' && !existsSync(path)) throw options.ifMissing(path);
+  return { db: openDatabase(path), path };
+}
+
+export function withDatabase<T>(cmd: Command, fn: (db: Db, path: string) => T, options: WithDatabaseOptions = {}): T {
+  const { db, path } = open(cmd, options);
   try {
     return fn(db, path);
   } finally {
@@ -18,9 +32,8 @@ export function withDatabase<T>(cmd: Command, fn: (db: Db, path: string) => T): 
   }
 }
 
-export async function withDatabaseAsync<T>(cmd: Command, fn: (db: Db, path: string) => Promise<T>): Promise<T> {
-  const path = databasePath(cmd);
-  const db = openDatabase(path);
+export async function withDatabaseAsync<T>(cmd: Command, fn: (db: Db, path: string) => Promise<T>, options: WithDatabaseOptions = {}): Promise<T> {
+  const { db, path } = open(cmd, options);
   try {
     return await fn(db, path);
   } finally {

@@ -16,7 +16,8 @@ export function buildProgram(): Command {
     .description('Pruning Workbench: train, prune, and compare fine-tuning with training from scratch.')
     .option('--db <file>', 'SQLite database (default: the user data folder, or $PWB_DB)')
     .showSuggestionAfterError()
-    .configureOutput({ outputError: (message, write) => write(`pwb: ${message.trimEnd()}\n`) })
+    // Commander's own errors can span lines ("unknown option '--x'\n(Did you mean --y?)"): keep one.
+    .configureOutput({ outputError: (message, write) => write(`pwb: ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`) })
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   for (const register of [registerArch, registerTrain, registerResume, registerList, registerShow, registerDatasets, registerDownload]) {
     register(program);

@@ -18,7 +18,8 @@ export async function runWithProgress(db: Db, runId: number, prepared: PreparedR
   const { backend, spec, dataset, config } = prepared;
   if (opts.progress) {
     process.stderr.write(
-      `run ${runId}: ${spec.id ?? spec.family} on ${dataset.name} (${dataset.train.size} train / ${dataset.test.size} test), ` +
+      `run ${runId}: ${spec.id ?? spec.family} on ${dataset.name} (${sizeNote(config.trainLimit, dataset.train.size)} train / ` +
+        `${sizeNote(config.testLimit, dataset.test.size)} test), ` +
         `${config.epochs} epochs, batch ${config.batchSize}, seed ${config.seed}\n` +
         `backend: ${backend.name} via ${backend.provider} — ${backend.reason}\n`,
     );
@@ -46,4 +47,8 @@ export async function runWithProgress(db: Db, runId: number, prepared: PreparedR
     progress.stop();
     process.removeListener('SIGINT', onSigint);
   }
+}
+
+function sizeNote(limit: number | null, size: number): string {
+  return limit !== null && limit < size ? `${limit} of ${size}` : String(size);
 }

@@ -18,9 +18,10 @@ import { Rng } from '../engine/random.ts';
 import { readCheckpoint, type EpochMetrics } from '../engine/training/checkpoint.ts';
 import { LAST_CHECKPOINT, train, type BatchProgress } from '../engine/training/train.ts';
 import type { Db } from '../store/db.ts';
-import { getArchSpec, putArchSpec } from '../store/arch-specs.ts';
+import { canonicalJson, getArchSpec, putArchSpec } from '../store/arch-specs.ts';
 import { recordEpoch } from '../store/metrics.ts';
-import { createRun, getRun, markRunFinished, markRunStarted, setRunCheckpointDir } from '../store/runs.ts';
+import { createRun, getRun, heartbeat, markRunFinished, markRunStarted, setRunCheckpointDir } from '../store/runs.ts';
+import { acquireRunLock } from './run-lock.ts';
 
 export interface TrainRequest {
   /** A registered architecture id or an ArchSpec object. */
@@ -93,18 +94,33 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
   if (run.status === 'completed') throw new ValidationError(`run ${runId} is already completed`);
   const { spec, dataset, config, backend } = prepared;
   hooks.onBackend?.(backend);
-  const dir = run.checkpointDir;
-  const lastPath = dir ? join(dir, LAST_CHECKPOINT) : null;
-  const resumeFrom = lastPath && existsSync(lastPath) ? readCheckpoint(lastPath) : undefined;
-  if (resumeFrom && JSON.stringify(resumeFrom.spec) !== JSON.stringify(spec)) {
-    throw new ValidationError(`run ${runId}: checkpoint ${lastPath} holds a different architecture than the run`);
+  const dir = run.checkpointDir ?? checkpointDirFor(db.name, runId);
+  const releaseLock = acquireRunLock(dir, runId);
+  const lastPath = join(dir, LAST_CHECKPOINT);
+  let resumeFrom: ReturnType<typeof readCheckpoint> | undefined;
+  try {
+    resumeFrom = existsSync(lastPath) ? readCheckpoint(lastPath) : undefined;
+    if (resumeFrom && canonicalJson(resumeFrom.spec) !== canonicalJson(spec)) {
+      throw new ValidationError(`run ${runId}: checkpoint ${lastPath} holds a different architecture than the run`);
+    }
+  } catch (e) {
+    releaseLock();
+    throw e;
   }
+  let lastBeat = Date.now();
   const model = resumeFrom ? Model.fromWeights(spec, resumeFrom.weights) : Model.create(spec, Rng.fromSeed(config.seed, 'init'));
   markRunStarted(db, runId, { backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}` });
   for (const m of resumeFrom?.history ?? []) recordEpoch(db, runId, m);
   try {
     await train({
-      model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal, onBatch: hooks.onBatch,
+      model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal,
+      onBatch: (p) => {
+        if (Date.now() - lastBeat > 10_000) {
+          heartbeat(db, runId);
+          lastBeat = Date.now();
+        }
+        hooks.onBatch?.(p);
+      },
       onEpoch: (m, info) => {
         recordEpoch(db, runId, m);
         hooks.onEpoch?.(m, info);
@@ -117,6 +133,7 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
     throw e;
   } finally {
     model.dispose();
+    releaseLock();
   }
   return getRun(db, runId);
 }

@@ -1,10 +1,9 @@
 // `pwb resume <run-id>`: continues an interrupted run from its last checkpoint.
 import type { Command } from 'commander';
-import { parseBackendChoice, type BackendChoice } from '../../engine/backend/select-backend.ts';
-import { prepareResume } from '../../jobs/train-run.ts';
+import { NotFoundError } from '../../../src-shared/errors.ts';
+import { parseBackendChoice, type BackendChoice } from '../../engine/backend/backend-choice.ts';
 import { parsePositiveInt } from '../args.ts';
 import { withDatabaseAsync } from '../db.ts';
-import { runWithProgress } from '../run-with-progress.ts';
 
 export function registerResume(program: Command): void {
   program
@@ -16,8 +15,10 @@ export function registerResume(program: Command): void {
     .option('--no-progress', 'no progress output on stderr')
     .action(async (runId: number, opts: { backend: BackendChoice; json?: boolean; progress: boolean }, cmd: Command) => {
       await withDatabaseAsync(cmd, async (db) => {
+        const { prepareResume } = await import('../../jobs/train-run.ts');
+        const { runWithProgress } = await import('../run-with-progress.ts');
         const prepared = await prepareResume(db, runId, opts.backend);
         await runWithProgress(db, runId, prepared, { json: opts.json ?? false, progress: opts.progress });
-      });
+      }, { ifMissing: (path) => new NotFoundError(`run ${runId} not found (no database at ${path} yet)`) });
     });
 }

@@ -1,5 +1,6 @@
 // `pwb show <run-id>`: one run with its configuration and per-epoch metrics.
 import type { Command } from 'commander';
+import { NotFoundError } from '../../../src-shared/errors.ts';
 import { getArchSpec } from '../../store/arch-specs.ts';
 import { listEpochMetrics } from '../../store/metrics.ts';
 import { getRun } from '../../store/runs.ts';
@@ -31,6 +32,6 @@ export function registerShow(program: Command): void {
             ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
           ),
         );
-      });
+      }, { ifMissing: (path) => new NotFoundError(`run ${runId} not found (no database at ${path} yet)`) });
     });
 }

@@ -1,13 +1,12 @@
 // `pwb train --arch <id> --dataset <id|path> [...]`: trains one run with a progress bar, stores it,
 // prints the final metrics. Everything is validated before the run row is created.
 import type { Command } from 'commander';
+import { ValidationError } from '../../../src-shared/errors.ts';
 import { TrainConfigOverridesSchema, type TrainConfigOverrides } from '../../../src-shared/train-config.ts';
 import { parseOrThrow } from '../../../src-shared/validate.ts';
-import { parseBackendChoice, type BackendChoice } from '../../engine/backend/select-backend.ts';
-import { createTrainRun, prepareTrainRun } from '../../jobs/train-run.ts';
+import { parseBackendChoice, type BackendChoice } from '../../engine/backend/backend-choice.ts';
 import { parseInteger, parseNumber, parseNumberList, parsePositiveInt, readJsonFile, readSpecArgument } from '../args.ts';
 import { withDatabaseAsync } from '../db.ts';
-import { runWithProgress } from '../run-with-progress.ts';
 
 interface TrainOpts {
   arch: string;
@@ -58,15 +57,31 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print one JSON object (the stored run) on stdout')
     .option('--no-progress', 'no progress output on stderr')
     .action(async (opts: TrainOpts, cmd: Command) => {
-      const fromFile = opts.config ? parseOrThrow(TrainConfigOverridesSchema, readJsonFile(opts.config), opts.config) : {};
+      const fromFile = opts.config ? readConfigFile(opts.config) : {};
       const fromFlags: TrainConfigOverrides = {};
       const flagKeys = ['epochs', 'batchSize', 'testBatchSize', 'lr', 'momentum', 'nesterov', 'weightDecay', 'schedule', 'milestones', 'gamma', 'seed', 'augment', 'trainLimit', 'testLimit'] as const;
       for (const key of flagKeys) if (opts[key] !== undefined) (fromFlags as Record<string, unknown>)[key] = opts[key];
       const request = { arch: readSpecArgument(opts.arch), dataset: opts.dataset, config: { ...fromFile, ...fromFlags }, backend: opts.backend };
+      // The training stack (TensorFlow.js) loads only when a command trains.
+      const { createTrainRun, prepareTrainRun } = await import('../../jobs/train-run.ts');
+      const { runWithProgress } = await import('../run-with-progress.ts');
       const prepared = await prepareTrainRun(request);
       await withDatabaseAsync(cmd, async (db, dbPath) => {
-        const run = createTrainRun(db, dbPath, { ...request, arch: typeof request.arch === 'string' ? request.arch : request.arch }, prepared);
+        const run = createTrainRun(db, dbPath, request, prepared);
         await runWithProgress(db, run.id, prepared, { json: opts.json ?? false, progress: opts.progress });
       });
     });
+}
+
+/** A --config file: unknown keys are named with the valid ones (zod alone would say "field '(root)'"). */
+function readConfigFile(path: string): TrainConfigOverrides {
+  const raw = readJsonFile(path);
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const valid = Object.keys(TrainConfigOverridesSchema.shape);
+    const unknown = Object.keys(raw).filter((k) => !valid.includes(k));
+    if (unknown.length > 0) {
+      throw new ValidationError(`${path}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid keys: ${valid.join(', ')}`);
+    }
+  }
+  return parseOrThrow(TrainConfigOverridesSchema, raw, path);
 }

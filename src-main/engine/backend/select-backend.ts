@@ -4,10 +4,10 @@
 // network) the import throws and we fall through. The result says which backend runs and why, so the
 // CLI can log it and every run can store it.
 import * as tf from '../tf.ts';
-import { BackendError, ValidationError } from '../../../src-shared/errors.ts';
+import { BackendError } from '../../../src-shared/errors.ts';
+import type { BackendChoice } from './backend-choice.ts';
 
-export const backendChoices = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof backendChoices)[number];
+export { backendChoices, parseBackendChoice, type BackendChoice } from './backend-choice.ts';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
@@ -21,11 +21,6 @@ export interface BackendInfo {
 type Attempt = { ok: true; info: BackendInfo } | { ok: false; why: string };
 
 let selected: BackendInfo | null = null;
-
-export function parseBackendChoice(value: string): BackendChoice {
-  if ((backendChoices as readonly string[]).includes(value)) return value as BackendChoice;
-  throw new ValidationError(`--backend: unknown backend '${value}' (valid: ${backendChoices.join(', ')})`);
-}
 
 /** The backend selected by the last selectBackend() call, or null before any. */
 export function currentBackend(): BackendInfo | null {
@@ -60,7 +55,8 @@ function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): 
     try {
       await import(pkg);
     } catch (e) {
-      return { ok: false, why: `${pkg} unavailable: ${firstLine(e)}` };
+      const missing = (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
+      return { ok: false, why: `${pkg} ${missing ? 'not installed' : `failed to load: ${firstLine(e)}`}` };
     }
     if (!(await tf.setBackend('tensorflow'))) return { ok: false, why: `${pkg} loaded but its backend did not start` };
     await tf.ready();

@@ -28,7 +28,10 @@ export class Model {
       if (v.length !== expected) {
         throw new ValidationError(`parameter '${p.name}': ${v.length} values, expected ${expected} for shape [${p.shape}]`);
       }
-      this.variables.set(p.name, tf.variable(tf.tensor(v, p.shape, 'float32'), p.trainable, `${p.name}#${nextId++}`));
+      // tf.variable shares the initial tensor's data; dispose that tensor or it outlives the model.
+      const initial = tf.tensor(v, p.shape, 'float32');
+      this.variables.set(p.name, tf.variable(initial, p.trainable, `${p.name}#${nextId++}`));
+      initial.dispose();
     }
   }
 

@@ -47,8 +47,10 @@ export interface Ops<T> {
   /** Keep the given channels (ascending indices) — the reference's `channel_selection` layer. */
   selectChannels(x: T, indices: readonly number[]): T;
   /**
-   * Option-A shortcut of CIFAR ResNets: spatial subsampling by `stride` (x[:, ::s, ::s, :]) and zero
-   * channels appended symmetrically up to `channels`. Parameter-free; not counted in FLOPs.
+   * Option-A shortcut of CIFAR ResNets, as RNP's downsample_basic_block: a stride×stride average pool
+   * (when stride > 1), then zero channels appended after the real ones up to `channels`.
+   * Parameter-free; applied functionally in the reference, so not counted in FLOPs. (The reference
+   * also blocks the gradient through it, an artefact of PyTorch 0.3's Variable(x.data); we do not.)
    */
   padShortcut(x: T, channels: number, stride: number): T;
 }
@@ -56,8 +58,8 @@ export interface Ops<T> {
 /** How a family initialises its parameters (as in the reference code). */
 export interface InitScheme {
   /**
-   * Conv weights ~ N(0, 2/fan): 'fan_out' uses k·k·out (RNP VGG, PreResNet, DenseNet; torchvision
-   * ResNet), 'fan_in' uses k·k·in (RNP CIFAR ResNet's kaiming_normal default).
+   * Conv weights ~ N(0, 2/fan): 'fan_out' uses k·k·out (every RNP CIFAR model and torchvision's
+   * ResNet), 'fan_in' uses k·k·in (PyTorch's kaiming_normal default, for families that ask for it).
    */
   conv: 'fan_out' | 'fan_in';
   /** Initial BN scale γ (0.5 in RNP's VGG/PreResNet/DenseNet, 1 elsewhere); β starts at 0. */

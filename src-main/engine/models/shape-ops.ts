@@ -195,7 +195,7 @@ export function createShapeOps(opts: { convFan?: 'fan_in' | 'fan_out' } = {}): S
       const name = unnamed('pad_shortcut');
       const [h, w, c] = map3(where(name), x);
       if (channels < c) fail(where(name), `cannot pad ${c} channels down to ${channels}`);
-      return record(name, 'pad_shortcut', [Math.ceil(h / stride), Math.ceil(w / stride), channels]);
+      return record(name, 'pad_shortcut', [Math.floor(h / stride), Math.floor(w / stride), channels]);
     },
   };
   return { ops, params, layers };

@@ -125,10 +125,11 @@ export class TfOps implements Ops<tf.Tensor> {
     // Contiguous runs of kept channels become slices joined by one concat: both have gradients on
     // every backend (tf.gather's gradient needs UnsortedSegmentSum, which wasm lacks).
     const pieces: tf.Tensor[] = [];
-    const begin = x.shape.map(() => 0);
     let start = 0;
     for (let i = 1; i <= indices.length; i++) {
       if (i === indices.length || indices[i] !== indices[i - 1]! + 1) {
+        // Fresh begin/size arrays per slice: tf.slice keeps them by reference for its gradient.
+        const begin = x.shape.map(() => 0);
         const size = x.shape.map((d) => d);
         begin[begin.length - 1] = indices[start]!;
         size[size.length - 1] = i - start;
@@ -140,20 +141,10 @@ export class TfOps implements Ops<tf.Tensor> {
   }
 
   padShortcut(x: tf.Tensor, channels: number, stride: number): tf.Tensor {
-    const [n, h, w, c] = x.shape as [number, number, number, number];
-    let y = x;
-    if (stride > 1) {
-      // x[:, ::s, ::s, :] as reshape + slice (StridedSlice has no gradient in tfjs).
-      const hp = Math.ceil(h / stride) * stride;
-      const wp = Math.ceil(w / stride) * stride;
-      const padded = hp !== h || wp !== w ? tf.pad(x, [[0, 0], [0, hp - h], [0, wp - w], [0, 0]]) : x;
-      const split = tf.reshape(padded, [n, hp / stride, stride, wp / stride, stride, c]);
-      y = tf.reshape(tf.slice(split, [0, 0, 0, 0, 0, 0], [n, hp / stride, 1, wp / stride, 1, c]), [n, hp / stride, wp / stride, c]);
-    }
-    const extra = channels - c;
-    if (extra < 0) throw new ValidationError(`shortcut cannot shrink ${c} channels to ${channels}`);
-    if (extra === 0) return y;
-    const before = Math.floor(extra / 2);
-    return tf.pad(y, [[0, 0], [0, 0], [0, 0], [before, extra - before]]);
+    // RNP's downsample_basic_block: AvgPool2d(stride, stride), then zero channels appended after.
+    const y = stride > 1 ? tf.avgPool(x as tf.Tensor4D, stride, stride, 'valid') : x;
+    const extra = channels - x.shape[3]!;
+    if (extra < 0) throw new ValidationError(`shortcut cannot shrink ${x.shape[3]} channels to ${channels}`);
+    return extra === 0 ? y : tf.pad(y, [[0, 0], [0, 0], [0, 0], [0, extra]]);
   }
 }

@@ -56,7 +56,9 @@ export class Sgd {
       const values = state.get(name);
       if (!values) continue;
       this.buffers.get(name)?.dispose();
-      this.buffers.set(name, tf.variable(tf.tensor(values, v.shape, 'float32'), false));
+      const initial = tf.tensor(values, v.shape, 'float32');
+      this.buffers.set(name, tf.variable(initial, false));
+      initial.dispose(); // the variable shares its data
     }
   }
 

@@ -1,0 +1,293 @@
+// The tfjs interpreter's non-trivial ops, on cpu and on wasm: training-mode BatchNorm (hand-written
+// gradient) against tfjs autodiff of the plain formula, the running statistics against PyTorch's rule,
+// eval-mode BN, selectChannels against tf.gather, and padShortcut against RNP's downsample_basic_block.
+// Error measure: max|actual - expected| / max|expected| ≤ 1e-4.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import * as tf from '../../../src-main/engine/tf.ts';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import { selectBackend } from '../../../src-main/engine/backend/select-backend.ts';
+import { Model } from '../../../src-main/engine/models/model.ts';
+import { resolveArch } from '../../../src-main/engine/models/register-all.ts';
+import { BN_EPSILON, TfOps } from '../../../src-main/engine/models/tf-ops.ts';
+import { Rng } from '../../../src-main/engine/random.ts';
+
+const TOLERANCE = 1e-4;
+
+function randomArray(rng: Rng, size: number, scale = 1, shift = 0): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = shift + scale * rng.normal();
+  return out;
+}
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  assert.equal(actual.length, expected.length, 'length');
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Number.isFinite(actual[i]!), `non-finite value at ${i}`);
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i]! - expected[i]!));
+    maxRef = Math.max(maxRef, Math.abs(expected[i]!));
+  }
+  return maxDiff / Math.max(maxRef, 1e-12);
+}
+
+function assertClose(actual: tf.Tensor | ArrayLike<number>, expected: tf.Tensor | ArrayLike<number>, what: string): void {
+  if (actual instanceof tf.Tensor && expected instanceof tf.Tensor) assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  const a = actual instanceof tf.Tensor ? actual.dataSync() : actual;
+  const e = expected instanceof tf.Tensor ? expected.dataSync() : expected;
+  const err = relativeError(a, e);
+  assert.ok(err <= TOLERANCE, `${what}: relative error ${err} > ${TOLERANCE}`);
+}
+
+/** Per-channel (last axis) mean and biased variance, in float64. */
+function channelStats(x: Float32Array, channels: number): { mean: number[]; variance: number[]; count: number } {
+  const count = x.length / channels;
+  const mean = new Array<number>(channels).fill(0);
+  const variance = new Array<number>(channels).fill(0);
+  for (let i = 0; i < x.length; i++) mean[i % channels]! += x[i]! / count;
+  for (let i = 0; i < x.length; i++) variance[i % channels]! += (x[i]! - mean[i % channels]!) ** 2 / count;
+  return { mean, variance, count };
+}
+
+/** The plain BN formula, differentiated by tfjs. */
+function referenceBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+  const axes = x.shape.map((_, i) => i).slice(0, -1);
+  const { mean, variance } = tf.moments(x, axes);
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPSILON))), gamma), beta);
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`TfOps on ${backend}`, () => {
+    before(async () => {
+      const info = await selectBackend(backend);
+      assert.equal(info.name, backend);
+      assert.equal(tf.getBackend(), backend);
+    });
+
+    for (const shape of [[4, 3, 5, 6], [3, 2, 2, 4], [6, 7]] as const) {
+      test(`training BN [${shape}]: value and gradients w.r.t. x, γ, β match autodiff of the formula`, () => {
+        const rng = Rng.fromSeed(11, `bn-${shape}`);
+        const c = shape.at(-1)!;
+        // Off-centre, non-unit inputs so mean and variance both matter.
+        const x = tf.tensor(randomArray(rng, sizeOf(shape), 2.5, 0.7), [...shape]);
+        const gamma = tf.tensor1d(randomArray(rng, c, 0.5, 1));
+        const beta = tf.tensor1d(randomArray(rng, c));
+        // A random upstream gradient: with dy = 1 the BN gradient w.r.t. x is identically 0.
+        const dy = tf.tensor(randomArray(rng, sizeOf(shape)), [...shape]);
+        const before = tf.memory().numTensors;
+
+        let ops: TfOps | null = null;
+        const ours = tf.grads((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+          ops = new TfOps(new Map([['bn.gamma', g], ['bn.beta', b]]), true);
+          return ops.batchNorm('bn', xi);
+        });
+        const ref = tf.grads((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => referenceBatchNorm(xi, g, b));
+        const ourValue = new TfOps(new Map([['bn.gamma', gamma], ['bn.beta', beta]]), true);
+        const y = ourValue.batchNorm('bn', x);
+        const yRef = tf.tidy(() => referenceBatchNorm(x, gamma, beta));
+        assertClose(y, yRef, 'value');
+        const [dx, dGamma, dBeta] = ours([x, gamma, beta], dy);
+        const [dxRef, dGammaRef, dBetaRef] = ref([x, gamma, beta], dy);
+        assertClose(dx!, dxRef!, 'dx');
+        assertClose(dGamma!, dGammaRef!, 'dγ');
+        assertClose(dBeta!, dBetaRef!, 'dβ');
+        // dx is not trivially zero (it would be for dy = 1), so the comparison means something.
+        assert.ok(Math.max(...dxRef!.dataSync().map(Math.abs)) > 1e-2);
+
+        // Also against float64 by hand: y = (x − μ)/√(σ² + ε)·γ + β.
+        const xv = x.dataSync() as Float32Array;
+        const { mean, variance } = channelStats(xv, c);
+        const g = gamma.dataSync();
+        const b = beta.dataSync();
+        assertClose(y.dataSync(), Array.from(xv, (v, i) => ((v - mean[i % c]!) / Math.sqrt(variance[i % c]! + BN_EPSILON)) * g[i % c]! + b[i % c]!), 'value vs float64');
+
+        for (const o of [ops!, ourValue]) for (const s of o.batchStats) tf.dispose([s.mean, s.variance]);
+        tf.dispose([y, yRef, dx!, dGamma!, dBeta!, dxRef!, dGammaRef!, dBetaRef!]);
+        assert.equal(tf.memory().numTensors, before, 'tensors leaked by the BN gradient');
+        tf.dispose([x, gamma, beta, dy]);
+      });
+    }
+
+    test('training BN records the batch mean and biased variance; updateRunningStats follows PyTorch', () => {
+      const model = Model.create(resolveArch('vgg_mini'), Rng.fromSeed(1));
+      try {
+        const layer = 'features.1'; // vgg_mini's first BN, 16 channels
+        const c = 16;
+        const rng = Rng.fromSeed(5);
+        const rm0 = randomArray(rng, c);
+        const rv0 = Float32Array.from(randomArray(rng, c), (v) => 0.5 + Math.abs(v));
+        model.variables.get(`${layer}.running_mean`)!.assign(tf.tensor1d(rm0));
+        model.variables.get(`${layer}.running_var`)!.assign(tf.tensor1d(rv0));
+        const shape = [2, 3, 3, c];
+        const xv = randomArray(rng, sizeOf(shape), 3, -1);
+        const x = tf.tensor4d(xv, shape as [number, number, number, number]);
+        const before = tf.memory().numTensors;
+
+        const ops = new TfOps(model.variables, true);
+        tf.tidy(() => {
+          ops.batchNorm(layer, x);
+        });
+        assert.equal(ops.batchStats.length, 1);
+        const s = ops.batchStats[0]!;
+        const { mean, variance, count } = channelStats(xv, c);
+        assert.equal(s.layer, layer);
+        assert.equal(s.count, 18);
+        assert.equal(count, 18);
+        assertClose(s.mean.dataSync(), mean, 'batch mean');
+        assertClose(s.variance.dataSync(), variance, 'batch variance (biased)');
+
+        model.updateRunningStats(ops);
+        assert.equal(ops.batchStats.length, 0, 'batch stats consumed');
+        assert.equal(tf.memory().numTensors, before, 'batch stats disposed');
+        // torch: running_mean = 0.9·rm + 0.1·μ; running_var = 0.9·rv + 0.1·σ²·n/(n−1)
+        const rm1 = mean.map((m, i) => 0.9 * rm0[i]! + 0.1 * m);
+        const rv1 = variance.map((v, i) => 0.9 * rv0[i]! + 0.1 * v * (18 / 17));
+        assertClose(model.variables.get(`${layer}.running_mean`)!.dataSync(), rm1, 'running mean');
+        assertClose(model.variables.get(`${layer}.running_var`)!.dataSync(), rv1, 'running var (unbiased)');
+        // The biased variance would give a different answer: the test can tell them apart.
+        const biased = variance.map((v, i) => 0.9 * rv0[i]! + 0.1 * v);
+        assert.ok(relativeError(model.variables.get(`${layer}.running_var`)!.dataSync(), biased) > 10 * TOLERANCE);
+        x.dispose();
+      } finally {
+        model.dispose();
+      }
+    });
+
+    test('a training forward records every BN layer once, in call order, with count batch·h·w', () => {
+      const model = Model.create(resolveArch('vgg_mini'), Rng.fromSeed(2));
+      try {
+        const x = tf.randomNormal([3, 28, 28, 1], 0, 1, 'float32', 4);
+        const { logits, ops } = model.forward(x, true);
+        const bnLayers = [...new Set(model.paramSpecs.filter((p) => p.layerKind === 'bn').map((p) => p.layer))];
+        assert.deepEqual(ops.batchStats.map((s) => s.layer), bnLayers);
+        assert.deepEqual(bnLayers, ['features.1', 'features.5', 'features.9']);
+        assert.deepEqual(ops.batchStats.map((s) => s.count), [3 * 28 * 28, 3 * 14 * 14, 3 * 7 * 7]);
+        const rvBefore = model.variables.get('features.5.running_var')!.dataSync().slice();
+        const varianceOfLayer = ops.batchStats[1]!.variance.dataSync().slice();
+        model.updateRunningStats(ops);
+        const n = 3 * 14 * 14;
+        assertClose(
+          model.variables.get('features.5.running_var')!.dataSync(),
+          Array.from(rvBefore, (r, i) => 0.9 * r + 0.1 * varianceOfLayer[i]! * (n / (n - 1))),
+          'features.5 running var',
+        );
+        tf.dispose([x, logits]);
+      } finally {
+        model.dispose();
+      }
+    });
+
+    test('eval-mode BN uses the running statistics, records nothing and is per-example', () => {
+      const rng = Rng.fromSeed(9);
+      const c = 5;
+      const gamma = randomArray(rng, c, 0.3, 1);
+      const beta = randomArray(rng, c);
+      const rm = randomArray(rng, c);
+      const rv = Float32Array.from(randomArray(rng, c), (v) => 0.2 + v * v);
+      const params = new Map<string, tf.Tensor>([
+        ['bn.gamma', tf.tensor1d(gamma)], ['bn.beta', tf.tensor1d(beta)],
+        ['bn.running_mean', tf.tensor1d(rm)], ['bn.running_var', tf.tensor1d(rv)],
+      ]);
+      const shape: [number, number, number, number] = [3, 2, 2, c];
+      const xv = randomArray(rng, sizeOf(shape), 2);
+      const x = tf.tensor4d(xv, shape);
+      const ops = new TfOps(params, false);
+      const y = ops.batchNorm('bn', x);
+      assert.equal(ops.batchStats.length, 0);
+      assertClose(y.dataSync(), Array.from(xv, (v, i) => ((v - rm[i % c]!) / Math.sqrt(rv[i % c]! + BN_EPSILON)) * gamma[i % c]! + beta[i % c]!), 'eval BN');
+      // One example alone gives the same output as inside the batch (no batch statistics involved).
+      const first = tf.slice(x, [1, 0, 0, 0], [1, 2, 2, c]);
+      const yFirst = ops.batchNorm('bn', first);
+      assertClose(yFirst.dataSync(), y.dataSync().slice(4 * c, 8 * c), 'eval BN of one example');
+      // and training mode on the same batch differs (it normalises with the batch's own statistics)
+      const train = new TfOps(params, true);
+      const yTrain = train.batchNorm('bn', x);
+      assert.ok(relativeError(yTrain.dataSync(), y.dataSync()) > 1e-2);
+      for (const s of train.batchStats) tf.dispose([s.mean, s.variance]);
+      tf.dispose([x, y, first, yFirst, yTrain, ...params.values()]);
+    });
+
+    test('selectChannels with non-contiguous indices equals tf.gather on the channel axis, and has a gradient', () => {
+      const rng = Rng.fromSeed(13);
+      const shape: [number, number, number, number] = [2, 3, 4, 10];
+      const x = tf.tensor4d(randomArray(rng, sizeOf(shape)), shape);
+      const ops = new TfOps(new Map(), true);
+      const before = tf.memory().numTensors;
+      for (const indices of [[0, 2, 3, 4, 7, 9], [1], [5, 6, 7], [0, 1, 2, 3, 4, 5, 6, 7, 8]]) {
+        // (outside a tidy the slices it joins would stay behind; the model's forward always runs in one)
+        const y = tf.tidy(() => ops.selectChannels(x, indices));
+        const idx = tf.tensor1d(indices, 'int32');
+        const expected = tf.gather(x, idx, 3);
+        assert.deepEqual(y.shape, [2, 3, 4, indices.length]);
+        assert.deepEqual(Array.from(y.dataSync()), Array.from(expected.dataSync()), `values for [${indices}]`);
+
+        // d/dx Σ w·select(x) = w scattered back to the kept channels, 0 elsewhere.
+        const w = tf.tensor4d(randomArray(rng, sizeOf(y.shape)), y.shape as [number, number, number, number]);
+        const dx = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(ops.selectChannels(xi, indices), w)))(x);
+        const wv = w.dataSync();
+        const expectedDx = new Float32Array(x.size);
+        for (let p = 0; p < x.size / 10; p++) indices.forEach((ch, k) => (expectedDx[p * 10 + ch] = wv[p * indices.length + k]!));
+        assert.deepEqual(dx.shape, shape);
+        assertClose(dx.dataSync(), expectedDx, `gradient for [${indices}]`);
+        tf.dispose([y, idx, expected, w, dx]);
+      }
+      assert.equal(tf.memory().numTensors, before);
+      // All channels in order: the input itself.
+      assert.equal(ops.selectChannels(x, Array.from({ length: 10 }, (_, i) => i)), x);
+      x.dispose();
+    });
+
+    test('selectChannels on [n, features] (after flatten)', () => {
+      const x = tf.tensor2d([[0, 1, 2, 3, 4], [10, 11, 12, 13, 14]]);
+      const y = new TfOps(new Map(), false).selectChannels(x, [0, 3, 4]);
+      assert.deepEqual(y.arraySync(), [[0, 3, 4], [10, 13, 14]]);
+      tf.dispose([x, y]);
+    });
+
+    for (const [h, w] of [[4, 6], [5, 5]] as const) {
+      test(`padShortcut(x, c2, 2) on ${h}×${w}: 2×2 average pool, then zero channels after; gradient 1/4 per pooled cell`, () => {
+        const rng = Rng.fromSeed(17, `${h}x${w}`);
+        const [n, c, c2] = [2, 3, 8];
+        const xv = randomArray(rng, n * h * w * c);
+        const x = tf.tensor4d(xv, [n, h, w, c]);
+        const ops = new TfOps(new Map(), true);
+        const y = ops.padShortcut(x, c2, 2);
+        const [ho, wo] = [Math.floor(h / 2), Math.floor(w / 2)];
+        assert.deepEqual(y.shape, [n, ho, wo, c2]);
+        const at = (b: number, i: number, j: number, k: number): number => xv[((b * h + i) * w + j) * c + k]!;
+        const expected = new Float32Array(n * ho * wo * c2);
+        for (let b = 0; b < n; b++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) for (let k = 0; k < c; k++) {
+          expected[((b * ho + i) * wo + j) * c2 + k] =
+            (at(b, 2 * i, 2 * j, k) + at(b, 2 * i + 1, 2 * j, k) + at(b, 2 * i, 2 * j + 1, k) + at(b, 2 * i + 1, 2 * j + 1, k)) / 4;
+        }
+        assertClose(y.dataSync(), expected, 'padShortcut value');
+        const yv = y.dataSync();
+        for (let p = 0; p < n * ho * wo; p++) for (let k = c; k < c2; k++) assert.equal(yv[p * c2 + k], 0, 'appended channels are zero');
+
+        const up = tf.tensor4d(randomArray(rng, y.size), y.shape as [number, number, number, number]);
+        const dx = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(ops.padShortcut(xi, c2, 2), up)))(x);
+        const uv = up.dataSync();
+        const expectedDx = new Float32Array(x.size);
+        for (let b = 0; b < n; b++) for (let i = 0; i < 2 * ho; i++) for (let j = 0; j < 2 * wo; j++) for (let k = 0; k < c; k++) {
+          expectedDx[((b * h + i) * w + j) * c + k] = uv[((b * ho + (i >> 1)) * wo + (j >> 1)) * c2 + k]! / 4;
+        }
+        assert.deepEqual(dx.shape, [n, h, w, c]);
+        assertClose(dx.dataSync(), expectedDx, 'padShortcut gradient');
+        tf.dispose([x, y, up, dx]);
+      });
+    }
+
+    test('padShortcut at stride 1 only pads channels; fewer channels is a ValidationError', () => {
+      const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+      const ops = new TfOps(new Map(), false);
+      const y = ops.padShortcut(x, 3, 1);
+      assert.deepEqual(y.arraySync(), [[[[1, 0, 0], [2, 0, 0]], [[3, 0, 0], [4, 0, 0]]]]);
+      assert.equal(ops.padShortcut(x, 1, 1), x);
+      assert.throws(() => ops.padShortcut(tf.zeros([1, 2, 2, 4]), 2, 2), ValidationError);
+      tf.dispose([x, y]);
+    });
+  });
+}
