@@ -4,17 +4,10 @@
 // trainable tensors only (conv/dense weights and biases, BN γ and β), as RNP's totals do.
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import { traceSpec } from '../models/build.ts';
-import type { LayerKind } from '../models/shape-ops.ts';
+import type { LayerCost } from '../models/shape-ops.ts';
 
-export interface LayerCostRow {
-  name: string;
-  kind: LayerKind;
-  /** Per-example output shape: [h, w, c] or [features]. */
-  outShape: number[];
-  params: number;
-  macs: number;
-  flops: number;
-}
+/** One layer's cost: name, kind, per-example output shape, params, MACs, FLOPs. */
+export type LayerCostRow = LayerCost;
 
 export interface CostReport {
   layers: LayerCostRow[];

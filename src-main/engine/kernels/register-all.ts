@@ -1,17 +1,25 @@
-// Kernels this project adds to tfjs backends that lack them (see /work/shared/STYLE.md item 8).
-// An explicit list and a loop, like tfjs's own register_all_kernels.
+// Kernels this project adds to tfjs backends that lack them, or replaces where the stock one is slow or
+// wrong (see /work/shared/STYLE.md item 8). An explicit list and a loop, like tfjs's own
+// register_all_kernels.
 
-import { getKernel, registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+// The stock wasm kernels register on import: import it first so that they can never come in after ours.
+import '@tensorflow/tfjs-backend-wasm';
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 
-export const wasmKernels: KernelConfig[] = [conv2DBackpropFilterConfig];
+export const wasmKernels: KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig];
 
 /**
- * Registers every kernel in `wasmKernels` that is not registered yet, so calling it twice (or after a
- * tfjs release that ships its own kernel) is harmless. Call before the first gradient on 'wasm'.
+ * Registers every kernel in `wasmKernels`, replacing the backend's own kernel of that name where it has
+ * one (Conv2DBackpropInput: a plain loop; MaxPoolGrad: wrong for windows whose max is ≤ 0). Calling it
+ * again is harmless. Call before the first gradient on 'wasm'.
  */
 export function registerWasmKernels(): void {
   for (const config of wasmKernels) {
-    if (getKernel(config.kernelName, config.backendName) === undefined) registerKernel(config);
+    const current = getKernel(config.kernelName, config.backendName);
+    if (current === config) continue;
+    if (current !== undefined) unregisterKernel(config.kernelName, config.backendName);
+    registerKernel(config);
   }
 }

@@ -13,6 +13,7 @@ import type { Checkpoint, EpochMetrics } from './checkpoint.ts';
 import { writeCheckpoint } from './checkpoint.ts';
 import { learningRate } from './schedule.ts';
 import { Sgd } from './sgd.ts';
+import { countHits, crossEntropy, trainStep } from './step.ts';
 
 export interface BatchProgress {
   epoch: number;
@@ -112,29 +113,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   return { history, best };
 }
 
-/** One SGD step on a batch; returns the mean loss and the number of correct predictions. */
-function trainStep(
-  model: Model, sgd: Sgd, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number,
-  [h, w, c]: [number, number, number], lr: number,
-): { loss: number; hits: number } {
-  const x = tf.tensor4d(xData, [n, h, w, c]);
-  const y = tf.tensor1d(yData, 'int32');
-  let hitsTensor: tf.Tensor | null = null;
-  let ops: ReturnType<Model['forward']>['ops'] | null = null;
-  const { value, grads } = tf.variableGrads(() => {
-    const out = model.forward(x, true);
-    ops = out.ops;
-    hitsTensor = tf.keep(countHits(out.logits, y));
-    return crossEntropy(out.logits, y, model.spec.classes);
-  }, params.map(([, v]) => v));
-  model.updateRunningStats(ops!);
-  sgd.step(params, grads, lr);
-  const loss = value.dataSync()[0]!;
-  const hits = hitsTensor!.dataSync()[0]!;
-  tf.dispose([x, y, value, hitsTensor!, ...Object.values(grads)]);
-  return { loss, hits };
-}
-
 export async function evaluate(model: Model, dataset: Dataset, config: Pick<TrainConfig, 'testBatchSize' | 'testLimit' | 'seed'>): Promise<{ loss: number; accuracy: number }> {
   const [h, w, c] = dataset.inputShape;
   let lossSum = 0;
@@ -156,13 +134,4 @@ export async function evaluate(model: Model, dataset: Dataset, config: Pick<Trai
     tf.dispose([loss, hits]);
   }
   return { loss: lossSum / seen, accuracy: correct / seen };
-}
-
-/** Mean softmax cross-entropy of logits [n, classes] against integer labels [n]. */
-function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, classes: number): tf.Scalar {
-  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(labels as tf.Tensor1D, classes), tf.logSoftmax(logits)), -1))) as tf.Scalar);
-}
-
-function countHits(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), 'int32')));
 }
