@@ -2,6 +2,7 @@
 // nothing), create the run row, train with per-epoch metrics recorded as they finish, and leave the
 // last checkpoint behind so an interrupted run (crash, kill, cancel) resumes without losing an epoch.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
 import { CancelledError, ValidationError } from '../../src-shared/errors.ts';
@@ -29,6 +30,8 @@ export interface TrainRequest {
   dataset: string;
   config?: TrainConfigOverrides;
   backend?: BackendChoice;
+  /** Data-parallel threads on wasm/cpu (default: every core). */
+  threads?: number;
   regime?: RunRegime;
   experimentId?: number | null;
   parentRunId?: number | null;
@@ -39,6 +42,7 @@ export interface PreparedRun {
   dataset: Dataset;
   config: TrainConfig;
   backend: BackendInfo;
+  threads: number;
 }
 
 export interface RunHooks {
@@ -56,7 +60,7 @@ export async function prepareTrainRun(req: TrainRequest): Promise<PreparedRun> {
   const spec = withData(archSpec, dataset.inputShape, dataset.classNames.length);
   analyseCost(spec); // throws a ValidationError naming the layer if the input is too small for the network
   const backend = await selectBackend(req.backend ?? 'auto');
-  return { spec, dataset, config, backend };
+  return { spec, dataset, config, backend, threads: resolveThreads(req.threads, backend) };
 }
 
 /** Checkpoints live beside the database: <db>.runs/<run id>/. */
@@ -109,11 +113,12 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
   }
   let lastBeat = Date.now();
   const model = resumeFrom ? Model.fromWeights(spec, resumeFrom.weights) : Model.create(spec, Rng.fromSeed(config.seed, 'init'));
-  markRunStarted(db, runId, { backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}` });
+  const threadNote = prepared.threads > 1 ? `; ${prepared.threads} threads, data-parallel` : '; 1 thread';
+  markRunStarted(db, runId, { backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}${threadNote}` });
   for (const m of resumeFrom?.history ?? []) recordEpoch(db, runId, m);
   try {
     await train({
-      model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal,
+      model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal, threads: prepared.threads,
       onBatch: (p) => {
         if (Date.now() - lastBeat > 10_000) {
           heartbeat(db, runId);
@@ -139,11 +144,22 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
 }
 
 /** Re-validates a stored run (its stored ArchSpec, dataset and config) before continuing it. */
-export async function prepareResume(db: Db, runId: number, backend: BackendChoice = 'auto'): Promise<PreparedRun> {
+export async function prepareResume(db: Db, runId: number, backend: BackendChoice = 'auto', threads?: number): Promise<PreparedRun> {
   const run = getRun(db, runId);
   if (run.status === 'completed') throw new ValidationError(`run ${runId} is already completed; nothing to resume`);
   const config = parseOrThrow(TrainConfigSchema, run.config, `run ${runId} config`);
   const dataset = await openDataset(run.datasetId);
   const spec = getArchSpec(db, run.archSpecId).spec;
-  return { spec, dataset, config, backend: await selectBackend(backend) };
+  const info = await selectBackend(backend);
+  return { spec, dataset, config, backend: info, threads: resolveThreads(threads, info) };
+}
+
+/** Threads for data-parallel training: as asked (1..cores), else every core; 1 on native TensorFlow. */
+function resolveThreads(asked: number | undefined, backend: BackendInfo): number {
+  if (backend.name === 'tensorflow') return 1;
+  const cores = availableParallelism();
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > 64)) {
+    throw new ValidationError(`--threads: expected an integer from 1 to 64, got ${asked}`);
+  }
+  return asked ?? cores;
 }

@@ -27,6 +27,7 @@ interface TrainOpts {
   trainLimit?: number;
   testLimit?: number;
   backend: BackendChoice;
+  threads?: number;
   json?: boolean;
   progress: boolean;
 }
@@ -54,6 +55,7 @@ export function registerTrain(program: Command): void {
     .option('--train-limit <n>', 'train on a fixed subset of n examples', parsePositiveInt('--train-limit'))
     .option('--test-limit <n>', 'evaluate on the first n test examples', parsePositiveInt('--test-limit'))
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
+    .option('--threads <n>', 'data-parallel threads on wasm/cpu (default: every core)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON object (the stored run) on stdout')
     .option('--no-progress', 'no progress output on stderr')
     .action(async (opts: TrainOpts, cmd: Command) => {
@@ -61,7 +63,7 @@ export function registerTrain(program: Command): void {
       const fromFlags: TrainConfigOverrides = {};
       const flagKeys = ['epochs', 'batchSize', 'testBatchSize', 'lr', 'momentum', 'nesterov', 'weightDecay', 'schedule', 'milestones', 'gamma', 'seed', 'augment', 'trainLimit', 'testLimit'] as const;
       for (const key of flagKeys) if (opts[key] !== undefined) (fromFlags as Record<string, unknown>)[key] = opts[key];
-      const request = { arch: readSpecArgument(opts.arch), dataset: opts.dataset, config: { ...fromFile, ...fromFlags }, backend: opts.backend };
+      const request = { arch: readSpecArgument(opts.arch), dataset: opts.dataset, config: { ...fromFile, ...fromFlags }, backend: opts.backend, threads: opts.threads };
       // The training stack (TensorFlow.js) loads only when a command trains.
       const { createTrainRun, prepareTrainRun } = await import('../../jobs/train-run.ts');
       const { runWithProgress } = await import('../run-with-progress.ts');

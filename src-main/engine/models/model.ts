@@ -7,7 +7,7 @@ import type { Rng } from '../random.ts';
 import { collectParams, initParams } from './build.ts';
 import type { ParamSpec } from './ops.ts';
 import { familyOf } from './register-all.ts';
-import { TfOps } from './tf-ops.ts';
+import { TfOps, type BatchStats } from './tf-ops.ts';
 
 /** BN running statistics follow PyTorch: running = (1 − m)·running + m·batch, m = 0.1. */
 const BN_MOMENTUM = 0.1;
@@ -58,7 +58,13 @@ export class Model {
 
   /** Folds a training step's batch statistics into the running mean/variance, then frees them. */
   updateRunningStats(ops: TfOps): void {
-    for (const s of ops.batchStats) {
+    this.applyBatchStats(ops.batchStats);
+    ops.batchStats.length = 0;
+  }
+
+  /** Folds batch statistics (from this model's forward or pooled across shards) into the running ones; disposes them. */
+  applyBatchStats(stats: readonly BatchStats[]): void {
+    for (const s of stats) {
       const mean = this.variables.get(`${s.layer}.running_mean`)!;
       const variance = this.variables.get(`${s.layer}.running_var`)!;
       tf.tidy(() => {
@@ -69,7 +75,6 @@ export class Model {
       s.mean.dispose();
       s.variance.dispose();
     }
-    ops.batchStats.length = 0;
   }
 
   /** Every parameter (BN running statistics included) as plain arrays, in paramSpecs order. */

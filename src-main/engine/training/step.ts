@@ -1,28 +1,47 @@
-// One SGD training step and the loss/accuracy ops shared by training, evaluation and the benchmark.
+// One SGD training step and the loss/accuracy ops shared by training, evaluation, the data-parallel
+// runner and the benchmark.
 import type { Model } from '../models/model.ts';
+import type { BatchStats } from '../models/tf-ops.ts';
 import * as tf from '../tf.ts';
 import type { Sgd } from './sgd.ts';
 
-/** One SGD step on a batch; returns the mean loss and the number of correct predictions. */
-export function trainStep(
-  model: Model, sgd: Sgd, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number,
-  [h, w, c]: [number, number, number], lr: number,
-): { loss: number; hits: number } {
-  const x = tf.tensor4d(xData, [n, h, w, c]);
+export interface ShardGradients {
+  /** Gradient of the shard's mean loss, by tfjs variable name. */
+  grads: tf.NamedTensorMap;
+  /** BN batch statistics of the shard's forward pass (kept tensors; the caller disposes them). */
+  batchStats: BatchStats[];
+  loss: number;
+  hits: number;
+}
+
+/** Forward + backward on one (shard of a) batch, without touching the weights. */
+export function computeGradients(
+  model: Model, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number,
+): ShardGradients {
+  const x = tf.tensor4d(xData, [n, ...model.spec.input]);
   const y = tf.tensor1d(yData, 'int32');
   let hitsTensor: tf.Tensor | null = null;
-  let ops: ReturnType<Model['forward']>['ops'] | null = null;
+  let batchStats: BatchStats[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const out = model.forward(x, true);
-    ops = out.ops;
+    batchStats = out.ops.batchStats;
     hitsTensor = tf.keep(countHits(out.logits, y));
     return crossEntropy(out.logits, y, model.spec.classes);
   }, params.map(([, v]) => v));
-  model.updateRunningStats(ops!);
-  sgd.step(params, grads, lr);
   const loss = value.dataSync()[0]!;
   const hits = hitsTensor!.dataSync()[0]!;
-  tf.dispose([x, y, value, hitsTensor!, ...Object.values(grads)]);
+  tf.dispose([x, y, value, hitsTensor!]);
+  return { grads, batchStats, loss, hits };
+}
+
+/** One SGD step on a batch; returns the mean loss and the number of correct predictions. */
+export function trainStep(
+  model: Model, sgd: Sgd, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number, lr: number,
+): { loss: number; hits: number } {
+  const { grads, batchStats, loss, hits } = computeGradients(model, params, xData, yData, n);
+  model.applyBatchStats(batchStats);
+  sgd.step(params, grads, lr);
+  tf.dispose(Object.values(grads));
   return { loss, hits };
 }
 

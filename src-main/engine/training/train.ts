@@ -13,7 +13,8 @@ import type { Checkpoint, EpochMetrics } from './checkpoint.ts';
 import { writeCheckpoint } from './checkpoint.ts';
 import { learningRate } from './schedule.ts';
 import { Sgd } from './sgd.ts';
-import { countHits, crossEntropy, trainStep } from './step.ts';
+import { countHits, crossEntropy } from './step.ts';
+import { createStepRunner } from './step-runner.ts';
 
 export interface BatchProgress {
   epoch: number;
@@ -35,6 +36,8 @@ export interface TrainOptions {
   onEpoch?: (metrics: EpochMetrics, info: { numTensors: number; checkpoint: string | null }) => void | Promise<void>;
   onBatch?: (progress: BatchProgress) => void;
   signal?: AbortSignal;
+  /** Threads for data-parallel steps (default 1). The result depends on it: BN sees per-shard statistics. */
+  threads?: number;
 }
 
 export interface TrainResult {
@@ -53,7 +56,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let best = opts.resumeFrom?.best ?? null;
   if (opts.resumeFrom) sgd.importState(params, opts.resumeFrom.momentum);
   const augment = config.augment ?? dataset.augmentByDefault;
-  const [h, w, c] = dataset.inputShape;
+  const runner = await createStepRunner(model, sgd, { threads: opts.threads ?? 1 });
   const trainSize = Math.min(dataset.train.size, config.trainLimit ?? Infinity);
   const batchesPerEpoch = Math.ceil(trainSize / config.batchSize);
 
@@ -70,7 +73,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       });
       for await (const batch of trainStream) {
         if (signal?.aborted) throw new CancelledError(`cancelled during epoch ${epoch + 1}`);
-        const { loss, hits } = trainStep(model, sgd, params, batch.x, batch.y, batch.n, [h, w, c], lr);
+        const { loss, hits } = await runner.step(batch.x, batch.y, batch.n, lr);
         lossSum += loss * batch.n;
         correct += hits;
         seen += batch.n;
@@ -108,6 +111,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await opts.onEpoch?.(metrics, { numTensors: tf.memory().numTensors, checkpoint });
     }
   } finally {
+    await runner.dispose();
     sgd.dispose();
   }
   return { history, best };

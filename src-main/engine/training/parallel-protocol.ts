@@ -1,0 +1,37 @@
+// Messages between the data-parallel runner (main thread) and its worker threads.
+import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
+
+export interface ParamSlot {
+  name: string;
+  shape: number[];
+  /** Offset (in floats) of this trainable parameter in the shared weight buffer. */
+  offset: number;
+  length: number;
+}
+
+export interface WorkerInit {
+  backend: 'tensorflow' | 'wasm' | 'cpu';
+  spec: ArchSpec;
+  /** Every parameter (BN running statistics included) at start, by name. */
+  weights: Array<[string, Float32Array]>;
+  /** Trainable parameters as laid out in `sharedWeights`. */
+  slots: ParamSlot[];
+  /** The current trainable weights, rewritten by the main thread after every step. */
+  sharedWeights: SharedArrayBuffer;
+}
+
+export type ToWorker =
+  | { type: 'step'; x: Float32Array; y: Int32Array; n: number }
+  | { type: 'close' };
+
+export interface ShardStats {
+  layer: string;
+  mean: Float32Array;
+  variance: Float32Array;
+  count: number;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'done'; grads: Float32Array; stats: ShardStats[]; loss: number; hits: number }
+  | { type: 'error'; message: string };

@@ -1,0 +1,51 @@
+// A data-parallel training worker: holds a replica of the model, and for each shard it is sent,
+// loads the current weights from shared memory and returns the shard's gradients and BN statistics.
+import { parentPort, workerData } from 'node:worker_threads';
+import { selectBackend } from '../backend/select-backend.ts';
+import { Model } from '../models/model.ts';
+import * as tf from '../tf.ts';
+import type { FromWorker, ShardStats, ToWorker, WorkerInit } from './parallel-protocol.ts';
+import { computeGradients } from './step.ts';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+
+function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+try {
+  await selectBackend(init.backend);
+  const model = Model.fromWeights(init.spec, new Map(init.weights));
+  const params = model.trainable();
+  const byName = new Map(params);
+  const shared = new Float32Array(init.sharedWeights);
+  const total = init.slots.reduce((a, s) => a + s.length, 0);
+
+  port.on('message', (msg: ToWorker) => {
+    if (msg.type === 'close') {
+      model.dispose();
+      port.close();
+      return;
+    }
+    try {
+      for (const slot of init.slots) {
+        const v = byName.get(slot.name)!;
+        tf.tidy(() => v.assign(tf.tensor(shared.subarray(slot.offset, slot.offset + slot.length), slot.shape)));
+      }
+      const { grads, batchStats, loss, hits } = computeGradients(model, params, msg.x, msg.y, msg.n);
+      const flat = new Float32Array(total);
+      for (const slot of init.slots) flat.set(grads[byName.get(slot.name)!.name]!.dataSync() as Float32Array, slot.offset);
+      const stats: ShardStats[] = batchStats.map((s) => ({
+        layer: s.layer, mean: s.mean.dataSync() as Float32Array, variance: s.variance.dataSync() as Float32Array, count: s.count,
+      }));
+      tf.dispose([...Object.values(grads), ...batchStats.flatMap((s) => [s.mean, s.variance])]);
+      send({ type: 'done', grads: flat, stats, loss, hits }, [flat.buffer as ArrayBuffer]);
+    } catch (e) {
+      send({ type: 'error', message: (e as Error).message });
+    }
+  });
+  send({ type: 'ready' });
+} catch (e) {
+  send({ type: 'error', message: (e as Error).message });
+}

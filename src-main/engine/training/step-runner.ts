@@ -1,0 +1,37 @@
+// Runs training steps on one thread or, data-parallel, on several: the batch is split into shards,
+// each thread computes its shard's gradients, and the averaged gradient updates every replica alike.
+import { currentBackend } from '../backend/select-backend.ts';
+import type { Model } from '../models/model.ts';
+import type { Sgd } from './sgd.ts';
+import { trainStep } from './step.ts';
+
+export interface StepResult {
+  /** Mean loss over the batch. */
+  loss: number;
+  /** Correct predictions in the batch. */
+  hits: number;
+}
+
+export interface StepRunner {
+  readonly threads: number;
+  step(x: Float32Array, y: Int32Array, n: number, lr: number): Promise<StepResult>;
+  dispose(): Promise<void>;
+}
+
+/** Native TensorFlow parallelises inside each op; only the single-threaded backends (wasm, cpu) get workers. */
+export async function createStepRunner(model: Model, sgd: Sgd, opts: { threads: number }): Promise<StepRunner> {
+  if (opts.threads <= 1 || currentBackend()?.name === 'tensorflow') return singleThreadRunner(model, sgd);
+  const { createParallelRunner } = await import('./parallel-runner.ts');
+  return createParallelRunner(model, sgd, opts.threads);
+}
+
+function singleThreadRunner(model: Model, sgd: Sgd): StepRunner {
+  const params = model.trainable();
+  return {
+    threads: 1,
+    async step(x, y, n, lr) {
+      return trainStep(model, sgd, params, x, y, n, lr);
+    },
+    async dispose() {},
+  };
+}
