@@ -7,13 +7,20 @@ import '@tensorflow/tfjs-backend-wasm';
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
+import { maxPoolGradConfig } from './MaxPoolGrad.ts';
+import { tileConfig } from './Tile.ts';
 
-export const wasmKernels: KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig];
+export const wasmKernels: KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  maxPoolGradConfig,
+  tileConfig,
+];
 
 /**
  * Registers every kernel in `wasmKernels`, replacing the backend's own kernel of that name where it has
- * one (Conv2DBackpropInput: a plain loop; MaxPoolGrad: wrong for windows whose max is ≤ 0). Calling it
- * again is harmless. Call before the first gradient on 'wasm'.
+ * one (Conv2DBackpropInput and Tile: plain loops; MaxPoolGrad: wrong for windows whose max is ≤ 0).
+ * Calling it again is harmless. Call before the first gradient on 'wasm'.
  */
 export function registerWasmKernels(): void {
   for (const config of wasmKernels) {
