@@ -4,12 +4,18 @@
 import { Command } from 'commander';
 import { isWorkbenchError } from '../../src-shared/errors.ts';
 import { registerArch } from './commands/arch.ts';
+import { registerBench } from './commands/bench.ts';
 import { registerDatasets } from './commands/datasets.ts';
 import { registerDownload } from './commands/download.ts';
 import { registerList } from './commands/list.ts';
 import { registerResume } from './commands/resume.ts';
 import { registerShow } from './commands/show.ts';
 import { registerTrain } from './commands/train.ts';
+import { registerRun } from './commands/run.ts';
+import { registerExport } from './commands/export.ts';
+import { registerPresets } from './commands/presets.ts';
+import { registerPrune } from './commands/prune.ts';
+import { registerExperiments } from './commands/experiments.ts';
 
 export function buildProgram(): Command {
   const program = new Command('pwb')
@@ -19,7 +25,7 @@ export function buildProgram(): Command {
     // Commander's own errors can span lines ("unknown option '--x'\n(Did you mean --y?)"): keep one.
     .configureOutput({ outputError: (message, write) => write(`pwb: ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`) })
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-  for (const register of [registerArch, registerTrain, registerResume, registerList, registerShow, registerDatasets, registerDownload]) {
+  for (const register of [registerRun, registerResume, registerExperiments, registerExport, registerPresets, registerPrune, registerArch, registerTrain, registerList, registerShow, registerDatasets, registerDownload, registerBench]) {
     register(program);
   }
   return program;

@@ -17,7 +17,7 @@ import { Model } from '../engine/models/model.ts';
 import { resolveArch, withData } from '../engine/models/register-all.ts';
 import { Rng } from '../engine/random.ts';
 import { readCheckpoint, type EpochMetrics } from '../engine/training/checkpoint.ts';
-import { LAST_CHECKPOINT, train, type BatchProgress } from '../engine/training/train.ts';
+import { LAST_CHECKPOINT, train, type BatchProgress, type TrainOptions } from '../engine/training/train.ts';
 import type { Db } from '../store/db.ts';
 import { canonicalJson, getArchSpec, putArchSpec } from '../store/arch-specs.ts';
 import { recordEpoch } from '../store/metrics.ts';
@@ -50,6 +50,14 @@ export interface RunHooks {
   onEpoch?: (m: EpochMetrics, info: { numTensors: number }) => void;
   onBackend?: (b: BackendInfo) => void;
   signal?: AbortSignal;
+}
+
+/** What a run inherits from its experiment: starting weights (fine-tuning), a regulariser, masks. */
+export interface RunExtras {
+  /** Weights to start from when the run has no checkpoint yet (else a fresh He initialisation). */
+  initialWeights?: () => Map<string, Float32Array>;
+  regularizer?: TrainOptions['regularizer'];
+  masks?: TrainOptions['masks'];
 }
 
 /** Validates a request completely — config, architecture, dataset, backend — without writing anything. */
@@ -93,7 +101,7 @@ export function createTrainRun(db: Db, dbPath: string, req: TrainRequest, prepar
  * Trains (or continues) a run. Resumes from the run's last checkpoint when one exists; finished
  * epochs are re-recorded from the checkpoint's history (idempotent), so none is lost or duplicated.
  */
-export async function executeRun(db: Db, runId: number, prepared: PreparedRun, hooks: RunHooks = {}): Promise<Run> {
+export async function executeRun(db: Db, runId: number, prepared: PreparedRun, hooks: RunHooks = {}, extras: RunExtras = {}): Promise<Run> {
   const run = getRun(db, runId);
   if (run.status === 'completed') throw new ValidationError(`run ${runId} is already completed`);
   const { spec, dataset, config, backend } = prepared;
@@ -112,13 +120,18 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
     throw e;
   }
   let lastBeat = Date.now();
-  const model = resumeFrom ? Model.fromWeights(spec, resumeFrom.weights) : Model.create(spec, Rng.fromSeed(config.seed, 'init'));
+  const model = resumeFrom
+    ? Model.fromWeights(spec, resumeFrom.weights)
+    : extras.initialWeights
+      ? Model.fromWeights(spec, extras.initialWeights())
+      : Model.create(spec, Rng.fromSeed(config.seed, 'init'));
   const threadNote = prepared.threads > 1 ? `; ${prepared.threads} threads, data-parallel` : '; 1 thread';
   markRunStarted(db, runId, { backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}${threadNote}` });
   for (const m of resumeFrom?.history ?? []) recordEpoch(db, runId, m);
   try {
     await train({
       model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal, threads: prepared.threads,
+      regularizer: extras.regularizer, masks: extras.masks,
       onBatch: (p) => {
         if (Date.now() - lastBeat > 10_000) {
           heartbeat(db, runId);
@@ -155,7 +168,7 @@ export async function prepareResume(db: Db, runId: number, backend: BackendChoic
 }
 
 /** Threads for data-parallel training: as asked (1..cores), else every core; 1 on native TensorFlow. */
-function resolveThreads(asked: number | undefined, backend: BackendInfo): number {
+export function resolveThreads(asked: number | undefined, backend: BackendInfo): number {
   if (backend.name === 'tensorflow') return 1;
   const cores = availableParallelism();
   if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > 64)) {

@@ -1,25 +1,56 @@
-// `pwb resume <run-id>`: continues an interrupted run from its last checkpoint.
+// `pwb resume <experiment-id>`: continues an interrupted experiment (finished runs are kept, a
+// half-finished run continues from its checkpoint). `pwb resume --run <run-id>`: one training run.
 import type { Command } from 'commander';
 import { NotFoundError } from '../../../src-shared/errors.ts';
 import { parseBackendChoice, type BackendChoice } from '../../engine/backend/backend-choice.ts';
 import { parsePositiveInt } from '../args.ts';
 import { withDatabaseAsync } from '../db.ts';
+import { printJson } from '../format.ts';
+
+interface ResumeOpts {
+  run?: boolean;
+  backend: BackendChoice;
+  threads?: number;
+  json?: boolean;
+  progress: boolean;
+}
 
 export function registerResume(program: Command): void {
   program
     .command('resume')
-    .description('continue an interrupted run from its last checkpoint (finished epochs are kept)')
-    .argument('<run-id>', 'run id (see `pwb list`)', parsePositiveInt('<run-id>'))
+    .description('continue an interrupted experiment (or, with --run, a single run) from its last checkpoints')
+    .argument('<id>', 'experiment id (see `pwb experiments`), or run id with --run (see `pwb list`)', parsePositiveInt('<id>'))
+    .option('--run', 'the id is a run id: resume that training run only')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'data-parallel threads on wasm/cpu (default: every core)', parsePositiveInt('--threads'))
-    .option('--json', 'print one JSON object (the stored run) on stdout')
+    .option('--json', 'print one JSON object on stdout (the run, or {experiment, summary, runs})')
     .option('--no-progress', 'no progress output on stderr')
-    .action(async (runId: number, opts: { backend: BackendChoice; threads?: number; json?: boolean; progress: boolean }, cmd: Command) => {
-      await withDatabaseAsync(cmd, async (db) => {
-        const { prepareResume } = await import('../../jobs/train-run.ts');
-        const { runWithProgress } = await import('../run-with-progress.ts');
-        const prepared = await prepareResume(db, runId, opts.backend, opts.threads);
-        await runWithProgress(db, runId, prepared, { json: opts.json ?? false, progress: opts.progress });
-      }, { ifMissing: (path) => new NotFoundError(`run ${runId} not found (no database at ${path} yet)`) });
+    .action(async (id: number, opts: ResumeOpts, cmd: Command) => {
+      const what = opts.run ? `run ${id}` : `experiment ${id}`;
+      await withDatabaseAsync(
+        cmd,
+        async (db, dbPath) => {
+          if (opts.run) {
+            const { prepareResume } = await import('../../jobs/train-run.ts');
+            const { runWithProgress } = await import('../run-with-progress.ts');
+            const prepared = await prepareResume(db, id, opts.backend, opts.threads);
+            await runWithProgress(db, id, prepared, { json: opts.json ?? false, progress: opts.progress });
+            return;
+          }
+          const { getExperiment } = await import('../../store/experiments.ts');
+          const { prepareExperiment } = await import('../../jobs/experiment-prepare.ts');
+          const { selectBackend } = await import('../../engine/backend/select-backend.ts');
+          const { resolveThreads } = await import('../../jobs/train-run.ts');
+          const { runExperimentWithProgress } = await import('../run-experiment.ts');
+          const { printResults } = await import('../experiment-report.ts');
+          const experiment = getExperiment(db, id);
+          const prepared = await prepareExperiment(experiment.spec, `experiment ${id}`);
+          const backend = await selectBackend(opts.backend);
+          const results = await runExperimentWithProgress(db, dbPath, id, prepared, { backend, threads: resolveThreads(opts.threads, backend) }, { progress: opts.progress });
+          if (opts.json) printJson({ experiment: results.experiment, summary: results.summary, runs: results.runs });
+          else printResults(results);
+        },
+        { ifMissing: (path) => new NotFoundError(`${what} not found (no database at ${path} yet)`) },
+      );
     });
 }

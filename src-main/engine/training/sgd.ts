@@ -8,14 +8,33 @@ export interface SgdOptions {
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
+  /**
+   * Extra gradient added to a parameter's before the update (e.g. network slimming's s·sign(γ) on BN
+   * scales); return null to add nothing. Called inside a tidy.
+   */
+  regularizer?: (name: string, value: tf.Variable) => tf.Tensor | null;
+  /** Unstructured pruning: after every update, weights are multiplied by their 0/1 mask. */
+  masks?: ReadonlyMap<string, Float32Array>;
 }
 
 export class Sgd {
   private readonly opts: SgdOptions;
   private readonly buffers = new Map<string, tf.Variable>();
+  private readonly maskTensors = new Map<string, tf.Tensor>();
 
   constructor(opts: SgdOptions) {
     this.opts = opts;
+  }
+
+  private mask(name: string, v: tf.Variable): tf.Tensor | null {
+    const values = this.opts.masks?.get(name);
+    if (!values) return null;
+    let t = this.maskTensors.get(name);
+    if (!t) {
+      t = tf.keep(tf.tensor(values, v.shape, 'float32'));
+      this.maskTensors.set(name, t);
+    }
+    return t;
   }
 
   /**
@@ -28,7 +47,9 @@ export class Sgd {
       const grad = grads[v.name];
       if (!grad) continue;
       tf.tidy(() => {
-        const g = weightDecay > 0 ? tf.add(grad, tf.mul(v, weightDecay)) : grad;
+        const extra = this.opts.regularizer?.(name, v) ?? null;
+        const raw = extra ? tf.add(grad, extra) : grad;
+        const g = weightDecay > 0 ? tf.add(raw, tf.mul(v, weightDecay)) : raw;
         let update = g;
         if (momentum > 0) {
           let buf = this.buffers.get(name);
@@ -39,7 +60,9 @@ export class Sgd {
           buf.assign(tf.add(tf.mul(buf, momentum), g));
           update = nesterov ? tf.add(g, tf.mul(buf, momentum)) : buf;
         }
-        v.assign(tf.sub(v, tf.mul(update, lr)));
+        const next = tf.sub(v, tf.mul(update, lr));
+        const m = this.mask(name, v);
+        v.assign(m ? tf.mul(next, m) : next);
       });
     }
   }
@@ -65,5 +88,7 @@ export class Sgd {
   dispose(): void {
     for (const b of this.buffers.values()) b.dispose();
     this.buffers.clear();
+    for (const m of this.maskTensors.values()) m.dispose();
+    this.maskTensors.clear();
   }
 }

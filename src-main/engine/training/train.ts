@@ -12,7 +12,7 @@ import type { Model } from '../models/model.ts';
 import type { Checkpoint, EpochMetrics } from './checkpoint.ts';
 import { writeCheckpoint } from './checkpoint.ts';
 import { learningRate } from './schedule.ts';
-import { Sgd } from './sgd.ts';
+import { Sgd, type SgdOptions } from './sgd.ts';
 import { countHits, crossEntropy } from './step.ts';
 import { createStepRunner } from './step-runner.ts';
 
@@ -38,6 +38,10 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Threads for data-parallel steps (default 1). The result depends on it: BN sees per-shard statistics. */
   threads?: number;
+  /** A sparsity regulariser's extra gradient (network slimming), see Sgd. */
+  regularizer?: SgdOptions['regularizer'];
+  /** Unstructured pruning masks kept through training, see Sgd. */
+  masks?: SgdOptions['masks'];
 }
 
 export interface TrainResult {
@@ -51,7 +55,9 @@ export const BEST_CHECKPOINT = 'best.ckpt';
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { model, dataset, config, signal } = opts;
   const params = model.trainable();
-  const sgd = new Sgd({ momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay });
+  const sgd = new Sgd({
+    momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay, regularizer: opts.regularizer, masks: opts.masks,
+  });
   const history: EpochMetrics[] = [...(opts.resumeFrom?.history ?? [])];
   let best = opts.resumeFrom?.best ?? null;
   if (opts.resumeFrom) sgd.importState(params, opts.resumeFrom.momentum);

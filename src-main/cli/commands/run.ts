@@ -1,0 +1,60 @@
+// `pwb run <preset|spec.json>`: the comparison — baseline, prune, fine-tuned / Scratch-E / Scratch-B
+// over seeds — with progress, the results table, and everything stored. Validated before any training.
+import type { Command } from 'commander';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import { parseBackendChoice, type BackendChoice } from '../../engine/backend/backend-choice.ts';
+import { readJsonFile, parseNumber, parsePositiveInt } from '../args.ts';
+import { withDatabaseAsync } from '../db.ts';
+import { printJson } from '../format.ts';
+
+interface RunOpts {
+  scale?: number;
+  seeds?: number;
+  data?: string;
+  backend: BackendChoice;
+  threads?: number;
+  json?: boolean;
+  progress: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run an experiment: train, prune, then fine-tuned vs Scratch-E vs Scratch-B over seeds')
+    .argument('<experiment>', 'a preset id (see `pwb presets`) or an ExperimentSpec JSON file')
+    .option('--scale <f>', 'fraction of the epochs and of the training data, 0 < f ≤ 1', parseNumber('--scale'))
+    .option('--seeds <n>', 'use seeds 1..n instead of the spec\'s', parsePositiveInt('--seeds'))
+    .option('--data <dataset>', 'dataset id or folder to use instead of the spec\'s (e.g. cifar10:/data/cifar-10-batches-bin)')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
+    .option('--threads <n>', 'data-parallel threads on wasm/cpu (default: every core)', parsePositiveInt('--threads'))
+    .option('--json', 'print one JSON object {experiment, summary, runs} on stdout')
+    .option('--no-progress', 'no progress output on stderr')
+    .action(async (arg: string, opts: RunOpts, cmd: Command) => {
+      const { loadPreset } = await import('../../jobs/presets.ts');
+      const base = arg.endsWith('.json') || arg.includes('/') ? readJsonFile(arg) : loadPreset(arg);
+      if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new ValidationError(`${arg}: an ExperimentSpec must be a JSON object`);
+      const raw: Record<string, unknown> = { ...base };
+      if (opts.scale !== undefined) raw.scale = opts.scale;
+      if (opts.seeds !== undefined) raw.seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
+      if (opts.data !== undefined) raw.dataset = opts.data;
+      await startExperiment(raw, arg, opts, cmd);
+    });
+}
+
+async function startExperiment(raw: Record<string, unknown>, where: string, opts: RunOpts, cmd: Command): Promise<void> {
+  const { prepareExperiment } = await import('../../jobs/experiment-prepare.ts');
+  const { selectBackend } = await import('../../engine/backend/select-backend.ts');
+  const { resolveThreads } = await import('../../jobs/train-run.ts');
+  const prepared = await prepareExperiment(raw, where);
+  const backend = await selectBackend(opts.backend);
+  const exec = { backend, threads: resolveThreads(opts.threads, backend) };
+  await withDatabaseAsync(cmd, async (db, dbPath) => {
+    const { createExperiment } = await import('../../store/experiments.ts');
+    const { runExperimentWithProgress } = await import('../run-experiment.ts');
+    const { printResults } = await import('../experiment-report.ts');
+    const experiment = createExperiment(db, { name: prepared.spec.name, spec: prepared.spec as unknown as Record<string, unknown>, status: 'queued' });
+    const results = await runExperimentWithProgress(db, dbPath, experiment.id, prepared, exec, { progress: opts.progress });
+    if (opts.json) printJson({ experiment: results.experiment, summary: results.summary, runs: results.runs });
+    else printResults(results);
+  });
+}

@@ -1,0 +1,21 @@
+// The comparison table printed at the end of `pwb run` / `pwb resume` and by `pwb results`.
+import type { ExperimentResults } from '../jobs/experiment-results.ts';
+import { percent, si, table } from './format.ts';
+
+export function printResults(results: ExperimentResults): void {
+  const { experiment, scale } = results;
+  console.log(`\nexperiment ${experiment.id}: ${experiment.name} — ${experiment.status}${scale < 1 ? `, at scale ${scale} (fraction of epochs and training data)` : ''}`);
+  console.log(
+    table(
+      ['regime', 'arch', 'seeds', 'test acc (mean ± std)', 'best acc', 'params', 'FLOPs', 'params ↓', 'FLOPs ↓', 'epochs', 'compute', 'vs fine-tuned (Welch t-test)'],
+      results.summary.map((s) => [
+        s.regime, s.arch, `${s.completed}/${s.seeds}`,
+        s.accMean === null ? '-' : `${(s.accMean * 100).toFixed(2)} ± ${((s.accStd ?? 0) * 100).toFixed(2)}`,
+        percent(s.bestAccMean), s.params === null ? '-' : si(s.params), s.flops === null ? '-' : si(s.flops),
+        percent(s.paramReduction, 1), percent(s.flopReduction, 1), s.epochs ?? '-',
+        s.computeVsBaseline === null ? '-' : `${s.computeVsBaseline.toFixed(2)}×`, s.vsFinetune?.verdict ?? '',
+      ]),
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+  );
+}

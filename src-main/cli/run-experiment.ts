@@ -1,0 +1,66 @@
+// Runs an experiment in the foreground: an overall bar (runs) and a per-run bar (batches) on a
+// terminal, one line per run and per epoch otherwise; Ctrl-C cancels after the current batch, and
+// `pwb resume <id>` continues.
+import cliProgress from 'cli-progress';
+import { experimentResults, type ExperimentResults } from '../jobs/experiment-results.ts';
+import type { PreparedExperiment } from '../jobs/experiment-prepare.ts';
+import { runExperiment, type Execution } from '../jobs/experiment-runner.ts';
+import type { Db } from '../store/db.ts';
+import { fixed, percent } from './format.ts';
+
+export async function runExperimentWithProgress(
+  db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, exec: Execution, opts: { progress: boolean },
+): Promise<ExperimentResults> {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    process.stderr.write('\npwb: cancelling after the current batch (Ctrl-C again to quit at once)\n');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSigint);
+  const log = (line: string): void => {
+    if (opts.progress) process.stderr.write(`${line}\n`);
+  };
+  const tty = opts.progress && process.stderr.isTTY;
+  const bars = tty ? new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} |{bar}| {value}/{total} {unit} {info}' }, cliProgress.Presets.shades_classic) : null;
+  const total = prepared.spec.seeds.length * (1 + prepared.spec.regimes.length);
+  const overall = bars?.create(total, 0, { label: 'experiment', unit: 'runs', info: '' });
+  let runBar: cliProgress.SingleBar | undefined;
+  let done = 0;
+  const out = (line: string): void => (bars ? bars.log(`${line}\n`) : log(line));
+  log(`experiment ${experimentId}: ${prepared.spec.name}; ${total} runs; backend ${exec.backend.name} (${exec.backend.reason}), ${exec.threads} thread(s)`);
+  try {
+    await runExperiment(db, dbPath, experimentId, prepared, exec, {
+      signal: controller.signal,
+      onRunSkipped: (step, run) => {
+        done++;
+        overall?.update(done);
+        out(`[${step.index}/${step.total}] ${step.regime} seed ${step.seed}: already done (run ${run.id}, test acc ${percent(run.testAcc)})`);
+      },
+      onRunStart: (step, run) => {
+        out(`[${step.index}/${step.total}] ${step.regime} seed ${step.seed}: run ${run.id}, ${run.archId ?? ''}, ${run.epochsPlanned} epochs`);
+        runBar?.stop();
+        if (bars) bars.remove(runBar!);
+        runBar = bars?.create(1, 0, { label: `${step.regime} s${step.seed}`, unit: 'batches', info: '' });
+      },
+      onRunDone: (step, run) => {
+        done++;
+        overall?.update(done);
+        out(`[${step.index}/${step.total}] ${step.regime} seed ${step.seed}: ${run.status}, test acc ${percent(run.testAcc)}`);
+      },
+      onPruned: (seed, plan) => out(`seed ${seed}: pruned ${plan.base.id ?? plan.base.family} → ${plan.pruned.id ?? 'pruned'} (${plan.method})`),
+      onBatch: (p) => {
+        runBar?.setTotal(p.batches);
+        runBar?.update(p.batch, { info: `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} ${p.imagesPerSec.toFixed(0)} img/s` });
+      },
+      onEpoch: (m) => {
+        if (!bars) log(`  epoch ${m.epoch}  lr ${m.lr.toPrecision(3)}  train loss ${fixed(m.trainLoss)}  test acc ${percent(m.testAcc)}  ${m.imagesPerSec.toFixed(0)} img/s`);
+        if (m.epoch && runBar) runBar.update({ info: `epoch ${m.epoch}: test acc ${percent(m.testAcc)}` });
+      },
+    });
+  } finally {
+    bars?.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+  return experimentResults(db, experimentId);
+}

@@ -1,0 +1,72 @@
+// Turns an ExperimentSpec into everything its runs need — and fails before any training, naming the
+// field, when something is wrong: unknown method or params, a target of the wrong length, a dataset
+// that does not open, a dataset whose classes do not fit the architecture.
+import type { ArchSpec } from '../../src-shared/arch-spec.ts';
+import { ValidationError } from '../../src-shared/errors.ts';
+import { ExperimentSpecSchema, referenceFinetune, type ExperimentSpec, type PrunedRegime } from '../../src-shared/experiment-spec.ts';
+import { defaultTrainConfig, TrainConfigSchema, type TrainConfig, type TrainConfigOverrides } from '../../src-shared/train-config.ts';
+import { parseOrThrow } from '../../src-shared/validate.ts';
+import { analyseCost } from '../engine/analysis/cost.ts';
+import type { Dataset } from '../engine/datasets/dataset.ts';
+import { openDataset } from '../engine/datasets/registry.ts';
+import { resolveArch, withData } from '../engine/models/register-all.ts';
+import { checkFamily, parseParams, type PruningMethod } from '../engine/pruning/method.ts';
+import { getMethod } from '../engine/pruning/methods/register-all.ts';
+
+export interface PreparedExperiment {
+  spec: ExperimentSpec;
+  dataset: Dataset;
+  /** The large model's architecture, with the dataset's input shape and classes. */
+  base: ArchSpec;
+  method: PruningMethod;
+  /** The method's params, parsed (defaults filled in). */
+  params: Record<string, unknown>;
+  /** The pruned architecture when the method fixes it in advance (predefined targets); else null. */
+  predefinedTarget: ArchSpec | null;
+  /** Training settings per regime for a seed (Scratch-B's epochs are set once the pruned FLOPs are known). */
+  configFor(regime: 'baseline' | PrunedRegime, seed: number): TrainConfig;
+}
+
+export async function prepareExperiment(raw: unknown, where = 'experiment'): Promise<PreparedExperiment> {
+  const spec = parseOrThrow(ExperimentSpecSchema, raw, where);
+  const method = getMethod(spec.method.id);
+  const params = parseParams<Record<string, unknown>>(method, spec.method.params);
+  const archSpec = resolveArch(spec.arch);
+  const dataset = await openDataset(spec.dataset);
+  const base = withData(archSpec, dataset.inputShape, dataset.classNames.length);
+  if (typeof spec.arch !== 'string' && spec.arch.classes !== dataset.classNames.length) {
+    throw new ValidationError(
+      `${where}: field 'arch.classes' is ${spec.arch.classes} but dataset '${spec.dataset}' has ${dataset.classNames.length} classes`,
+    );
+  }
+  analyseCost(base);
+  checkFamily(method, base);
+  const predefinedTarget = method.targetSpec ? method.targetSpec(base, params) : null;
+  if (predefinedTarget) analyseCost(predefinedTarget);
+
+  const baselineConfig = mergeConfig(spec.baseline, `${where}: baseline`);
+  const finetuneConfig = mergeConfig({ ...referenceFinetune, ...spec.finetune }, `${where}: finetune`);
+  const scaled = (config: TrainConfig, seed: number): TrainConfig => scaleConfig({ ...config, seed }, spec.scale, dataset.train.size);
+
+  return {
+    spec, dataset, base, method, params, predefinedTarget,
+    configFor(regime, seed) {
+      return scaled(regime === 'finetune' ? finetuneConfig : baselineConfig, seed);
+    },
+  };
+}
+
+function mergeConfig(overrides: TrainConfigOverrides, where: string): TrainConfig {
+  return parseOrThrow(TrainConfigSchema, { ...defaultTrainConfig, ...overrides }, where);
+}
+
+/** `scale` shrinks the epochs and the training data alike (at least 1 epoch and 1 batch). */
+export function scaleConfig(config: TrainConfig, scale: number, trainSize: number): TrainConfig {
+  if (scale >= 1) return config;
+  const available = Math.min(trainSize, config.trainLimit ?? trainSize);
+  return {
+    ...config,
+    epochs: Math.max(1, Math.round(config.epochs * scale)),
+    trainLimit: Math.max(Math.min(config.batchSize, available), Math.round(available * scale)),
+  };
+}

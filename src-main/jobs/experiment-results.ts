@@ -1,0 +1,92 @@
+// The comparison an experiment answers, from its stored runs: per regime, mean ± std of the final
+// test accuracy over seeds, params, FLOPs, reductions, epochs and compute; and a verdict comparing
+// Scratch-E and Scratch-B with fine-tuning by Welch's t-test (95% confidence interval of the
+// difference; significant when p < 0.05). Final-epoch accuracy is the primary number (choosing the
+// best epoch on the test set would flatter every regime); the best epoch's accuracy is shown beside it.
+import type { Experiment, Run, RunRegime } from '../../src-shared/store-schemas.ts';
+import { mean, std, welchTest, type WelchResult } from '../engine/stats/welch.ts';
+import type { Db } from '../store/db.ts';
+import { getExperiment } from '../store/experiments.ts';
+import { listRuns } from '../store/runs.ts';
+
+export interface SummaryRow {
+  regime: RunRegime;
+  arch: string;
+  seeds: number;
+  completed: number;
+  /** Final-epoch test accuracy (fraction), over completed seeds. */
+  accMean: number | null;
+  accStd: number | null;
+  bestAccMean: number | null;
+  params: number | null;
+  flops: number | null;
+  /** Reductions against the baseline (fractions). */
+  paramReduction: number | null;
+  flopReduction: number | null;
+  epochs: number | null;
+  /** Training compute relative to the baseline's: epochs × FLOPs / (baseline epochs × baseline FLOPs). */
+  computeVsBaseline: number | null;
+  /** Scratch regimes against fine-tuning (accuracy difference in fraction units); null for the others. */
+  vsFinetune: (WelchResult & { verdict: string }) | { verdict: string } | null;
+}
+
+export interface ExperimentResults {
+  experiment: Experiment;
+  /** Fraction of epochs and data used (from the spec). */
+  scale: number;
+  runs: Run[];
+  summary: SummaryRow[];
+}
+
+const ORDER: RunRegime[] = ['baseline', 'finetune', 'scratch-e', 'scratch-b'];
+
+export function experimentResults(db: Db, experimentId: number): ExperimentResults {
+  const experiment = getExperiment(db, experimentId);
+  const runs = listRuns(db, { experimentId }).sort((a, b) => a.id - b.id);
+  const scale = typeof experiment.spec.scale === 'number' ? experiment.spec.scale : 1;
+  const byRegime = new Map<RunRegime, Run[]>();
+  for (const r of runs) byRegime.set(r.regime, [...(byRegime.get(r.regime) ?? []), r]);
+  const finals = (rs: Run[]): number[] => rs.filter((r) => r.status === 'completed' && r.testAcc !== null).map((r) => r.testAcc!);
+  const baseline = byRegime.get('baseline') ?? [];
+  const baseParams = baseline[0]?.params ?? null;
+  const baseFlops = baseline[0]?.flops ?? null;
+  const baseEpochs = baseline[0]?.epochsPlanned ?? null;
+  const finetuneAcc = finals(byRegime.get('finetune') ?? []);
+
+  const summary: SummaryRow[] = [];
+  for (const regime of ORDER) {
+    const rs = byRegime.get(regime);
+    if (!rs?.length) continue;
+    const accs = finals(rs);
+    const bests = rs.filter((r) => r.status === 'completed' && r.bestTestAcc !== null).map((r) => r.bestTestAcc!);
+    const first = rs[0]!;
+    const reduction = (v: number | null, base: number | null): number | null => (v !== null && base ? 1 - v / base : null);
+    const compute = first.flops !== null && baseFlops && baseEpochs ? (first.epochsPlanned * first.flops) / (baseEpochs * baseFlops) : null;
+    summary.push({
+      regime,
+      arch: first.archId ?? '-',
+      seeds: rs.length,
+      completed: accs.length,
+      accMean: accs.length ? mean(accs) : null,
+      accStd: accs.length ? std(accs) : null,
+      bestAccMean: bests.length ? mean(bests) : null,
+      params: first.params,
+      flops: first.flops,
+      paramReduction: regime === 'baseline' ? null : reduction(first.params, baseParams),
+      flopReduction: regime === 'baseline' ? null : reduction(first.flops, baseFlops),
+      epochs: first.epochsPlanned,
+      computeVsBaseline: compute,
+      vsFinetune: regime === 'scratch-e' || regime === 'scratch-b' ? verdict(accs, finetuneAcc) : null,
+    });
+  }
+  return { experiment, scale, runs, summary };
+}
+
+function verdict(scratch: number[], finetune: number[]): SummaryRow['vsFinetune'] {
+  if (finetune.length === 0) return { verdict: 'no fine-tuned runs to compare with' };
+  const test = welchTest(scratch, finetune);
+  if (!test) return { verdict: `needs ≥ 2 completed seeds on each side (have ${scratch.length} and ${finetune.length})` };
+  const pp = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
+  const word = !test.significant ? 'no significant difference' : test.difference > 0 ? 'scratch better' : 'fine-tuned better';
+  return { ...test, verdict: `${word} (${pp(test.difference)} pp, 95% CI [${pp(test.ci[0])}, ${pp(test.ci[1])}], p=${test.p.toPrecision(2)})` };
+}

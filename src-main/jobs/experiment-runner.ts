@@ -1,0 +1,174 @@
+// Runs an experiment's DAG in order — per seed: baseline → prune → each pruned regime — against the
+// store. Every step is idempotent: a run is found by (experiment, regime, seed) before one is created,
+// a finished run is never redone, a half-finished one continues from its checkpoint, and a seed's
+// pruning plan is computed once from the baseline's final weights and kept as a JSON file. So an
+// experiment killed at any point and resumed ends with the same runs and metric rows.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArchSpec } from '../../src-shared/arch-spec.ts';
+import { CancelledError, JobFailedError } from '../../src-shared/errors.ts';
+import type { PrunedRegime } from '../../src-shared/experiment-spec.ts';
+import type { PruningPlan } from '../../src-shared/pruning.ts';
+import type { Run, RunRegime } from '../../src-shared/store-schemas.ts';
+import { analyseCost } from '../engine/analysis/cost.ts';
+import type { BackendInfo } from '../engine/backend/select-backend.ts';
+import { applyPlan, parsePlan } from '../engine/pruning/apply-plan.ts';
+import { scratchBEpochs } from '../engine/pruning/budget.ts';
+import { decodeMasks } from '../engine/pruning/masks.ts';
+import { Rng } from '../engine/random.ts';
+import * as tf from '../engine/tf.ts';
+import { readCheckpoint } from '../engine/training/checkpoint.ts';
+import { LAST_CHECKPOINT } from '../engine/training/train.ts';
+import { addArtifact, listArtifacts } from '../store/artifacts.ts';
+import type { Db } from '../store/db.ts';
+import { updateExperiment } from '../store/experiments.ts';
+import { getRun, listRuns } from '../store/runs.ts';
+import type { PreparedExperiment } from './experiment-prepare.ts';
+import { createTrainRun, executeRun, type RunExtras, type RunHooks } from './train-run.ts';
+
+export interface ExperimentStep {
+  /** 1-based position among all runs of the experiment, and their number. */
+  index: number;
+  total: number;
+  regime: RunRegime;
+  seed: number;
+}
+
+export interface ExperimentHooks extends RunHooks {
+  onRunStart?: (step: ExperimentStep, run: Run) => void;
+  onRunSkipped?: (step: ExperimentStep, run: Run) => void;
+  onRunDone?: (step: ExperimentStep, run: Run) => void;
+  onPruned?: (seed: number, plan: PruningPlan) => void;
+}
+
+export interface Execution {
+  backend: BackendInfo;
+  threads: number;
+}
+
+/** Folder of an experiment's own files (pruning plans) beside the database. */
+export function experimentDir(dbPath: string, experimentId: number): string {
+  return join(`${dbPath}.experiments`, String(experimentId));
+}
+
+export async function runExperiment(
+  db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, exec: Execution, hooks: ExperimentHooks = {},
+): Promise<void> {
+  const { spec } = prepared;
+  const total = spec.seeds.length * (1 + spec.regimes.length);
+  let index = 0;
+  updateExperiment(db, experimentId, { status: 'running' });
+  try {
+    for (const seed of spec.seeds) {
+      const baseline = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'baseline', seed }, {
+        arch: prepared.base, parentRunId: null, config: prepared.configFor('baseline', seed), extras: baselineExtras(prepared),
+      });
+      const plan = ensurePlan(db, dbPath, experimentId, prepared, baseline, seed);
+      hooks.onPruned?.(seed, plan);
+      // A pruned architecture without a published name is called after its base and method.
+      const pruned = plan.pruned.id ? plan.pruned : { ...plan.pruned, id: `${plan.base.id ?? plan.base.family}_${plan.method}` };
+      for (const regime of spec.regimes) {
+        await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime, seed }, {
+          arch: pruned, parentRunId: baseline.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, baseline),
+        });
+      }
+    }
+    updateExperiment(db, experimentId, { status: 'completed' });
+  } catch (e) {
+    updateExperiment(db, experimentId, { status: e instanceof CancelledError ? 'cancelled' : 'failed' });
+    throw e;
+  }
+}
+
+interface RunRequest {
+  arch: ArchSpec;
+  parentRunId: number | null;
+  config: ReturnType<PreparedExperiment['configFor']>;
+  extras: RunExtras;
+}
+
+async function ensureRun(
+  db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, exec: Execution, hooks: ExperimentHooks,
+  step: ExperimentStep, req: RunRequest,
+): Promise<Run> {
+  const existing = listRuns(db, { experimentId }).find((r) => r.regime === step.regime && r.seed === step.seed);
+  if (existing?.status === 'completed') {
+    hooks.onRunSkipped?.(step, existing);
+    return existing;
+  }
+  const run =
+    existing ??
+    createTrainRun(
+      db, dbPath,
+      { arch: req.arch, dataset: prepared.spec.dataset, regime: step.regime, experimentId, parentRunId: req.parentRunId },
+      { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads },
+    );
+  hooks.onRunStart?.(step, run);
+  const done = await executeRun(db, run.id, { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads }, hooks, req.extras);
+  hooks.onRunDone?.(step, done);
+  return done;
+}
+
+function baselineExtras(prepared: PreparedExperiment): RunExtras {
+  const reg = prepared.method.regularizer?.(prepared.params) ?? null;
+  if (!reg) return {};
+  return {
+    regularizer: (name, v) => {
+      if (!reg.appliesTo(name)) return null;
+      const term = reg.extraGradient(name, v.dataSync() as Float32Array);
+      return term ? tf.tensor(term, v.shape, 'float32') : null;
+    },
+  };
+}
+
+function prunedConfig(prepared: PreparedExperiment, plan: PruningPlan, regime: PrunedRegime, seed: number): RunRequest['config'] {
+  const config = prepared.configFor(regime === 'finetune' ? 'finetune' : 'baseline', seed);
+  if (regime !== 'scratch-b') return config;
+  const flopsBase = analyseCost(plan.base).totals.flops;
+  const flopsPruned = plan.kind === 'unstructured' ? unstructuredFlops(plan) : analyseCost(plan.pruned).totals.flops;
+  return { ...config, epochs: scratchBEpochs(config.epochs, flopsBase, flopsPruned, { capMultiple: prepared.spec.scratchB.capMultiple ?? undefined }) };
+}
+
+/** FLOPs of an unstructured plan as the reference counts them: conv FLOPs scaled by each layer's kept fraction. */
+function unstructuredFlops(plan: PruningPlan): number {
+  const masks = decodeMasks(plan);
+  let flops = 0;
+  for (const layer of analyseCost(plan.base).layers) {
+    const mask = masks.get(`${layer.name}.weight`);
+    const kept = mask ? mask.reduce((a, b) => a + b, 0) / mask.length : 1;
+    flops += layer.kind === 'conv' ? layer.flops * kept : layer.flops;
+  }
+  return flops;
+}
+
+function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run): RunExtras {
+  const masks = plan.kind === 'unstructured' ? decodeMasks(plan) : undefined;
+  if (regime !== 'finetune') return { masks };
+  return {
+    masks,
+    initialWeights: () => applyPlan(plan, readCheckpoint(join(baseline.checkpointDir!, LAST_CHECKPOINT)).weights),
+  };
+}
+
+/** The seed's plan: read from its file, or computed from the baseline's final weights and saved. */
+function ensurePlan(db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, baseline: Run, seed: number): PruningPlan {
+  const dir = experimentDir(dbPath, experimentId);
+  const path = join(dir, `plan-seed-${seed}.json`);
+  const plan = existsSync(path) ? parsePlan(JSON.parse(readFileSync(path, 'utf8')), path) : computePlan(db, dir, path, prepared, baseline, seed);
+  if (!listArtifacts(db, baseline.id, { kind: 'plan' }).some((a) => a.path === path)) {
+    addArtifact(db, { runId: baseline.id, kind: 'plan', path, bytes: readFileSync(path).length, sha256: null });
+  }
+  return plan;
+}
+
+function computePlan(db: Db, dir: string, path: string, prepared: PreparedExperiment, baseline: Run, seed: number): PruningPlan {
+  const done = getRun(db, baseline.id);
+  if (done.status !== 'completed' || !done.checkpointDir) throw new JobFailedError(`baseline run ${baseline.id} has not finished`);
+  const weights = readCheckpoint(join(done.checkpointDir, LAST_CHECKPOINT)).weights;
+  const plan = prepared.method.plan(prepared.base, weights, prepared.params, Rng.fromSeed(seed, 'prune'));
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(plan)}\n`);
+  renameSync(tmp, path);
+  return plan;
+}

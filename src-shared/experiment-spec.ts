@@ -1,0 +1,45 @@
+// ExperimentSpec: everything one comparison needs — dataset, architecture, pruning method and its
+// parameters, regimes, seeds, schedules and scale. It expands into a DAG of runs: per seed,
+// baseline → prune → {finetune, scratch-e, scratch-b}. A preset is a named, versioned ExperimentSpec.
+import { z } from 'zod';
+import { ArchSpecSchema } from './arch-spec.ts';
+import { TrainConfigOverridesSchema } from './train-config.ts';
+
+export const PrunedRegimeSchema = z.enum(['finetune', 'scratch-e', 'scratch-b']);
+export type PrunedRegime = z.infer<typeof PrunedRegimeSchema>;
+
+export const ExperimentSpecSchema = z.strictObject({
+  /** Schema version of this document. */
+  version: z.literal(1),
+  name: z.string().min(1).max(200),
+  description: z.string().optional(),
+  /** Dataset id (see `pwb datasets`) or a folder. */
+  dataset: z.string().min(1),
+  /** Architecture id (see `pwb arch`) or a full ArchSpec; input and classes come from the dataset. */
+  arch: z.union([z.string().regex(/^[a-z0-9_]+$/), ArchSpecSchema]),
+  method: z.strictObject({
+    id: z.string().min(1),
+    params: z.record(z.string(), z.unknown()).default({}),
+  }),
+  regimes: z.array(PrunedRegimeSchema).min(1).refine((r) => new Set(r).size === r.length, 'regimes must not repeat'),
+  /** One independent chain (baseline → prune → regimes) per seed. */
+  seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).refine((s) => new Set(s).size === s.length, 'seeds must not repeat'),
+  /** Training of the large model; Scratch-E and Scratch-B use the same settings (Scratch-B stretches the epochs). */
+  baseline: TrainConfigOverridesSchema.default({}),
+  /** Fine-tuning of the pruned model (reference CIFAR: 40 epochs at a constant lr of 0.001). */
+  finetune: TrainConfigOverridesSchema.default({}),
+  scratchB: z
+    .strictObject({
+      /** The ImageNet code's rule: at most capMultiple × the baseline epochs (2); null = no cap (CIFAR). */
+      capMultiple: z.number().gt(1).nullable().default(null),
+    })
+    .default({ capMultiple: null }),
+  /** Fraction of the epochs and of the training data (0 < scale ≤ 1); results state it. */
+  scale: z.number().gt(0).max(1).default(1),
+});
+
+export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;
+export type ExperimentSpecInput = z.input<typeof ExperimentSpecSchema>;
+
+/** The reference's fine-tuning schedule (RNP main_finetune.py): 40 epochs, constant lr 0.001. */
+export const referenceFinetune = { epochs: 40, lr: 0.001, schedule: 'constant' } as const;
