@@ -16,7 +16,7 @@ import { applyPlan, parsePlan } from '../engine/pruning/apply-plan.ts';
 import { scratchBEpochs } from '../engine/pruning/budget.ts';
 import { decodeMasks } from '../engine/pruning/masks.ts';
 import { Rng } from '../engine/random.ts';
-import * as tf from '../engine/tf.ts';
+import { scratchInit } from '../engine/pruning/methods/magnitude.ts';
 import { readCheckpoint } from '../engine/training/checkpoint.ts';
 import { LAST_CHECKPOINT } from '../engine/training/train.ts';
 import { addArtifact, listArtifacts } from '../store/artifacts.ts';
@@ -69,7 +69,7 @@ export async function runExperiment(
       const pruned = plan.pruned.id ? plan.pruned : { ...plan.pruned, id: `${plan.base.id ?? plan.base.family}_${plan.method}` };
       for (const regime of spec.regimes) {
         await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime, seed }, {
-          arch: pruned, parentRunId: baseline.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, baseline),
+          arch: pruned, parentRunId: baseline.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, baseline, seed),
         });
       }
     }
@@ -112,13 +112,7 @@ async function ensureRun(
 function baselineExtras(prepared: PreparedExperiment): RunExtras {
   const reg = prepared.method.regularizer?.(prepared.params) ?? null;
   if (!reg) return {};
-  return {
-    regularizer: (name, v) => {
-      if (!reg.appliesTo(name)) return null;
-      const term = reg.extraGradient(name, v.dataSync() as Float32Array);
-      return term ? tf.tensor(term, v.shape, 'float32') : null;
-    },
-  };
+  return { regularizer: (params, grads) => reg.addToGradients(params, grads) };
 }
 
 function prunedConfig(prepared: PreparedExperiment, plan: PruningPlan, regime: PrunedRegime, seed: number): RunRequest['config'] {
@@ -141,9 +135,10 @@ function unstructuredFlops(plan: PruningPlan): number {
   return flops;
 }
 
-function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run): RunExtras {
+function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, seed: number): RunExtras {
   const masks = plan.kind === 'unstructured' ? decodeMasks(plan) : undefined;
-  if (regime !== 'finetune') return { masks };
+  // Unstructured scratch runs start from He normal with fan = non-zero weights / in_channels, masked (RNP weight-level).
+  if (regime !== 'finetune') return masks ? { masks, initialWeights: () => scratchInit(plan, Rng.fromSeed(seed, 'init')) } : {};
   return {
     masks,
     initialWeights: () => applyPlan(plan, readCheckpoint(join(baseline.checkpointDir!, LAST_CHECKPOINT)).weights),

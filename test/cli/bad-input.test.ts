@@ -100,7 +100,8 @@ const CASES: Case[] = [
   { name: 'pwb show of a missing run', args: ['show', '999'], says: [/run 999 not found/] },
   { name: 'pwb show of a non-number', args: ['show', 'abc'], says: [/<run-id>/, /'abc'/] },
   { name: 'pwb arch with a resnet cfg of the wrong length', args: ['arch', fx.badResnetSpec], says: [/\bcfg\b/, /9 block widths/, /got 3/] },
-  { name: 'pwb resume of a missing run', args: ['resume', '999'], says: [/run 999 not found/] },
+  { name: 'pwb resume of a missing run', args: ['resume', '--run', '999'], says: [/run 999 not found/] },
+  { name: 'pwb resume of a missing experiment', args: ['resume', '999'], says: [/experiment 999 not found/] },
 ];
 
 function assertBadInput(r: PwbResult, c: Case, where: string): void {

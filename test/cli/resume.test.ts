@@ -53,7 +53,7 @@ test('kill -9 after epoch 1, then resume: same metrics as an uninterrupted run',
   const before = await epochsOf(killed, 1);
   assert.ok(before.length >= 1 && before.length < 3, `the killed run stored ${before.length} epochs`);
 
-  const resumed = await pwb(['resume', '1', '--db', killed, '--json']);
+  const resumed = await pwb(['resume', '--run', '1', '--db', killed, '--json']);
   assert.equal(resumed.code, 0, resumed.stderr);
   const run = JSON.parse(resumed.stdout) as { status: string; epochsDone: number };
   assert.equal(run.status, 'completed');
@@ -75,7 +75,7 @@ test('resuming a completed run is refused with one line', { timeout: 120_000 }, 
   const db = join(dir, 'busy.sqlite');
   const done = await pwb([...trainArgs, '--epochs', '1', '--db', db, '--json']);
   assert.equal(done.code, 0, done.stderr);
-  const again = await pwb(['resume', '1', '--db', db]);
+  const again = await pwb(['resume', '--run', '1', '--db', db]);
   assert.notEqual(again.code, 0);
   assert.match(again.stderr.trim(), /^pwb: error: run 1 is already completed/);
   assert.equal(again.stderr.trim().split('\n').length, 1);

@@ -9,10 +9,10 @@ export interface SgdOptions {
   nesterov: boolean;
   weightDecay: number;
   /**
-   * Extra gradient added to a parameter's before the update (e.g. network slimming's s·sign(γ) on BN
-   * scales); return null to add nothing. Called inside a tidy.
+   * Adds a regulariser's term to the gradients before the update (e.g. network slimming's s·sign(γ)
+   * on BN scales): replaces entries of `grads` (keyed by tfjs variable name), disposing the old ones.
    */
-  regularizer?: (name: string, value: tf.Variable) => tf.Tensor | null;
+  regularizer?: (params: ReadonlyArray<readonly [string, tf.Variable]>, grads: tf.NamedTensorMap) => void;
   /** Unstructured pruning: after every update, weights are multiplied by their 0/1 mask. */
   masks?: ReadonlyMap<string, Float32Array>;
 }
@@ -39,17 +39,17 @@ export class Sgd {
 
   /**
    * Applies one step to [parameter name, variable] pairs. `grads` is keyed by tfjs variable name (as
-   * tf.variableGrads returns it); the caller disposes the gradients. Buffers are keyed by parameter name.
+   * tf.variableGrads returns it); the caller disposes the gradients (the map's values after the call,
+   * since a regulariser may replace them). Buffers are keyed by parameter name.
    */
-  step(params: ReadonlyArray<readonly [string, tf.Variable]>, grads: Readonly<Record<string, tf.Tensor>>, lr: number): void {
+  step(params: ReadonlyArray<readonly [string, tf.Variable]>, grads: tf.NamedTensorMap, lr: number): void {
     const { momentum, nesterov, weightDecay } = this.opts;
+    this.opts.regularizer?.(params, grads);
     for (const [name, v] of params) {
       const grad = grads[v.name];
       if (!grad) continue;
       tf.tidy(() => {
-        const extra = this.opts.regularizer?.(name, v) ?? null;
-        const raw = extra ? tf.add(grad, extra) : grad;
-        const g = weightDecay > 0 ? tf.add(raw, tf.mul(v, weightDecay)) : raw;
+        const g = weightDecay > 0 ? tf.add(grad, tf.mul(v, weightDecay)) : grad;
         let update = g;
         if (momentum > 0) {
           let buf = this.buffers.get(name);

@@ -1,0 +1,152 @@
+// The one surgery every method shares. Pure: base weights in, pruned weights out, nothing mutated.
+// Structured plans: both specs are traced with channel labels (channel-trace.ts); each pruned
+// parameter is gathered from the base parameter of the same name, along its output axis at the
+// positions of the pruned layer's output labels among the base layer's, and along its input axis
+// likewise. That one rule covers VGG (incl. the classifier's inputs after pool or flatten), ResNet
+// inner widths, PreResNet conv outputs and channel selections, DenseNet selections, ImageNet ResNet.
+// Unstructured plans: same shapes, each masked weight multiplied by its 0/1 mask.
+import { isDeepStrictEqual } from 'node:util';
+import type { PruningPlan } from '../../../src-shared/pruning.ts';
+import { PruningPlanSchema } from '../../../src-shared/pruning.ts';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import { parseOrThrow } from '../../../src-shared/validate.ts';
+import { collectParams } from '../models/build.ts';
+import type { ParamSpec } from '../models/ops.ts';
+import { Interner, traceChannels, type LayerChannels } from './channel-trace.ts';
+import { decodeMask } from './masks.ts';
+
+/** Parses a plan read from a file, the store or the wire; throws ValidationError naming the field. */
+export function parsePlan(value: unknown, where = 'pruning plan'): PruningPlan {
+  return parseOrThrow(PruningPlanSchema, value, where);
+}
+
+/** Index lists that take a base layer's parameters to the pruned layer's: null means "all, in order". */
+interface LayerGather {
+  input: Int32Array | null;
+  output: Int32Array | null;
+}
+
+export function applyPlan(plan: PruningPlan, baseWeights: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
+  const baseParams = collectParams(plan.base);
+  for (const p of baseParams) {
+    const v = baseWeights.get(p.name);
+    if (!v) throw new ValidationError(`base weights lack parameter '${p.name}'`);
+    if (v.length !== size(p.shape)) {
+      throw new ValidationError(`base parameter '${p.name}' has ${v.length} values, expected ${size(p.shape)} for [${p.shape}]`);
+    }
+  }
+  return plan.kind === 'unstructured' ? applyMasks(plan, baseParams, baseWeights) : gatherAll(plan, baseParams, baseWeights);
+}
+
+function applyMasks(plan: PruningPlan, baseParams: ParamSpec[], weights: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
+  if (!isDeepStrictEqual(plan.base, plan.pruned)) {
+    throw new ValidationError(`plan field 'pruned': an unstructured plan keeps the base architecture`);
+  }
+  const known = new Set(baseParams.map((p) => p.name));
+  for (const name of Object.keys(plan.masks ?? {})) {
+    if (!known.has(name)) throw new ValidationError(`plan field 'masks.${name}': the base model has no such parameter`);
+  }
+  const out = new Map<string, Float32Array>();
+  for (const p of baseParams) {
+    const v = Float32Array.from(weights.get(p.name)!);
+    const encoded = plan.masks?.[p.name];
+    if (encoded !== undefined) {
+      const mask = decodeMask(encoded, v.length, `plan field 'masks.${p.name}'`);
+      for (let i = 0; i < v.length; i++) if (!mask[i]) v[i] = 0;
+    }
+    out.set(p.name, v);
+  }
+  return out;
+}
+
+function gatherAll(plan: PruningPlan, baseParams: ParamSpec[], weights: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
+  if (plan.base.family !== plan.pruned.family) {
+    throw new ValidationError(`plan field 'pruned.family': '${plan.pruned.family}' differs from the base's '${plan.base.family}'`);
+  }
+  const interner = new Interner();
+  const base = traceChannels(plan.base, {}, interner);
+  const pruned = traceChannels(plan.pruned, plan.keep, interner);
+  for (const [layer, q] of pruned.layers) {
+    const b = base.layers.get(layer);
+    if (q.kind !== 'bn' && b && b.output.length !== q.output.length && !plan.keep[layer]) {
+      throw new ValidationError(
+        `layer '${layer}' has ${q.output.length} outputs in the pruned spec and ${b.output.length} in the base, ` +
+          `but plan field 'keep' does not list which it keeps`,
+      );
+    }
+  }
+  const baseByName = new Map(baseParams.map((p) => [p.name, p]));
+  const gathers = new Map<string, LayerGather>();
+  const gatherFor = (layer: string): LayerGather => {
+    let g = gathers.get(layer);
+    if (!g) {
+      const b = base.layers.get(layer);
+      const q = pruned.layers.get(layer);
+      if (!b || !q || b.kind !== q.kind) throw new ValidationError(`layer '${layer}' of the pruned spec has no counterpart in the base spec`);
+      g = { input: positions(layer, 'input', b, q), output: positions(layer, 'output', b, q) };
+      gathers.set(layer, g);
+    }
+    return g;
+  };
+
+  const out = new Map<string, Float32Array>();
+  for (const p of collectParams(plan.pruned)) {
+    const b = baseByName.get(p.name);
+    if (!b || b.role !== p.role || b.shape.length !== p.shape.length) {
+      throw new ValidationError(`pruned parameter '${p.name}' [${p.shape}] has no matching base parameter`);
+    }
+    const g = gatherFor(p.layer);
+    const value = weights.get(p.name)!;
+    // conv weight [k, k, in, out], dense weight [in, out]: gather the last two axes; vectors [c]:
+    // BN indexes its input channels (= its output), a bias its output channels.
+    const rows = p.role === 'weight' ? g.input : null;
+    const cols = p.role === 'weight' || p.role === 'bias' ? g.output : g.input;
+    const v = p.role === 'weight' ? gather2(value, b.shape, rows, cols) : gather2(value, [1, b.shape[0]!], null, cols);
+    if (v.length !== size(p.shape)) throw new ValidationError(`surgery made ${v.length} values for '${p.name}' [${p.shape}]`);
+    out.set(p.name, v);
+  }
+  return out;
+}
+
+/** Where each pruned label sits among the base labels; null when they are the same list. */
+function positions(layer: string, side: 'input' | 'output', base: LayerChannels, pruned: LayerChannels): Int32Array | null {
+  const b = base[side];
+  const q = pruned[side];
+  if (b.length === q.length && b.every((l, i) => l === q[i])) return null;
+  const index = new Map<string, number>();
+  const ambiguous = new Set<string>();
+  b.forEach((l, i) => (index.has(l) ? ambiguous.add(l) : index.set(l, i)));
+  const out = new Int32Array(q.length);
+  q.forEach((l, j) => {
+    const i = index.get(l);
+    if (i === undefined || ambiguous.has(l)) {
+      throw new ValidationError(
+        `layer '${layer}': pruned ${side} channel ${j} (${l}) is ${i === undefined ? 'not' : 'not uniquely'} a channel of the base layer`,
+      );
+    }
+    out[j] = i;
+  });
+  return out;
+}
+
+/** value viewed as [outer, r, c] (shape's last two axes r, c); keeps rows and cols (null = all). */
+function gather2(value: Float32Array, shape: readonly number[], rows: Int32Array | null, cols: Int32Array | null): Float32Array {
+  const r = shape[shape.length - 2]!;
+  const c = shape[shape.length - 1]!;
+  const outer = value.length / (r * c);
+  if (!rows && !cols) return Float32Array.from(value);
+  const nr = rows ? rows.length : r;
+  const nc = cols ? cols.length : c;
+  const out = new Float32Array(outer * nr * nc);
+  let k = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < nr; i++) {
+      const rowStart = (o * r + (rows ? rows[i]! : i)) * c;
+      if (cols) for (let j = 0; j < nc; j++) out[k++] = value[rowStart + cols[j]!]!;
+      else for (let j = 0; j < nc; j++) out[k++] = value[rowStart + j]!;
+    }
+  }
+  return out;
+}
+
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

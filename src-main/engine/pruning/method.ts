@@ -1,0 +1,87 @@
+// The contract of a pruning method: one file per method (methods/*.ts), listed in methods/register-all.ts.
+// A method scores channels (scoring.ts), plans which to keep, and returns a PruningPlan; the shared,
+// pure applyPlan (apply-plan.ts) does the surgery. Params arrive raw (from a CLI flag, a preset, the
+// UI) and every entry point parses them with `paramsSchema`, so a plan's `params` are the parsed ones.
+import type { z } from 'zod';
+import type { ArchFamily, ArchSpec } from '../../../src-shared/arch-spec.ts';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import { PRUNING_PLAN_VERSION, type PruningMethodKind, type PruningPlan } from '../../../src-shared/pruning.ts';
+import { parseOrThrow } from '../../../src-shared/validate.ts';
+import type { Rng } from '../random.ts';
+import * as tf from '../tf.ts';
+import { specWithKept, unitId, type PrunableUnit } from './units.ts';
+
+/**
+ * An extra gradient added while training the large model (Network Slimming's L1 sparsity on BN γ).
+ * Two forms of the same rule: `extraGradient` on plain arrays (tests, other backends) and
+ * `addToGradients` on tfjs tensors, for the training step between tf.variableGrads and the optimiser.
+ */
+export interface GradientRegularizer {
+  /** Human-readable rule, e.g. "1e-4 · sign(γ) on every BN γ". */
+  describe: string;
+  appliesTo(paramName: string): boolean;
+  /** The gradient term to add for this parameter's current value, or null if it gets none. */
+  extraGradient(paramName: string, value: Float32Array): Float32Array | null;
+  /**
+   * For every [name, variable] it applies to, replaces grads[variable.name] (tf.variableGrads keys)
+   * by grad + term, disposing the old gradient tensor.
+   */
+  addToGradients(params: ReadonlyArray<readonly [string, tf.Variable]>, grads: tf.NamedTensorMap): void;
+}
+
+export interface PruningMethod {
+  /** Stable snake_case id (stored in SQLite and in plans). */
+  id: string;
+  /** The paper it implements. */
+  paper: string;
+  kind: PruningMethodKind;
+  /** Strict zod schema of the params (unknown keys rejected); defaults filled in. */
+  paramsSchema: z.ZodType;
+  /** Params that work for every family it supports: UI defaults and the conformance tests' input. */
+  exampleParams: Record<string, unknown>;
+  families: readonly ArchFamily[];
+  /** Sparsity regulariser for training the large model; null when these params ask for none. */
+  regularizer?(params: unknown): GradientRegularizer | null;
+  /** Predefined methods: the pruned ArchSpec from the spec and params alone (no weights needed). */
+  targetSpec?(spec: ArchSpec, params: unknown): ArchSpec;
+  plan(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: unknown, rng: Rng): PruningPlan;
+}
+
+/** The method's params parsed by its schema; ValidationError naming the field otherwise. */
+export function parseParams<T = Record<string, unknown>>(method: Pick<PruningMethod, 'id' | 'paramsSchema'>, params: unknown): T {
+  return parseOrThrow(method.paramsSchema, params ?? {}, `${method.id} params`) as T;
+}
+
+export function checkFamily(method: Pick<PruningMethod, 'id' | 'families'>, spec: ArchSpec): void {
+  if (!method.families.includes(spec.family)) {
+    throw new ValidationError(
+      `pruning method '${method.id}' does not support family '${spec.family}'; it supports ${method.families.join(', ')}`,
+    );
+  }
+}
+
+/** A structured plan from kept channels per unit id (planning's output), with the pruned spec built. */
+export function structuredPlan(
+  method: string,
+  params: Record<string, unknown>,
+  base: ArchSpec,
+  units: readonly PrunableUnit[],
+  kept: ReadonlyMap<string, readonly number[]>,
+  prunedId?: string,
+): PruningPlan {
+  const { pruned, keep } = specWithKept(base, units, kept);
+  if (prunedId) pruned.id = prunedId;
+  return { version: PRUNING_PLAN_VERSION, method, params, kind: 'structured', base: structuredClone(base), pruned, keep };
+}
+
+/** Kept channel counts per unit id → the pruned spec, without choosing channels (predefined targets). */
+export function specWithWidths(base: ArchSpec, units: readonly PrunableUnit[], widths: ReadonlyMap<string, number>): ArchSpec {
+  const kept = new Map<string, number[]>();
+  for (const u of units) {
+    const w = widths.get(unitId(u));
+    if (w === undefined) continue;
+    const candidates = u.kind === 'conv' ? Array.from({ length: u.width }, (_, i) => i) : u.candidates;
+    kept.set(unitId(u), candidates.slice(0, w));
+  }
+  return specWithKept(base, units, kept).pruned;
+}

@@ -1,0 +1,42 @@
+// L1-norm filter pruning: Li, Kadav, Durdanovic, Samet, Graf, "Pruning Filters for Efficient ConvNets",
+// ICLR 2017, as run by Liu et al., ICLR 2019 (RNP cifar/l1-norm-pruning/{vggprune,res56prune,res110prune}.py,
+// imagenet/l1-norm-pruning/prune.py). One shot, per layer: each prunable conv keeps its filters with the
+// largest Σ|w| over (k, k, in) of the trained weights. Widths are predefined (widths.ts): the named
+// targets reproduce §1.3's VGG-16-A, ResNet-56/110-A/B and ResNet-34-A/B exactly.
+// Prunable convs: every VGG conv; the inner convs of ResNet blocks (residual widths, stem and shortcuts
+// untouched); PreResNet's conv1/conv2 outputs.
+import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
+import type { Rng } from '../../random.ts';
+import { checkFamily, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
+import { topK, unitL1 } from '../scoring.ts';
+import { WidthTargetSchema, targetWidths, type WidthTarget } from '../widths.ts';
+
+export const l1Norm: PruningMethod = {
+  id: 'l1_norm',
+  paper: 'Li et al., "Pruning Filters for Efficient ConvNets", ICLR 2017',
+  kind: 'predefined',
+  paramsSchema: WidthTargetSchema,
+  exampleParams: { ratio: 0.5 },
+  families: ['vgg', 'resnet', 'resnet_imagenet', 'preresnet'],
+
+  targetSpec(spec: ArchSpec, raw: unknown): ArchSpec {
+    checkFamily(l1Norm, spec);
+    const params = parseParams<WidthTarget>(l1Norm, raw);
+    const { units, widths, name } = targetWidths(spec, params, `${l1Norm.id} params`);
+    const pruned = specWithWidths(spec, units, widths);
+    if (name) pruned.id = name;
+    return pruned;
+  },
+
+  plan(spec, weights, raw, _rng: Rng) {
+    checkFamily(l1Norm, spec);
+    const params = parseParams<WidthTarget>(l1Norm, raw);
+    const { units, widths, name } = targetWidths(spec, params, `${l1Norm.id} params`);
+    const kept = new Map<string, number[]>();
+    for (const u of units) {
+      const width = widths.get(u.layer)!;
+      if (width < u.width) kept.set(u.layer, topK(unitL1(u, weights), width));
+    }
+    return structuredPlan(l1Norm.id, params, spec, units, kept, name);
+  },
+};

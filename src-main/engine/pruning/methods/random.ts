@@ -1,0 +1,51 @@
+// Random channel pruning at predefined widths — the "does the criterion matter?" control (cf. the random
+// criterion of Crowley et al., arXiv 1810.04622, and RNP's lottery-ticket `--prune random`). Widths
+// come from `widthsFrom`, any predefined target l1_norm accepts (a named target, a cfg, ratios); the
+// kept channels of each prunable conv are a uniformly random subset drawn from the plan's rng.
+import { z } from 'zod';
+import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
+import type { Rng } from '../../random.ts';
+import { checkFamily, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
+import { WidthTargetSchema, targetWidths } from '../widths.ts';
+
+const ParamsSchema = z.strictObject({
+  /** The widths to prune to, as l1_norm's params (exactly one of target, cfg, ratio, ratios, stageRatios). */
+  widthsFrom: WidthTargetSchema,
+});
+type Params = z.infer<typeof ParamsSchema>;
+
+/** k distinct indices of [0, n), ascending, uniformly at random. */
+function sample(n: number, k: number, rng: Rng): number[] {
+  const all = Array.from({ length: n }, (_, i) => i);
+  return rng.shuffle(all).slice(0, k).sort((a, b) => a - b);
+}
+
+export const randomChannels: PruningMethod = {
+  id: 'random',
+  paper: 'Random channel selection (control); Crowley et al., arXiv 1810.04622; Liu et al., ICLR 2019',
+  kind: 'predefined',
+  paramsSchema: ParamsSchema,
+  exampleParams: { widthsFrom: { ratio: 0.5 } },
+  families: ['vgg', 'resnet', 'resnet_imagenet', 'preresnet'],
+
+  targetSpec(spec: ArchSpec, raw: unknown): ArchSpec {
+    checkFamily(randomChannels, spec);
+    const { widthsFrom } = parseParams<Params>(randomChannels, raw);
+    const { units, widths, name } = targetWidths(spec, widthsFrom, `${randomChannels.id} params.widthsFrom`);
+    const pruned = specWithWidths(spec, units, widths);
+    if (name) pruned.id = name;
+    return pruned;
+  },
+
+  plan(spec, _weights, raw, rng) {
+    checkFamily(randomChannels, spec);
+    const params = parseParams<Params>(randomChannels, raw);
+    const { units, widths, name } = targetWidths(spec, params.widthsFrom, `${randomChannels.id} params.widthsFrom`);
+    const kept = new Map<string, number[]>();
+    for (const u of units) {
+      const width = widths.get(u.layer)!;
+      if (width < u.width) kept.set(u.layer, sample(u.width, width, rng));
+    }
+    return structuredPlan(randomChannels.id, params, spec, units, kept, name);
+  },
+};

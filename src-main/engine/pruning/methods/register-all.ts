@@ -1,0 +1,24 @@
+// Every pruning method, as an explicit list (tfjs register_all style). A new method is one file plus
+// one line here; the conformance tests loop over `methods` and the families each supports.
+import { NotFoundError } from '../../../../src-shared/errors.ts';
+import type { PruningMethod } from '../method.ts';
+import { l1Norm } from './l1-norm.ts';
+import { magnitude } from './magnitude.ts';
+import { networkSlimming } from './network-slimming.ts';
+import { randomChannels } from './random.ts';
+import { uniform } from './uniform.ts';
+
+export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels];
+
+export function methodIds(): string[] {
+  return methods.map((m) => m.id);
+}
+
+export function getMethod(id: string): PruningMethod {
+  const method = methods.find((m) => m.id === id);
+  if (!method) throw new NotFoundError(`unknown pruning method '${id}'; valid ids: ${methodIds().join(', ')}`);
+  return method;
+}
+
+/** Alias of getMethod. */
+export const resolveMethod = getMethod;

@@ -1,0 +1,50 @@
+// PruningPlan: the JSON a pruning method produces and the shared surgery (engine/pruning/apply-plan.ts)
+// replays. A plan names the base and the pruned ArchSpec and, for structured pruning, which output
+// channels each changed conv/dense layer keeps; PreResNet/DenseNet channel selections live in the
+// pruned spec's `select` lists. Unstructured plans keep the architecture and carry weight masks.
+import { z } from 'zod';
+import { ArchSpecSchema } from './arch-spec.ts';
+
+export const PRUNING_PLAN_VERSION = 1;
+
+export const PruningPlanKindSchema = z.enum(['structured', 'unstructured']);
+
+const ascending = (list: readonly number[]): boolean => list.every((v, i) => i === 0 || v > list[i - 1]!);
+
+export const PruningPlanSchema = z
+  .strictObject({
+    version: z.literal(PRUNING_PLAN_VERSION),
+    /** Id of the PruningMethod that made the plan (snake_case, stable). */
+    method: z.string().regex(/^[a-z0-9_]+$/),
+    /** The method's parameters after parsing (defaults filled in), so the plan says how it was made. */
+    params: z.record(z.string(), z.unknown()),
+    kind: PruningPlanKindSchema,
+    base: ArchSpecSchema,
+    pruned: ArchSpecSchema,
+    /** Layer name → kept output-channel indices (ascending) of every conv/dense whose width changes. */
+    keep: z.record(z.string(), z.array(z.number().int().nonnegative())),
+    /**
+     * Unstructured only: parameter name → base64 bitmask of kept weights over the parameter's flat
+     * (row-major, tfjs layout) values; bit i of the mask is bit (i % 8) of byte ⌊i / 8⌋ (LSB first).
+     */
+    masks: z.record(z.string(), z.string()).optional(),
+  })
+  .superRefine((plan, ctx) => {
+    for (const [layer, list] of Object.entries(plan.keep)) {
+      if (!ascending(list)) ctx.addIssue({ code: 'custom', path: ['keep', layer], message: 'kept indices must be strictly ascending' });
+      if (list.length === 0) ctx.addIssue({ code: 'custom', path: ['keep', layer], message: 'a layer must keep at least one channel' });
+    }
+    if (plan.kind === 'unstructured' && !plan.masks) {
+      ctx.addIssue({ code: 'custom', path: ['masks'], message: 'an unstructured plan needs masks' });
+    }
+    if (plan.kind === 'structured' && plan.masks) {
+      ctx.addIssue({ code: 'custom', path: ['masks'], message: 'a structured plan carries no masks' });
+    }
+  });
+
+export type PruningPlan = z.infer<typeof PruningPlanSchema>;
+export type PruningPlanKind = z.infer<typeof PruningPlanKindSchema>;
+
+/** How a method decides the pruned widths: fixed by the user, found by the algorithm, or weight masks. */
+export const PruningMethodKindSchema = z.enum(['predefined', 'automatic', 'unstructured']);
+export type PruningMethodKind = z.infer<typeof PruningMethodKindSchema>;

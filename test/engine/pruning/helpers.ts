@@ -1,0 +1,151 @@
+// Shared by the pruning tests: small specs per family, weights with non-trivial BN statistics, the
+// oracle (the base model with the removed channels' contributions zeroed), and eval-mode logits.
+import * as tf from '../../../src-main/engine/tf.ts';
+import type { ArchFamily, ArchSpec } from '../../../src-shared/arch-spec.ts';
+import type { PruningPlan } from '../../../src-shared/pruning.ts';
+import { collectParams, initParams } from '../../../src-main/engine/models/build.ts';
+import { Model } from '../../../src-main/engine/models/model.ts';
+import { preresnetFullWidths } from '../../../src-main/engine/models/preresnet.ts';
+import { densenetFullWidths } from '../../../src-main/engine/models/densenet.ts';
+import { resolveArch, withData } from '../../../src-main/engine/models/register-all.ts';
+import { decodeMasks } from '../../../src-main/engine/pruning/masks.ts';
+import { prunableUnits } from '../../../src-main/engine/pruning/units.ts';
+import { Rng } from '../../../src-main/engine/random.ts';
+
+function preresnet(depth: number, input: [number, number, number]): ArchSpec {
+  const widths: [number, number, number] = [16, 32, 64];
+  const n = (depth - 2) / 9;
+  const full = preresnetFullWidths({ depth, widths });
+  const cfg = full.flatMap((c, k) => (k < 3 * n ? [c, widths[Math.floor(k / n)]!, widths[Math.floor(k / n)]!] : [c]));
+  return { family: 'preresnet', id: `preresnet${depth}`, input, classes: 10, depth, widths, cfg };
+}
+
+function densenet(depth: number, growth: number, input: [number, number, number]): ArchSpec {
+  return { family: 'densenet', id: `densenet${depth}`, input, classes: 10, depth, growth, cfg: densenetFullWidths({ depth, growth }) };
+}
+
+/** Small specs per family, each a distinct case for surgery (heads, shortcuts, selections). */
+export const TEST_SPECS: Record<ArchFamily, Array<{ label: string; spec: ArchSpec }>> = {
+  vgg: [
+    { label: 'vgg_mini (global pool, single linear)', spec: resolveArch('vgg_mini') },
+    { label: 'vgg11 L1 head at 16×16 (Linear–BN1d–ReLU–Linear)', spec: withData(resolveArch('vgg11'), [16, 16, 3], 10) },
+    {
+      label: 'tiny flatten head (conv bias, flatten, BN1d ×2)',
+      spec: { family: 'vgg', input: [8, 8, 3], classes: 5, cfg: [8, 'M', 12, 'M'], pool: 'flatten', fc: [24, 16] },
+    },
+  ],
+  resnet: [{ label: 'resnet20 at 16×16', spec: withData(resolveArch('resnet20'), [16, 16, 3], 10) }],
+  preresnet: [{ label: 'preresnet20 (n=2) at 16×16', spec: preresnet(20, [16, 16, 3]) }],
+  densenet: [{ label: 'densenet10 (n=2, growth 4) at 16×16', spec: densenet(10, 4, [16, 16, 3]) }],
+  resnet_imagenet: [
+    { label: 'resnet18_imagenet at 32×32', spec: withData(resolveArch('resnet18_imagenet'), [32, 32, 3], 10) },
+    {
+      label: 'bottleneck ResNet-14 (one block per stage) at 32×32',
+      spec: {
+        family: 'resnet_imagenet', input: [32, 32, 3], classes: 10, depth: 14, block: 'bottleneck',
+        blocks: [1, 1, 1, 1], cfg: [64, 64, 128, 128, 256, 256, 512, 512],
+      },
+    },
+  ],
+};
+
+/** Family initialisation, then BN γ, β and running statistics drawn at random so BN is not trivial. */
+export function randomWeights(spec: ArchSpec, seed: number): Map<string, Float32Array> {
+  const rng = Rng.fromSeed(seed, 'weights');
+  const values = initParams(spec, rng);
+  for (const p of collectParams(spec)) {
+    const v = values.get(p.name)!;
+    for (let i = 0; i < v.length; i++) {
+      if (p.role === 'gamma') v[i] = (0.2 + rng.uniform()) * (rng.uniform() < 0.1 ? -1 : 1);
+      else if (p.role === 'beta') v[i] = 0.2 * rng.normal();
+      else if (p.role === 'running_mean') v[i] = 0.2 * rng.normal();
+      else if (p.role === 'running_var') v[i] = 0.5 + rng.uniform();
+      else if (p.role === 'bias') v[i] = 0.1 * rng.normal();
+    }
+  }
+  return values;
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * The oracle: the base weights with every removed channel's contribution zeroed — removed conv/dense
+ * outputs get zero weights, bias and following BN γ and β (so they output exactly 0 after BN/ReLU);
+ * channels a selection drops get zero input weights in the layer that reads the selection.
+ * Independent of the surgery: it uses only the plan's keep lists, the pruned spec's select lists and
+ * which BN follows which conv. Unstructured plans: the base weights times their masks.
+ */
+export function zeroedBase(plan: PruningPlan, weights: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
+  const out = new Map([...weights].map(([k, v]) => [k, Float32Array.from(v)]));
+  const shapes = new Map(collectParams(plan.base).map((p) => [p.name, p.shape]));
+  const zeroColumns = (name: string, columns: number[]): void => {
+    const v = out.get(name);
+    if (!v) return;
+    const shape = shapes.get(name)!;
+    const c = shape[shape.length - 1]!;
+    const drop = new Uint8Array(c);
+    for (const j of columns) drop[j] = 1;
+    for (let i = 0; i < v.length; i++) if (drop[i % c]) v[i] = 0;
+  };
+  const zeroInputs = (name: string, inputs: number[]): void => {
+    const v = out.get(name)!;
+    const shape = shapes.get(name)!;
+    const [cin, cout] = shape.slice(-2) as [number, number];
+    const drop = new Uint8Array(cin);
+    for (const j of inputs) drop[j] = 1;
+    for (let i = 0; i < v.length; i++) if (drop[Math.floor(i / cout) % cin]) v[i] = 0;
+  };
+  if (plan.kind === 'unstructured') {
+    for (const [name, mask] of decodeMasks(plan)) out.get(name)!.forEach((_, i, v) => (v[i]! *= mask[i]!));
+    return out;
+  }
+  const units = prunableUnits(plan.base);
+  const seen = new Set<string>();
+  for (const u of units) {
+    if (u.kind === 'conv') {
+      const keep = plan.keep[u.layer];
+      if (!keep) continue;
+      seen.add(u.layer);
+      const removed = range(u.width).filter((c) => !keep.includes(c));
+      for (const name of [`${u.layer}.weight`, `${u.layer}.bias`, `${u.bn}.gamma`, `${u.bn}.beta`]) zeroColumns(name, removed);
+    } else {
+      const select = (plan.pruned as { select?: number[][] }).select?.[u.selectIndex] ?? range(u.full);
+      zeroInputs(`${u.consumer}.weight`, range(u.full).filter((c) => !select.includes(c)));
+    }
+  }
+  const unknown = Object.keys(plan.keep).filter((l) => !seen.has(l));
+  if (unknown.length > 0) throw new Error(`plan keeps channels of layers the oracle does not know: ${unknown.join(', ')}`);
+  return out;
+}
+
+export function randomInput(spec: ArchSpec, batch: number, seed: number): tf.Tensor4D {
+  const rng = Rng.fromSeed(seed, 'input');
+  const [h, w, c] = spec.input;
+  return tf.tensor4d(Float32Array.from({ length: batch * h * w * c }, () => rng.normal()), [batch, h, w, c]);
+}
+
+/** Eval-mode logits of `spec` with `weights` on x, as a plain array. */
+export function evalLogits(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, x: tf.Tensor): Float32Array {
+  const model = Model.fromWeights(spec, weights);
+  try {
+    return tf.tidy(() => model.forward(x, false).logits.dataSync() as Float32Array);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** max|a − b| / max|b|. */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return diff / Math.max(scale, 1e-12);
+}
+
+/** Count of trainable values in a weight map, per the spec's parameter list. */
+export function trainableCount(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>): number {
+  return collectParams(spec).filter((p) => p.trainable).reduce((s, p) => s + weights.get(p.name)!.length, 0);
+}

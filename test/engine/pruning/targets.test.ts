@@ -1,0 +1,82 @@
+// Predefined targets reproduce anchors-mission §1.3 exactly, without weights; their params and FLOPs
+// match §1.8, and the Scratch-B epoch rule gives the reference's epochs.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyseCost } from '../../../src-main/engine/analysis/cost.ts';
+import { resolveArch } from '../../../src-main/engine/models/register-all.ts';
+import { scratchBBudget, scratchBEpochs } from '../../../src-main/engine/pruning/budget.ts';
+import { getMethod } from '../../../src-main/engine/pruning/methods/register-all.ts';
+import { Rng } from '../../../src-main/engine/random.ts';
+import { randomWeights } from './helpers.ts';
+
+const rep = (v: number, n: number): number[] => Array<number>(n).fill(v);
+const l1 = getMethod('l1_norm');
+
+const EXPECTED: Array<{ arch: string; target: string; cfg: Array<number | 'M'>; params: number; scratchB: number }> = [
+  { arch: 'vgg16', target: 'vgg16_a', cfg: [32, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 256, 256, 256, 'M', 256, 256, 256], params: 5.40e6, scratchB: 243 },
+  { arch: 'resnet56', target: 'resnet56_a', cfg: [...rep(14, 7), 16, 14, 32, ...rep(28, 8), 64, ...rep(57, 7), 64], params: 0.773e6, scratchB: 178 },
+  { arch: 'resnet56', target: 'resnet56_b', cfg: [...rep(6, 7), 16, 16, 32, ...rep(22, 6), 32, 22, 64, ...rep(57, 7), 64], params: 0.736e6, scratchB: 220 },
+  { arch: 'resnet110', target: 'resnet110_a', cfg: [...rep(8, 17), 16, ...rep(32, 18), ...rep(64, 18)], params: 1.689e6, scratchB: 190 },
+  { arch: 'resnet110', target: 'resnet110_b', cfg: [...rep(8, 17), 16, 32, ...rep(19, 17), 64, ...rep(44, 17)], params: 1.168e6, scratchB: 260 },
+];
+
+for (const e of EXPECTED) {
+  test(`l1_norm target ${e.target}: §1.3's cfg, §1.8's params and Scratch-B ${e.scratchB} epochs`, () => {
+    const base = resolveArch(e.arch);
+    const pruned = l1.targetSpec!(base, { target: e.target });
+    assert.deepEqual((pruned as { cfg: unknown }).cfg, e.cfg);
+    assert.equal(pruned.id, e.target);
+    const b = analyseCost(base).totals;
+    const p = analyseCost(pruned).totals;
+    assert.ok(Math.abs(p.params - e.params) / e.params < 0.001, `params ${p.params}`);
+    assert.equal(scratchBEpochs(160, b.flops, p.flops), e.scratchB);
+  });
+}
+
+test('l1_norm targets resnet34_a/b: §1.3 inner widths; ImageNet Scratch-B 106/118 epochs, steps 35/39', () => {
+  const base = resolveArch('resnet34_imagenet');
+  const a = l1.targetSpec!(base, { target: 'resnet34_a' }) as { cfg: number[] };
+  const b = l1.targetSpec!(base, { target: 'resnet34_b' }) as { cfg: number[] };
+  assert.deepEqual(a.cfg, [64, 44, 44, 128, 89, 89, 128, 256, ...rep(179, 4), 256, 512, 512, 512]);
+  assert.deepEqual(b.cfg, [64, 32, 32, 128, 51, 51, 128, 256, ...rep(153, 4), 256, 512, 512, 512]);
+  const fb = analyseCost(base).totals.flops;
+  const budgetA = scratchBBudget(90, fb, analyseCost(a as never).totals.flops, { capMultiple: 2, milestones: [30, 60] });
+  const budgetB = scratchBBudget(90, fb, analyseCost(b as never).totals.flops, { capMultiple: 2, milestones: [30, 60] });
+  assert.deepEqual([budgetA.epochs, budgetA.milestones], [106, [35, 70]]);
+  assert.deepEqual([budgetB.epochs, budgetB.milestones], [118, [39, 78]]);
+});
+
+test('Scratch-B rule: floor, milestones keep their fraction, the ImageNet cap at 2×', () => {
+  assert.deepEqual(scratchBBudget(160, 2, 1), { epochs: 320, ratio: 2, milestones: [160, 240] });
+  assert.equal(scratchBEpochs(160, 627.9, 413.4), 243);
+  assert.deepEqual(scratchBBudget(90, 5, 1, { capMultiple: 2, milestones: [30, 60] }), { epochs: 180, ratio: 5, milestones: [60, 120] });
+  assert.equal(scratchBEpochs(90, 3, 1), 270, 'no cap unless asked (RNP ImageNet NS / weight-level)');
+});
+
+test('the plan reaches the same architecture as targetSpec, keeping the largest-L1 filters', () => {
+  const spec = resolveArch('resnet56');
+  const weights = randomWeights(spec, 2);
+  const plan = l1.plan(spec, weights, { target: 'resnet56_b' }, Rng.fromSeed(1));
+  assert.deepEqual(plan.pruned, l1.targetSpec!(spec, { target: 'resnet56_b' }));
+  // Only block conv1s change, and only those not skipped.
+  assert.ok(Object.keys(plan.keep).every((l) => /^layer\d\.\d+\.conv1$/.test(l)));
+  assert.equal(plan.keep['layer1.7.conv1'], undefined, 'id 16 is skipped');
+  // Every kept filter's L1 (with |·|) ≥ every removed filter's.
+  const w = weights.get('layer2.3.conv1.weight')!;
+  const l1s = new Float64Array(32);
+  for (let i = 0; i < w.length; i++) l1s[i % 32]! += Math.abs(w[i]!);
+  const kept = new Set(plan.keep['layer2.3.conv1']);
+  assert.equal(kept.size, 22);
+  const minKept = Math.min(...[...kept].map((c) => l1s[c]!));
+  const maxRemoved = Math.max(...[...Array(32).keys()].filter((c) => !kept.has(c)).map((c) => l1s[c]!));
+  assert.ok(minKept >= maxRemoved);
+});
+
+test('L1 uses |w|: a filter of large negative weights outranks one of small positive weights', () => {
+  const spec = resolveArch('vgg_mini');
+  const weights = randomWeights(spec, 4);
+  const w = weights.get('features.0.weight')!; // [3, 3, 1, 16]
+  for (let i = 0; i < w.length; i++) w[i] = i % 16 === 0 ? -1 : i % 16 === 1 ? 0.001 : 0.1;
+  const plan = l1.plan(spec, weights, { ratios: [14 / 16, 0, 0] }, Rng.fromSeed(1));
+  assert.deepEqual(plan.keep['features.0'], [0, 2]);
+});
