@@ -1,0 +1,55 @@
+// Every shipped preset is a valid ExperimentSpec whose architecture, method and params fit together,
+// and the paper's predefined targets produce the reference's pruned configurations.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyseCost } from '../../src-main/engine/analysis/cost.ts';
+import { resolveArch } from '../../src-main/engine/models/register-all.ts';
+import { checkFamily, parseParams } from '../../src-main/engine/pruning/method.ts';
+import { getMethod } from '../../src-main/engine/pruning/methods/register-all.ts';
+import { scratchBEpochs } from '../../src-main/engine/pruning/budget.ts';
+import { scaleConfig } from '../../src-main/jobs/experiment-prepare.ts';
+import { loadPreset, presetIds } from '../../src-main/jobs/presets.ts';
+import { defaultTrainConfig } from '../../src-shared/train-config.ts';
+
+test('the presets include quickstart and the paper\'s CIFAR experiments', () => {
+  const ids = presetIds();
+  for (const id of ['quickstart', 'l1-vgg16-a-cifar10', 'l1-resnet56-a-cifar10', 'l1-resnet56-b-cifar10', 'l1-resnet110-a-cifar10', 'l1-resnet110-b-cifar10',
+    'slim-vgg19-70-cifar10', 'slim-vgg19-50-cifar100', 'slim-preresnet164-40-cifar10', 'slim-preresnet164-60-cifar10', 'slim-densenet40-40-cifar10',
+    'slim-densenet40-60-cifar10', 'magnitude-vgg19-30-cifar10', 'magnitude-vgg19-95-cifar10']) {
+    assert.ok(ids.includes(id), `missing preset ${id}`);
+  }
+});
+
+for (const id of presetIds()) {
+  test(`preset ${id}: valid spec, method fits the architecture`, () => {
+    const spec = loadPreset(id);
+    const arch = resolveArch(spec.arch);
+    const method = getMethod(spec.method.id);
+    checkFamily(method, arch);
+    const params = parseParams(method, spec.method.params);
+    if (method.targetSpec) analyseCost(method.targetSpec(arch, params));
+    assert.deepEqual([...spec.regimes].sort(), ['finetune', 'scratch-b', 'scratch-e']);
+    if (id !== 'quickstart') {
+      // The reference CIFAR schedule (anchors-mission §1.4).
+      assert.equal(spec.baseline.epochs, 160);
+      assert.equal(spec.baseline.lr, 0.1);
+      assert.deepEqual(spec.baseline.milestones, [0.5, 0.75]);
+      assert.equal(spec.finetune.epochs, 40);
+      assert.equal(spec.finetune.lr, 0.001);
+      assert.equal(spec.finetune.schedule, 'constant');
+      assert.equal(spec.seeds.length, 5);
+    }
+  });
+}
+
+test('full-scale VGG-16-A: Scratch-B gets 243 epochs; at --scale 0.01 the epochs and data shrink', () => {
+  const spec = loadPreset('l1-vgg16-a-cifar10');
+  const base = resolveArch(spec.arch);
+  const method = getMethod(spec.method.id);
+  const pruned = method.targetSpec!(base, parseParams(method, spec.method.params));
+  assert.deepEqual(pruned.cfg, [32, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 256, 256, 256, 'M', 256, 256, 256]);
+  assert.equal(scratchBEpochs(160, analyseCost(base).totals.flops, analyseCost(pruned).totals.flops), 243);
+  const scaled = scaleConfig({ ...defaultTrainConfig, ...spec.baseline }, 0.01, 50000);
+  assert.equal(scaled.epochs, 2);
+  assert.equal(scaled.trainLimit, 500);
+});
