@@ -3,19 +3,31 @@
 // lists, never one hand-written channel per call. To add a call: append its name to CALL_NAMES,
 // its args schema to CALL_ARGS and its result type to CallResults; the compiler points at
 // every place that still needs it (the WorkbenchApi implementation).
-import { z } from 'zod';
+import type { CallArgs } from './workbench-args.ts';
+import type { ArchSpec } from './arch-spec.ts';
 import { WorkbenchError, type ErrorCode } from './errors.ts';
-import { parseOrThrow } from './validate.ts';
+import type { ExperimentSpec } from './experiment-spec.ts';
+import type { EpochMetric, Experiment, Run } from './store-schemas.ts';
 
-export const CALL_NAMES = ['version'] as const;
+export const CALL_NAMES = [
+  'version',
+  'listExperiments',
+  'getExperiment',
+  'getRunMetrics',
+  'listPresets',
+  'describeOptions',
+  'estimateCost',
+  'startExperiment',
+  'cancelExperiment',
+  'resumeExperiment',
+  'updateExperiment',
+  'deleteExperiment',
+  'exportCsv',
+] as const;
 export type CallName = (typeof CALL_NAMES)[number];
+export type { CallArgs } from './workbench-args.ts';
 
-/** What each call accepts; every adapter parses with these before it calls the implementation. */
-export const CALL_ARGS = {
-  version: z.void(),
-} as const satisfies Record<CallName, z.ZodType>;
 
-export type CallArgs<N extends CallName> = z.input<(typeof CALL_ARGS)[N]>;
 
 export interface VersionInfo {
   /** The workbench's own version (package.json). */
@@ -24,15 +36,102 @@ export interface VersionInfo {
   engine: string;
 }
 
+/** One row of the Experiments view. */
+export interface ExperimentRow {
+  id: number;
+  name: string;
+  dataset: string;
+  arch: string;
+  method: string;
+  status: Experiment['status'];
+  tags: string[];
+  notes: string;
+  hidden: boolean;
+  /** Best final test accuracy among the experiment's completed runs (fraction), or null. */
+  bestAcc: number | null;
+  runs: number;
+  runsCompleted: number;
+  createdAt: string;
+}
+
+/** One regime's line of the comparison (see src-main/jobs/experiment-results.ts). */
+export interface SummaryLine {
+  regime: Run['regime'];
+  arch: string;
+  seeds: number;
+  completed: number;
+  accMean: number | null;
+  accStd: number | null;
+  bestAccMean: number | null;
+  params: number | null;
+  flops: number | null;
+  paramReduction: number | null;
+  flopReduction: number | null;
+  epochs: number | null;
+  computeVsBaseline: number | null;
+  vsFinetune: { verdict: string; difference?: number; ci?: [number, number]; p?: number; significant?: boolean } | null;
+}
+
+export interface ExperimentDetail {
+  experiment: Experiment;
+  scale: number;
+  runs: Run[];
+  summary: SummaryLine[];
+  /** Per-layer widths of the large and the pruned architecture (from the first seed's plan), for the arch chart. */
+  widths: { layers: string[]; base: number[]; pruned: number[] } | null;
+  /** Whether a job process is working on it now. */
+  active: boolean;
+}
+
+export interface PresetInfo {
+  id: string;
+  spec: ExperimentSpec;
+}
+
+export interface OptionsInfo {
+  datasets: Array<{ id: string; name: string; present: boolean; classes: number | null; inputShape: [number, number, number] | null }>;
+  archs: Array<{ id: string; family: ArchSpec['family'] }>;
+  /** Each method's params as JSON Schema (z.toJSONSchema of its zod schema), for a generated form. */
+  methods: Array<{ id: string; paper: string; kind: string; families: string[]; paramsJsonSchema: unknown; exampleParams: Record<string, unknown> }>;
+  regimes: Array<'finetune' | 'scratch-e' | 'scratch-b'>;
+  backends: string[];
+}
+
+export interface CostEstimate {
+  base: { arch: string; params: number; flops: number };
+  /** Null when the method decides widths from trained weights (automatic, unstructured). */
+  pruned: { arch: string; params: number; flops: number } | null;
+  epochs: { baseline: number; finetune: number; scratchE: number; scratchB: number | null };
+  runs: number;
+}
+
 /** What each call resolves to. Plain JSON: it crosses structured clone and HTTP unchanged. */
 export interface CallResults {
   version: VersionInfo;
+  listExperiments: ExperimentRow[];
+  getExperiment: ExperimentDetail;
+  getRunMetrics: EpochMetric[];
+  listPresets: PresetInfo[];
+  describeOptions: OptionsInfo;
+  estimateCost: CostEstimate;
+  startExperiment: { id: number };
+  cancelExperiment: { id: number; cancelled: boolean };
+  resumeExperiment: { id: number };
+  updateExperiment: ExperimentRow;
+  deleteExperiment: { id: number; deleted: boolean };
+  exportCsv: { runsCsv: string; summaryCsv: string; runsFile: string; summaryFile: string };
 }
 
-/** Events the workbench pushes to the UI (job progress, metrics, …); none yet. */
-export const EVENT_NAMES = [] as const;
+/** Events the workbench pushes to the UI while jobs run. */
+export const EVENT_NAMES = ['job-progress', 'run-epoch', 'experiment-status'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
-export interface EventPayloads {}
+export interface EventPayloads {
+  /** At most a few per second per job: where a running experiment is. */
+  'job-progress': { experimentId: number; runId: number | null; regime: string | null; seed: number | null; index: number; total: number; epoch: number | null; epochs: number | null; batch: number | null; batches: number | null; loss: number | null; imagesPerSec: number | null };
+  /** Every finished epoch of every run (the live charts' points). */
+  'run-epoch': { experimentId: number; runId: number; metric: EpochMetric };
+  'experiment-status': { experimentId: number; status: Experiment['status']; message: string | null };
+}
 
 /** The API implemented once in the main side and served by both transports. */
 export type WorkbenchApi = { [N in CallName]: (args: CallArgs<N>) => Promise<CallResults[N]> };
@@ -87,20 +186,6 @@ export function unwrapReply<T>(reply: Reply<T>): T {
   const error = code === 'INTERNAL' ? new Error(message) : new WorkbenchError(code, message);
   error.name = name;
   throw error;
-}
-
-/**
- * The generic server side of every transport: parse the raw args with the call's schema, run
- * the implementation, and wrap the outcome as a Reply. Never throws.
- */
-export async function dispatchCall(api: WorkbenchApi, name: CallName, rawArgs: unknown): Promise<Reply<unknown>> {
-  try {
-    const args = parseOrThrow(CALL_ARGS[name], rawArgs, `${name}: args`);
-    const call = api[name] as (args: unknown) => Promise<unknown>;
-    return { ok: true, value: await call(args) };
-  } catch (e) {
-    return { ok: false, error: serializeError(e) };
-  }
 }
 
 // Compile-time check that every call has a result type and no result type lacks a call.

@@ -1,15 +1,19 @@
 // Electron main process: one window, locked down, and the IPC adapter of the WorkbenchApi.
-// It supervises and persists; it never trains, so nothing here imports src-main/engine (jobs
-// will run in a utility process).
-import { app, BrowserWindow, ipcMain, session } from 'electron';
-import { createRequire } from 'node:module';
+// It supervises and persists; it never trains: experiments run in utility processes (the same job
+// entry and JSON-lines protocol that `pwb serve` runs as Node child processes).
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, utilityProcess, type MenuItemConstructorOptions } from 'electron';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { JobHandle, SpawnJob } from '../api/job-supervisor.ts';
+import { createWorkbench, type Workbench } from '../api/workbench.ts';
+import { defaultDatabasePath } from '../store/default-path.ts';
 import {
   CALL_NAMES,
   callChannel,
-  dispatchCall,
+  eventChannel,
   type WorkbenchApi,
 } from '../../src-shared/workbench-api.ts';
+import { dispatchCall } from '../../src-shared/workbench-args.ts';
 import { CONTENT_SECURITY_POLICY, isAppUrl, windowOptions, type RendererLocation } from './window-options.ts';
 
 const here = import.meta.dirname; // out/main once built
@@ -19,16 +23,30 @@ const renderer: RendererLocation = {
   // Set by `electron-vite dev`; a packaged app always loads the built file.
   devServerUrl: app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'],
 };
+// The bundle lives in out/main, so the engine's resources (presets, embedded data) are named explicitly.
+process.env.PWB_RESOURCES_DIR ??= path.join(app.getAppPath(), 'resources');
 
-// Until src-main/api exists, the few calls live here; they must stay cheap and non-blocking.
-const api: WorkbenchApi = {
-  async version() {
-    const require = createRequire(import.meta.url);
-    // Reads the package manifest only: loading tfjs itself is the job process's business.
-    const tfjs = require('@tensorflow/tfjs-core/package.json') as { version: string };
-    return { app: app.getVersion(), engine: tfjs.version };
-  },
+/** Jobs in Electron utility processes; stdout carries the protocol, cancel is a parent-port message. */
+const spawnUtilityJob: SpawnJob = ({ experimentId, dbPath, args }): JobHandle => {
+  const entry = path.join(app.getAppPath(), 'src-main', 'jobs', 'job-process.ts');
+  const child = utilityProcess.fork(entry, [String(experimentId), '--db', dbPath, ...args], {
+    stdio: 'pipe',
+    serviceName: `Pruning Workbench job ${experimentId}`,
+  });
+  return {
+    stdout: child.stdout!,
+    stderr: child.stderr,
+    interrupt: () => child.postMessage({ type: 'cancel' }),
+    kill: () => {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      else child.kill();
+    },
+    onExit: (listener) => void child.once('exit', (code) => listener(code, null)),
+  };
 };
+
+/** The experiment the page last opened: what File › Export CSV… exports. */
+let lastExperimentId: number | null = null;
 
 function serveIpc(api: WorkbenchApi): void {
   for (const name of CALL_NAMES) {
@@ -39,12 +57,73 @@ function serveIpc(api: WorkbenchApi): void {
         throw new Error(`${name}: refused an IPC call from ${frame?.url ?? 'a destroyed frame'}`);
       }
       return dispatchCall(api, name, args).then((reply) => {
+        if (reply.ok && name === 'getExperiment') lastExperimentId = (args as { id: number }).id;
         // A WorkbenchError is an answer; anything else is a bug worth a log line here too.
         if (!reply.ok && reply.error.code === 'INTERNAL') console.error(`IPC ${name} failed: ${reply.error.message}`);
         return reply;
       });
     });
   }
+}
+
+/** Events go to every window showing our page (never to a frame that navigated elsewhere). */
+function forwardEvents(workbench: Workbench): void {
+  workbench.subscribe((name, payload) => {
+    for (const win of BrowserWindow.getAllWindows()) {
+      const contents = win.webContents;
+      if (contents.isDestroyed() || !isAppUrl(contents.getURL(), renderer)) continue;
+      contents.send(eventChannel(name), payload);
+    }
+  });
+}
+
+async function exportCsv(api: WorkbenchApi): Promise<void> {
+  const win = BrowserWindow.getFocusedWindow() ?? undefined;
+  if (lastExperimentId === null) {
+    await dialog.showMessageBox({ type: 'info', message: 'Open an experiment first', detail: 'Export CSV… exports the experiment shown in the window.' });
+    return;
+  }
+  const id = lastExperimentId;
+  const csv = await api.exportCsv({ id });
+  const options = { title: 'Export runs as CSV', defaultPath: `experiment-${id}-runs.csv`, filters: [{ name: 'CSV', extensions: ['csv'] }] };
+  const chosen = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+  if (chosen.canceled || !chosen.filePath) return;
+  // The summary goes beside the runs: x-runs.csv → x-summary.csv, x.csv → x-summary.csv.
+  const summaryPath = chosen.filePath.replace(/(-runs)?(\.csv)?$/i, '-summary.csv');
+  writeFileSync(chosen.filePath, csv.runsCsv);
+  writeFileSync(summaryPath, csv.summaryCsv);
+}
+
+function buildMenu(api: WorkbenchApi): void {
+  const dev = !app.isPackaged;
+  const template: MenuItemConstructorOptions[] = [
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: 'File',
+      submenu: [
+        {
+          label: 'Export CSV…',
+          accelerator: 'CmdOrCtrl+E',
+          click: () => void exportCsv(api).catch((e: unknown) => dialog.showErrorBox('Export failed', (e as Error).message)),
+        },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    {
+      label: 'View',
+      submenu: [
+        ...(dev ? [{ role: 'reload' as const }, { role: 'toggleDevTools' as const }, { type: 'separator' as const }] : []),
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
+    },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
 function lockDownSessions(): void {
@@ -85,7 +164,20 @@ app.on('window-all-closed', () => {
 // so awaiting it here would hang the app (electronjs.org/docs/latest/tutorial/esm).
 void app.whenReady().then(() => {
   lockDownSessions();
-  serveIpc(api);
+  const workbench = createWorkbench({ dbPath: defaultDatabasePath(), spawnJob: spawnUtilityJob, appVersion: app.getVersion() });
+  // Quitting cancels the running experiment after its batch (resumable) before the app exits.
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    void workbench.close().finally(() => {
+      closed = true;
+      app.quit();
+    });
+  });
+  serveIpc(workbench.api);
+  forwardEvents(workbench);
+  buildMenu(workbench.api);
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

@@ -6,14 +6,7 @@ import { pathToFileURL } from 'node:url';
 
 export const APP_NAME = 'Pruning Workbench';
 
-/** Sent as a response header for app content and repeated as a meta tag in src-renderer/index.html. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-].join('; ');
+export { CONTENT_SECURITY_POLICY } from '../../src-shared/content-security-policy.ts';
 
 export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
   return {

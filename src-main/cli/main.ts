@@ -16,6 +16,7 @@ import { registerExport } from './commands/export.ts';
 import { registerPresets } from './commands/presets.ts';
 import { registerPrune } from './commands/prune.ts';
 import { registerExperiments } from './commands/experiments.ts';
+import { registerServe } from './commands/serve.ts';
 
 export function buildProgram(): Command {
   const program = new Command('pwb')
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     // Commander's own errors can span lines ("unknown option '--x'\n(Did you mean --y?)"): keep one.
     .configureOutput({ outputError: (message, write) => write(`pwb: ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`) })
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-  for (const register of [registerRun, registerResume, registerExperiments, registerExport, registerPresets, registerPrune, registerArch, registerTrain, registerList, registerShow, registerDatasets, registerDownload, registerBench]) {
+  for (const register of [registerRun, registerResume, registerExperiments, registerExport, registerPresets, registerPrune, registerArch, registerTrain, registerList, registerShow, registerDatasets, registerDownload, registerServe, registerBench]) {
     register(program);
   }
   return program;

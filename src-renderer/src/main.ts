@@ -1,10 +1,11 @@
 import { mount } from 'svelte';
 import type { WorkbenchBridge } from '../../src-shared/workbench-api.ts';
 import App from './App.svelte';
+import './app.css';
 
 declare global {
   interface Window {
-    /** Set by the preload inside Electron; absent in a plain browser. */
+    /** Set by the preload inside Electron; absent in a plain browser (then the page talks HTTP to `pwb serve`). */
     workbench?: WorkbenchBridge;
   }
 }

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/app/window-options.ts';
+import { CALL_NAMES, callChannel } from '../../src-shared/workbench-api.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 let outDir = '';
@@ -93,16 +94,22 @@ function electronStub() {
     permissionRequest: undefined as Handler | undefined,
     permissionCheck: undefined as Handler | undefined,
     headers: undefined as Handler | undefined,
+    menu: undefined as any[] | undefined,
+    messageBoxes: [] as any[],
+    forks: [] as any[],
   };
   class BrowserWindow {
     record: (typeof rec.windows)[number];
-    webContents = {};
+    webContents = { isDestroyed: () => false, getURL: () => '', send() {} };
     constructor(options: unknown) {
       this.record = { options };
       rec.windows.push(this.record);
     }
     static getAllWindows() {
-      return rec.windows;
+      return [];
+    }
+    static getFocusedWindow() {
+      return null;
     }
     once() {}
     show() {}
@@ -120,8 +127,19 @@ function electronStub() {
       on: (event: string, fn: Handler) => void rec.appEvents.set(event, fn),
       whenReady: () => Promise.resolve(),
       getVersion: () => '9.9.9-test',
+      getAppPath: () => repo,
       quit() {},
     },
+    Menu: {
+      buildFromTemplate: (template: any[]) => template,
+      setApplicationMenu: (menu: any[]) => void (rec.menu = menu),
+    },
+    dialog: {
+      showMessageBox: async (options: any) => void rec.messageBoxes.push(options),
+      showSaveDialog: async () => ({ canceled: true }),
+      showErrorBox() {},
+    },
+    utilityProcess: { fork: (...args: any[]) => void rec.forks.push(args) },
     BrowserWindow,
     ipcMain: { handle: (channel: string, fn: Handler) => void rec.ipc.set(channel, fn) },
     session: {
@@ -146,11 +164,12 @@ test('the built main process opens one locked-down window and serves the contrac
         ? {
             format: 'module',
             shortCircuit: true,
-            source: 'export const { app, BrowserWindow, ipcMain, session } = globalThis.__electronStub;',
+            source: 'export const { app, BrowserWindow, ipcMain, session, Menu, dialog, utilityProcess } = globalThis.__electronStub;',
           }
         : next(url, context),
   });
   delete process.env['ELECTRON_RENDERER_URL'];
+  process.env['PWB_DB'] = path.join(outDir, 'workbench.sqlite'); // the app's database, inside the scratch build
   await import(pathToFileURL(path.join(outDir, 'main/index.js')).href);
   await new Promise((resolve) => setTimeout(resolve, 20)); // let whenReady().then(...) run
 
@@ -185,12 +204,29 @@ test('the built main process opens one locked-down window and serves the contrac
   assert.deepEqual(openHandler!({ url: 'https://example.com/' }), { action: 'deny' });
 
   // IPC: one channel per contract call, answering only our renderer's top frame.
-  assert.deepEqual([...rec.ipc.keys()], ['workbench:call:version']);
+  assert.deepEqual([...rec.ipc.keys()], CALL_NAMES.map(callChannel));
   const version = rec.ipc.get('workbench:call:version')!;
   const ours = { senderFrame: { url: pathToFileURL(win!.loaded!).href, parent: null } };
   const reply = await version(ours, undefined);
   const tfjs = JSON.parse(readFileSync(path.join(repo, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8'));
   assert.deepEqual(reply, { ok: true, value: { app: '9.9.9-test', engine: tfjs.version } });
+
+  const list = await rec.ipc.get('workbench:call:listExperiments')!(ours, undefined);
+  assert.deepEqual(list, { ok: true, value: [] }, 'the app answers from its own (empty) database');
+  assert.ok(existsSync(process.env['PWB_DB']!), 'the database was opened at $PWB_DB');
+  const missing = await rec.ipc.get('workbench:call:getExperiment')!(ours, { id: 1 });
+  assert.equal(missing.error.code, 'NOT_FOUND');
+
+  // Menus: File › Export CSV… (asks to open an experiment first), Quit; View › Reload/DevTools in dev.
+  const file = rec.menu!.find((m) => m.label === 'File');
+  const exportItem = file.submenu.find((i: any) => i.label === 'Export CSV…');
+  assert.ok(exportItem && file.submenu.some((i: any) => i.role === 'quit'));
+  exportItem.click();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.match(rec.messageBoxes[0]?.message ?? '', /Open an experiment first/);
+  const view = rec.menu!.find((m) => m.label === 'View');
+  assert.deepEqual(view.submenu.slice(0, 2).map((i: any) => i.role), ['reload', 'toggleDevTools']);
+  assert.equal(rec.forks.length, 0, 'no job started');
 
   const badArgs = await version(ours, { unexpected: true });
   assert.equal(badArgs.ok, false);

@@ -60,6 +60,24 @@ const RULES: Rule[] = [
     why: 'the Electron main process supervises; training runs in a utility process, not on its event loop',
   },
   {
+    layer: 'src-main/jobs',
+    ours: { only: ['src-shared', 'src-main/engine', 'src-main/store'] },
+    packages: { not: [electron] },
+    why: 'jobs run runs against the store; they serve the API and the CLI and never know about either',
+  },
+  {
+    layer: 'src-main/api',
+    ours: { only: ['src-shared', 'src-main/jobs', 'src-main/store', 'src-main/engine'] },
+    packages: { not: [electron] },
+    why: 'the API is implemented once and served by both transports, so it knows neither Electron nor the CLI',
+  },
+  {
+    layer: 'src-main/cli',
+    ours: { not: ['src-main/app', 'src-preload', 'src-renderer'] },
+    packages: { not: [electron] },
+    why: 'the pwb command runs under plain Node',
+  },
+  {
     layer: 'src-preload',
     ours: { only: ['src-shared'] },
     packages: { only: [electron] },

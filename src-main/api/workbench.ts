@@ -1,0 +1,226 @@
+// The WorkbenchApi, implemented once over the store and the jobs; the IPC adapter (src-main/app)
+// and the HTTP/SSE adapter (http-server.ts) serve it unchanged. Experiments run in job processes
+// (job-supervisor.ts), one at a time; their events reach every subscriber.
+//
+// Deleting: an experiment without runs is deleted; one with runs is history (the store keeps it),
+// so deleteExperiment hides it instead and answers { deleted: false }; an active or queued one is
+// refused with a ConflictError (HTTP 409).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { WorkbenchError } from '../../src-shared/errors.ts';
+import type { ExperimentStatus } from '../../src-shared/store-schemas.ts';
+import type { CallArgs, ExperimentDetail, WorkbenchApi } from '../../src-shared/workbench-api.ts';
+import { experimentResults } from '../jobs/experiment-results.ts';
+import { runsCsv, summaryCsv } from '../jobs/export-csv.ts';
+import { loadPreset, presetIds } from '../jobs/presets.ts';
+import { openDatabase } from '../store/db.ts';
+import * as experiments from '../store/experiments.ts';
+import { listEpochMetrics } from '../store/metrics.ts';
+import { getRun, listRuns, markRunFinished } from '../store/runs.ts';
+import { experimentRows, matchesSearch } from './experiment-rows.ts';
+import { JobSupervisor, type EventListener, type SpawnJob } from './job-supervisor.ts';
+
+/**
+ * A request that is valid but clashes with the current state (deleting a running experiment).
+ * Its code stays VALIDATION (the contract's codes); transports tell it apart by name.
+ */
+export class ConflictError extends WorkbenchError {
+  constructor(message: string) {
+    super('VALIDATION', message);
+  }
+}
+
+export interface WorkbenchOptions {
+  /** The SQLite file (created if absent). */
+  dbPath: string;
+  /** How job processes are started (default: a Node child process). */
+  spawnJob?: SpawnJob;
+  /** Extra job-process arguments, e.g. ['--backend', 'wasm', '--threads', '2']. */
+  jobArgs?: string[];
+  /** Reported by `version` (default: package.json's). */
+  appVersion?: string;
+  /** Where exportCsv writes (default: `<db>.exports/` beside the database). */
+  exportDir?: string;
+  /** How long a cancelled job may take to stop before it is killed (default 10 s). */
+  cancelGraceMs?: number;
+  /** Load the engine-facing modules right after start (default true). */
+  warmUp?: boolean;
+}
+
+export interface Workbench {
+  api: WorkbenchApi;
+  /** Every event of every job; returns the function that unsubscribes. */
+  subscribe(listener: EventListener): () => void;
+  /** Cancels the running job (waiting for it to stop), drops the queue, closes the database. */
+  close(): Promise<void>;
+}
+
+const requireJson = createRequire(import.meta.url);
+
+export function createWorkbench(options: WorkbenchOptions): Workbench {
+  const { dbPath } = options;
+  const db = openDatabase(dbPath);
+  const listeners = new Set<EventListener>();
+  const publish: EventListener = (name, payload) => {
+    for (const listener of listeners) {
+      try {
+        listener(name, payload);
+      } catch (e) {
+        console.error(`event listener failed on ${name}: ${(e as Error).message}`);
+      }
+    }
+  };
+  const publishStatus = (experimentId: number, status: ExperimentStatus, message: string | null = null): void =>
+    publish('experiment-status', { experimentId, status, message });
+
+  const supervisor = new JobSupervisor({
+    dbPath,
+    spawnJob: options.spawnJob,
+    jobArgs: options.jobArgs,
+    graceMs: options.cancelGraceMs,
+    onEvent: publish,
+    onLost: (experimentId, cancelled, detail) => {
+      // The job could not store its own ending: do it for it, runs first.
+      const status = cancelled ? 'cancelled' : 'failed';
+      for (const run of listRuns(db, { experimentId, status: 'running' })) markRunFinished(db, run.id, status, { error: detail });
+      experiments.updateExperiment(db, experimentId, { status });
+      publishStatus(experimentId, status, detail);
+    },
+  });
+
+  const row = (id: number) => experimentRows(db, [experiments.getExperiment(db, id)])[0]!;
+  // The engine-facing modules (registries, cost model, tfjs) load in about half a second of one
+  // blocked event loop: once, at start, rather than in the middle of the first training.
+  const options_ = () => import('../jobs/experiment-options.ts');
+  const prepare_ = () => import('../jobs/experiment-prepare.ts');
+  if (options.warmUp !== false) setImmediate(() => void Promise.all([options_(), prepare_()]).catch(() => {}));
+  /** A plan never changes once written, so neither do its widths. */
+  const widthsCache = new Map<number, NonNullable<ExperimentDetail['widths']>>();
+
+  const api: WorkbenchApi = {
+    async version() {
+      const app = options.appVersion ?? (requireJson('../../package.json') as { version: string }).version;
+      const engine = (requireJson('@tensorflow/tfjs-core/package.json') as { version: string }).version;
+      return { app, engine };
+    },
+
+    async listExperiments(args: CallArgs<'listExperiments'>) {
+      const rows = experimentRows(db, experiments.listExperiments(db, { includeHidden: args?.includeHidden ?? false }), { all: true });
+      return args?.search ? rows.filter((r) => matchesSearch(r, args.search!)) : rows;
+    },
+
+    async getExperiment({ id }) {
+      const results = experimentResults(db, id);
+      const seeds = results.experiment.spec.seeds;
+      const firstSeed = Array.isArray(seeds) && typeof seeds[0] === 'number' ? seeds[0] : null;
+      let widths = widthsCache.get(id) ?? null;
+      if (!widths && firstSeed !== null && results.runs.some((r) => r.regime !== 'baseline')) {
+        widths = (await options_()).planWidths(dbPath, id, firstSeed);
+        if (widths) widthsCache.set(id, widths);
+      }
+      return { ...results, widths, active: supervisor.activeId === id };
+    },
+
+    async getRunMetrics({ runId }) {
+      getRun(db, runId);
+      return listEpochMetrics(db, runId);
+    },
+
+    async listPresets() {
+      return presetIds().map((id) => ({ id, spec: loadPreset(id) }));
+    },
+
+    async describeOptions() {
+      return (await options_()).describeOptions();
+    },
+
+    async estimateCost({ spec }) {
+      return (await options_()).estimateCost(spec, 'estimateCost: spec');
+    },
+
+    async startExperiment({ spec }) {
+      // Everything is checked (method, params, dataset, architecture) before anything is written.
+      const { prepareExperiment } = await prepare_();
+      const prepared = await prepareExperiment(spec, 'startExperiment: spec');
+      const experiment = experiments.createExperiment(db, {
+        name: prepared.spec.name,
+        spec: prepared.spec as unknown as Record<string, unknown>,
+        status: 'queued',
+      });
+      publishStatus(experiment.id, 'queued');
+      supervisor.enqueue(experiment.id);
+      return { id: experiment.id };
+    },
+
+    async cancelExperiment({ id }) {
+      experiments.getExperiment(db, id);
+      const outcome = supervisor.cancel(id);
+      if (outcome === 'dequeued') {
+        experiments.updateExperiment(db, id, { status: 'cancelled' });
+        publishStatus(id, 'cancelled', 'cancelled before it started');
+      }
+      // 'interrupted': the job stores 'cancelled' and says so once its batch is done.
+      return { id, cancelled: outcome !== false };
+    },
+
+    async resumeExperiment({ id }) {
+      const experiment = experiments.getExperiment(db, id);
+      if (supervisor.isBusy(id)) throw new ConflictError(`experiment ${id} is already ${supervisor.activeId === id ? 'running' : 'queued'}`);
+      if (experiment.status === 'completed') throw new ConflictError(`experiment ${id} is completed; there is nothing to resume`);
+      const { prepareExperiment } = await prepare_();
+      await prepareExperiment(experiment.spec, `experiment ${id}`);
+      experiments.updateExperiment(db, id, { status: 'queued' });
+      publishStatus(id, 'queued');
+      supervisor.enqueue(id);
+      return { id };
+    },
+
+    async updateExperiment({ id, ...patch }) {
+      experiments.updateExperiment(db, id, patch);
+      return row(id);
+    },
+
+    async deleteExperiment({ id }) {
+      experiments.getExperiment(db, id);
+      if (supervisor.isBusy(id)) throw new ConflictError(`experiment ${id} is running or queued; cancel it first`);
+      if (listRuns(db, { experimentId: id, limit: 1 }).length > 0) {
+        experiments.updateExperiment(db, id, { hidden: true });
+        return { id, deleted: false };
+      }
+      experiments.deleteExperiment(db, id);
+      widthsCache.delete(id);
+      return { id, deleted: true };
+    },
+
+    async exportCsv({ id }) {
+      const results = experimentResults(db, id);
+      const dir = options.exportDir ?? `${dbPath}.exports`;
+      mkdirSync(dir, { recursive: true });
+      const out = {
+        runsCsv: runsCsv(results),
+        summaryCsv: summaryCsv(results),
+        runsFile: join(dir, `experiment-${id}-runs.csv`),
+        summaryFile: join(dir, `experiment-${id}-summary.csv`),
+      };
+      writeFileSync(out.runsFile, out.runsCsv);
+      writeFileSync(out.summaryFile, out.summaryCsv);
+      return out;
+    },
+  };
+
+  return {
+    api,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    async close() {
+      await supervisor.close();
+      listeners.clear();
+      db.close();
+    },
+  };
+}
+
+export type { EventListener };

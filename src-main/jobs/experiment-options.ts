@@ -1,0 +1,94 @@
+// What the UI needs to compose an experiment and to draw one, from the registries and the cost
+// model: the datasets, architectures and methods to choose from (each method's params as JSON
+// Schema, for a generated form), the cost of a spec before it runs, and the per-layer widths of a
+// finished plan. Kept apart from the API so the API layer imports no engine code directly.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { ArchSpec } from '../../src-shared/arch-spec.ts';
+import { PrunedRegimeSchema } from '../../src-shared/experiment-spec.ts';
+import { PruningPlanSchema } from '../../src-shared/pruning.ts';
+import { parseOrThrow } from '../../src-shared/validate.ts';
+import type { CostEstimate, ExperimentDetail, OptionsInfo } from '../../src-shared/workbench-api.ts';
+import { analyseCost } from '../engine/analysis/cost.ts';
+import { describeDatasets } from '../engine/datasets/registry.ts';
+import { families } from '../engine/models/register-all.ts';
+import { scratchBEpochs } from '../engine/pruning/budget.ts';
+import { methods } from '../engine/pruning/methods/register-all.ts';
+import { prepareExperiment } from './experiment-prepare.ts';
+import { experimentDir } from './experiment-runner.ts';
+
+export async function describeOptions(): Promise<OptionsInfo> {
+  const datasets = (await describeDatasets()).map((d) => ({
+    id: d.id, name: d.name, present: d.present, classes: d.classes, inputShape: d.inputShape ? ([...d.inputShape] as [number, number, number]) : null,
+  }));
+  const archs = families.flatMap((f) => Object.keys(f.variants).map((id) => ({ id, family: f.family as ArchSpec['family'] })));
+  const described = methods.map((m) => ({
+    id: m.id, paper: m.paper, kind: m.kind, families: [...m.families],
+    // 'input': what a form may send (defaults are optional); unrepresentable parts become {}.
+    paramsJsonSchema: z.toJSONSchema(m.paramsSchema, { io: 'input', unrepresentable: 'any' }),
+    exampleParams: structuredClone(m.exampleParams),
+  }));
+  return { datasets, archs, methods: described, regimes: [...PrunedRegimeSchema.options], backends: installedBackends() };
+}
+
+/** The backends a job could use here: native TensorFlow only where its package is installed. */
+function installedBackends(): string[] {
+  const resolver = createRequire(import.meta.url);
+  const has = (pkg: string): boolean => {
+    try {
+      resolver.resolve(`${pkg}/package.json`);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return [...(has('@tensorflow/tfjs-node-gpu') || has('@tensorflow/tfjs-node') ? ['tensorflow'] : []), 'wasm', 'cpu'];
+}
+
+/** Params, FLOPs, epochs and run count of a spec, validated as a run would be (nothing is written). */
+export async function estimateCost(raw: unknown, where = 'spec'): Promise<CostEstimate> {
+  const prepared = await prepareExperiment(raw, where);
+  const { spec, base, predefinedTarget } = prepared;
+  const seed = spec.seeds[0]!;
+  const baseline = prepared.configFor('baseline', seed);
+  const finetune = prepared.configFor('finetune', seed);
+  const baseCost = analyseCost(base).totals;
+  const baseName = base.id ?? base.family;
+  const prunedCost = predefinedTarget ? analyseCost(predefinedTarget).totals : null;
+  return {
+    base: { arch: baseName, params: baseCost.params, flops: baseCost.flops },
+    pruned: prunedCost && predefinedTarget
+      ? { arch: predefinedTarget.id ?? `${baseName}_${spec.method.id}`, params: prunedCost.params, flops: prunedCost.flops }
+      : null,
+    epochs: {
+      baseline: baseline.epochs,
+      finetune: finetune.epochs,
+      scratchE: baseline.epochs,
+      scratchB: prunedCost
+        ? scratchBEpochs(baseline.epochs, baseCost.flops, prunedCost.flops, { capMultiple: spec.scratchB.capMultiple ?? undefined })
+        : null,
+    },
+    runs: spec.seeds.length * (1 + spec.regimes.length),
+  };
+}
+
+/**
+ * Output widths of every conv and dense layer, large vs pruned, from the seed's stored plan
+ * (`<db>.experiments/<id>/plan-seed-<seed>.json`); null until that plan exists.
+ */
+export function planWidths(dbPath: string, experimentId: number, seed: number): ExperimentDetail['widths'] {
+  const path = join(experimentDir(dbPath, experimentId), `plan-seed-${seed}.json`);
+  if (!existsSync(path)) return null;
+  const plan = parseOrThrow(PruningPlanSchema, JSON.parse(readFileSync(path, 'utf8')), path);
+  const widthLayers = (spec: ArchSpec) => analyseCost(spec).layers.filter((l) => l.kind === 'conv' || l.kind === 'dense');
+  const base = widthLayers(plan.base);
+  const pruned = widthLayers(plan.pruned);
+  const prunedByName = new Map(pruned.map((l) => [l.name, l.outShape.at(-1)!]));
+  return {
+    layers: base.map((l) => l.name),
+    base: base.map((l) => l.outShape.at(-1)!),
+    pruned: base.map((l, i) => prunedByName.get(l.name) ?? pruned[i]?.outShape.at(-1) ?? l.outShape.at(-1)!),
+  };
+}

@@ -1,0 +1,48 @@
+// The zod schemas of every call's arguments, and the generic server-side dispatch. Kept apart from
+// workbench-api.ts so the preload (which needs only the names) bundles no schemas.
+import { z } from 'zod';
+import { ExperimentSpecSchema } from './experiment-spec.ts';
+import { parseOrThrow } from './validate.ts';
+import { serializeError, type CallName, type Reply, type WorkbenchApi } from './workbench-api.ts';
+
+const id = z.number().int().positive();
+
+/** What each call accepts; every adapter parses with these before it calls the implementation. */
+export const CALL_ARGS = {
+  version: z.void(),
+  listExperiments: z.strictObject({ includeHidden: z.boolean().optional(), search: z.string().max(200).optional() }).optional(),
+  getExperiment: z.strictObject({ id }),
+  getRunMetrics: z.strictObject({ runId: id }),
+  listPresets: z.void(),
+  describeOptions: z.void(),
+  estimateCost: z.strictObject({ spec: ExperimentSpecSchema }),
+  startExperiment: z.strictObject({ spec: ExperimentSpecSchema }),
+  cancelExperiment: z.strictObject({ id }),
+  resumeExperiment: z.strictObject({ id }),
+  updateExperiment: z.strictObject({
+    id,
+    name: z.string().min(1).max(200).optional(),
+    tags: z.array(z.string().min(1).max(50)).max(50).optional(),
+    notes: z.string().max(10000).optional(),
+    hidden: z.boolean().optional(),
+  }),
+  deleteExperiment: z.strictObject({ id }),
+  exportCsv: z.strictObject({ id }),
+} as const satisfies Record<CallName, z.ZodType>;
+
+export type CallArgs<N extends CallName> = z.input<(typeof CALL_ARGS)[N]>;
+
+/**
+ * The generic server side of every transport: parse the raw args with the call's schema, run
+ * the implementation, and wrap the outcome as a Reply. Never throws.
+ */
+export async function dispatchCall(api: WorkbenchApi, name: CallName, rawArgs: unknown): Promise<Reply<unknown>> {
+  try {
+    const args = parseOrThrow(CALL_ARGS[name], rawArgs, `${name}: args`);
+    const call = api[name] as (args: unknown) => Promise<unknown>;
+    return { ok: true, value: await call(args) };
+  } catch (e) {
+    return { ok: false, error: serializeError(e) };
+  }
+}
+

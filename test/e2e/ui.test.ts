@@ -1,0 +1,309 @@
+// Drives the renderer in Debian's Chromium (playwright-core) against the real `pwb serve` over a
+// fresh database: a small real experiment (vgg_mini on fashion-mnist-mini, 2 seeds, all three
+// regimes) is run through the API, then the views are checked and photographed at 1280×800 into
+// test-output/screenshots/. A second experiment, started from the New experiment form, shows the
+// live chart growing and is cancelled. Skipped, with the reason, where /usr/bin/chromium is absent.
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { parse } from 'csv-parse/sync';
+import type { Browser, Page } from 'playwright-core';
+import type { CallName, CallResults } from '../../src-shared/workbench-api.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.join(repo, 'test-output/screenshots');
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
+
+/** The small experiment of the brief: ~25 s on a 2-core CPU. */
+const SMALL_SPEC = {
+  version: 1,
+  name: 'UI e2e: vgg_mini on fashion-mnist-mini',
+  dataset: 'fashion-mnist-mini',
+  arch: 'vgg_mini',
+  method: { id: 'l1_norm', params: { ratios: [0, 0.5, 0.5] } },
+  regimes: ['finetune', 'scratch-e', 'scratch-b'],
+  seeds: [1, 2],
+  baseline: { epochs: 2, trainLimit: 256, testLimit: 200 },
+  finetune: { epochs: 1, trainLimit: 256, testLimit: 200 },
+};
+
+/** The newest modification time under the given paths (files or folders). */
+function newest(paths: string[]): number {
+  let t = 0;
+  for (const p of paths) {
+    const s = statSync(p);
+    if (s.isFile()) t = Math.max(t, s.mtimeMs);
+    else for (const e of readdirSync(p, { recursive: true, withFileTypes: true })) if (e.isFile()) t = Math.max(t, statSync(path.join(e.parentPath, e.name)).mtimeMs);
+  }
+  return t;
+}
+
+async function buildRendererIfStale(): Promise<void> {
+  const built = path.join(repo, 'out/renderer/index.html');
+  const sources = newest(['src-renderer', 'src-shared', 'electron.vite.config.ts'].map((p) => path.join(repo, p)));
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  const cli = path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js');
+  await promisify(execFile)(process.execPath, [cli, 'build', '--logLevel', 'warn'], { cwd: repo, timeout: 180_000 });
+}
+
+/** Starts `pwb serve` on a free port and resolves to the URL it prints. */
+function startServer(db: string): Promise<{ child: ChildProcess; url: URL }> {
+  const child = spawn(process.execPath, [path.join(repo, 'bin/pwb.js'), '--db', db, 'serve', '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`pwb serve printed no URL in 30 s:\n${out}`)), 30_000);
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: new URL(m[1]!) });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`pwb serve exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
+  let dir = '';
+  let db = '';
+  let server: ChildProcess | undefined;
+  let url: URL;
+  let base = '';
+  let cookie = '';
+  let browser: Browser | undefined;
+  let page: Page;
+  let smallId = 0;
+  let liveId = 0;
+
+  async function call<N extends CallName>(name: N, args?: unknown): Promise<CallResults[N]> {
+    const res = await fetch(`${base}/api/call/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify(args ?? null),
+    });
+    const reply = (await res.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
+    if (!reply.ok) throw new Error(`${name}: ${reply.error?.message}`);
+    return reply.value as CallResults[N];
+  }
+
+  async function waitForStatus(id: number, done: (s: string) => boolean, timeoutMs: number): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const { experiment } = await call('getExperiment', { id });
+      if (done(experiment.status)) return experiment.status;
+      if (Date.now() > end) throw new Error(`experiment ${id} still ${experiment.status} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  async function open(hash: string): Promise<void> {
+    await page.goto(`${base}/${hash}`);
+  }
+
+  async function shot(name: string): Promise<void> {
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+  }
+
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    await buildRendererIfStale();
+    mkdirSync(SHOTS, { recursive: true });
+    dir = mkdtempSync(path.join(tmpdir(), 'pwb-ui-'));
+    db = path.join(dir, 'workbench.db');
+    ({ child: server, url } = await startServer(db));
+    base = url.origin;
+    const res = await fetch(url, { redirect: 'manual' });
+    assert.equal(res.status, 200, 'GET /?token=… serves the page');
+    cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    assert.match(cookie, /^pwb_token=/);
+    smallId = (await call('startExperiment', { spec: SMALL_SPEC })).id;
+
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(url.href); // sets the cookie; every later page load is authorised by it
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server!.once('exit', r));
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the experiment, and its runs show status while it trains', async () => {
+    await open('#/');
+    await page.waitForSelector('[data-testid="experiment-row"]');
+    assert.match(await page.textContent('[data-testid="experiment-row"]') ?? '', /UI e2e: vgg_mini/);
+    await waitForStatus(smallId, (s) => s === 'completed' || s === 'failed', 240_000);
+    await open(`#/experiments/${smallId}`);
+    await page.waitForSelector('[data-testid="run-row"]');
+    assert.equal(await page.locator('[data-testid="run-row"][data-status="completed"]').count(), 8);
+    assert.match(await page.textContent('[data-testid="backend"]') ?? '', /backend:\s+\S+/);
+    await page.waitForFunction(() => Number((globalThis as any).document.querySelector('[data-testid="live-chart"]')?.dataset.points) > 0);
+    await shot('experiment');
+    await open('#/');
+    await page.waitForSelector('[data-testid="experiment-row"]');
+    assert.match(await page.textContent('[data-testid="experiment-row"]') ?? '', /completed/);
+    await shot('experiments');
+  });
+
+  it('compares fine-tuned, Scratch-E and Scratch-B with a verdict, and draws the widths', async () => {
+    await open(`#/experiments/${smallId}/compare`);
+    await page.waitForSelector('[data-testid="compare-table"]');
+    const regimes = await page.locator('[data-testid="compare-row"]').evaluateAll((rows) => rows.map((r) => (r as any).dataset.regime));
+    assert.deepEqual(regimes, ['baseline', 'finetune', 'scratch-e', 'scratch-b']);
+    const verdicts = await page.locator('[data-testid="compare-row"] [data-testid="verdict"]').allTextContents();
+    assert.match(verdicts[2]!, /significant|better|needs/);
+    assert.ok(Number(await page.getAttribute('[data-testid="arch-chart"]', 'data-bars')) > 0);
+    assert.ok(Number(await page.getAttribute('[data-testid="compare-chart"]', 'data-points')) > 0);
+    await shot('compare');
+  });
+
+  it('downloads the runs and the summary as CSV that parses', async () => {
+    await open(`#/experiments/${smallId}/export`);
+    await page.waitForSelector('[data-testid="export-csv"]');
+    const downloads: Array<Promise<string>> = [];
+    const got = new Promise<void>((resolve) => {
+      page.on('download', (d) => {
+        downloads.push(d.path().then((p) => readFileSync(p, 'utf8')));
+        if (downloads.length === 2) resolve();
+      });
+    });
+    await page.click('[data-testid="export-csv"]');
+    await got;
+    const [runsCsv, summaryCsv] = await Promise.all(downloads);
+    const runs = parse(runsCsv!, { columns: true }) as Array<Record<string, string>>;
+    const summary = parse(summaryCsv!, { columns: true }) as Array<Record<string, string>>;
+    assert.equal(runs.length, 8, 'one CSV row per run');
+    assert.equal(summary.length, 4, 'one CSV row per regime');
+    await page.waitForSelector('[data-testid="export-saved"]');
+    await shot('export');
+  });
+
+  it('validates the New experiment form inline, estimates the cost, and starts a run whose live chart grows', async () => {
+    await open('#/new?preset=quickstart');
+    await page.waitForSelector('[data-testid="cost-estimate"] table');
+    await page.fill('#f-baseline-epochs', '0');
+    await page.waitForSelector('[data-testid="field-error"]');
+    assert.match(await page.textContent('[data-testid="field-error"]') ?? '', /≥ 1/);
+    assert.equal(await page.isDisabled('[data-testid="start"]'), true);
+    await page.fill('#f-name', 'UI e2e: live chart');
+    await page.fill('#f-seeds', '3');
+    await page.fill('#f-baseline-epochs', '40');
+    await page.fill('#f-baseline-trainLimit', '256');
+    await page.fill('#f-baseline-testLimit', '200');
+    await page.waitForSelector('[data-testid="cost-estimate"] table');
+    await shot('new-experiment');
+    assert.equal(await page.locator('[data-testid="field-error"]').count(), 0);
+    await page.click('[data-testid="start"]');
+    await page.waitForURL(/#\/experiments\/\d+$/);
+    liveId = Number(/experiments\/(\d+)/.exec(page.url())![1]);
+    assert.ok(liveId > smallId);
+
+    const points = async (): Promise<number> => Number(await page.getAttribute('[data-testid="live-chart"]', 'data-points'));
+    await page.waitForFunction(() => Number((globalThis as any).document.querySelector('[data-testid="live-chart"]')?.dataset.points) >= 2, null, { timeout: 120_000 });
+    const first = await points();
+    await page.waitForFunction(
+      (n) => Number((globalThis as any).document.querySelector('[data-testid="live-chart"]')?.dataset.points) >= n + 2,
+      first,
+      { timeout: 120_000 },
+    );
+    assert.ok((await points()) > first, 'the chart gained points while the page stayed open (events, no reload)');
+    await shot('experiment-live');
+  });
+
+  it('cancels a running experiment', async () => {
+    assert.ok(liveId > 0, 'needs the experiment of the previous test');
+    await page.click('[data-testid="cancel"]');
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelector('.head [data-testid="status-badge"]')?.textContent === 'cancelled',
+      null,
+      { timeout: 60_000 },
+    );
+    assert.equal(await waitForStatus(liveId, (s) => s !== 'running' && s !== 'queued', 30_000), 'cancelled');
+    assert.equal(await page.isEnabled('[data-testid="resume"]'), true);
+    await shot('experiment-cancelled');
+  });
+
+  it('edits tags, filters by them, and deletes only after confirmation', async () => {
+    await open('#/');
+    const row = page.locator(`[data-testid="experiment-row"][data-id="${smallId}"]`);
+    await row.locator('[data-testid="edit"]').click();
+    await row.locator('[data-testid="edit-tags"]').fill('paper, e2e');
+    await row.locator('[data-testid="edit-notes"]').fill('the reduced-scale check');
+    await row.locator('[data-testid="save-edit"]').click();
+    await row.locator('.tag', { hasText: 'e2e' }).waitFor();
+    await page.fill('[data-testid="search"]', 'tag:e2e');
+    assert.equal(await page.locator('[data-testid="experiment-row"]').count(), 1);
+    await page.fill('[data-testid="search"]', '');
+
+    // An experiment without runs can be deleted; the dialog guards it.
+    const { createExperiment } = await import('../../src-main/store/experiments.ts');
+    const { openDatabase } = await import('../../src-main/store/db.ts');
+    const handle = openDatabase(db);
+    const draft = createExperiment(handle, { name: 'draft to delete', spec: { dataset: 'fashion-mnist-mini', arch: 'vgg_mini', method: { id: 'uniform' } } });
+    handle.close();
+    await page.reload(); // written behind the server's back: no event tells the page
+    const draftRow = page.locator(`[data-testid="experiment-row"][data-id="${draft.id}"]`);
+    await draftRow.locator('[data-testid="delete"]').click();
+    await page.waitForSelector('[data-testid="confirm-dialog"]');
+    await shot('experiments-confirm-delete');
+    await page.click('[data-testid="confirm-yes"]');
+    await draftRow.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('[data-testid="confirm-dialog"]').count(), 0);
+  });
+
+  it('renders the Experiments view with 200 more experiments in under 1 s', async () => {
+    const { createExperiment } = await import('../../src-main/store/experiments.ts');
+    const { openDatabase } = await import('../../src-main/store/db.ts');
+    const handle = openDatabase(db);
+    const total = (await call('listExperiments', { includeHidden: true })).length + 200;
+    handle.transaction(() => {
+      for (let i = 0; i < 200; i++) {
+        createExperiment(handle, {
+          name: `bulk ${String(i).padStart(3, '0')}: vgg_mini l1_norm`,
+          spec: { dataset: 'fashion-mnist-mini', arch: 'vgg_mini', method: { id: 'l1_norm' } },
+          tags: i % 3 === 0 ? ['bulk'] : [],
+        });
+      }
+    })();
+    handle.close();
+    await page.goto('about:blank'); // so the next load is a fresh navigation, not a hash change
+    await page.goto(`${base}/#/`);
+    // performance.now() counts from the navigation's start; measured in the page when the rows are there.
+    const ms = (await (
+      await page.waitForFunction(
+        (n) => (globalThis as any).document.querySelectorAll('[data-testid="experiment-row"]').length >= n && (globalThis as any).performance.now(),
+        total,
+        { polling: 'raf', timeout: 10_000 },
+      )
+    ).jsonValue()) as number;
+    console.log(`# Experiments view with ${total} experiments rendered ${ms.toFixed(0)} ms after navigation`);
+    assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+    await shot('experiments-200');
+  });
+
+  it('raised no uncaught exception in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
