@@ -143,11 +143,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       // Everything is checked (method, params, dataset, architecture) before anything is written.
       const { prepareExperiment } = await prepare_();
       const prepared = await prepareExperiment(spec, 'startExperiment: spec');
-      const experiment = experiments.createExperiment(db, {
-        name: prepared.spec.name,
-        spec: prepared.spec as unknown as Record<string, unknown>,
-        status: 'queued',
-      });
+      const { createExperimentRecord } = await import('../jobs/experiment-runner.ts');
+      const experiment = createExperimentRecord(db, dbPath, prepared);
       publishStatus(experiment.id, 'queued');
       supervisor.enqueue(experiment.id);
       return { id: experiment.id };

@@ -3,13 +3,13 @@
 // a finished run is never redone, a half-finished one continues from its checkpoint, and a seed's
 // pruning plan is computed once from the baseline's final weights and kept as a JSON file. So an
 // experiment killed at any point and resumed ends with the same runs and metric rows.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
 import { CancelledError, JobFailedError } from '../../src-shared/errors.ts';
 import type { PrunedRegime } from '../../src-shared/experiment-spec.ts';
 import type { PruningPlan } from '../../src-shared/pruning.ts';
-import type { Run, RunRegime } from '../../src-shared/store-schemas.ts';
+import type { Experiment, Run, RunRegime } from '../../src-shared/store-schemas.ts';
 import { analyseCost } from '../engine/analysis/cost.ts';
 import type { BackendInfo } from '../engine/backend/select-backend.ts';
 import { applyPlan, parsePlan } from '../engine/pruning/apply-plan.ts';
@@ -21,7 +21,7 @@ import { readCheckpoint } from '../engine/training/checkpoint.ts';
 import { LAST_CHECKPOINT } from '../engine/training/train.ts';
 import { addArtifact, listArtifacts } from '../store/artifacts.ts';
 import type { Db } from '../store/db.ts';
-import { updateExperiment } from '../store/experiments.ts';
+import { createExperiment, updateExperiment } from '../store/experiments.ts';
 import { getRun, listRuns } from '../store/runs.ts';
 import type { PreparedExperiment } from './experiment-prepare.ts';
 import { createTrainRun, executeRun, type RunExtras, type RunHooks } from './train-run.ts';
@@ -44,6 +44,16 @@ export interface ExperimentHooks extends RunHooks {
 export interface Execution {
   backend: BackendInfo;
   threads: number;
+}
+
+/**
+ * Records a new experiment (status queued) for a prepared spec. Its folder starts empty: one already
+ * there was left by a deleted database of the same name, and its plans must not be reused.
+ */
+export function createExperimentRecord(db: Db, dbPath: string, prepared: PreparedExperiment): Experiment {
+  const experiment = createExperiment(db, { name: prepared.spec.name, spec: prepared.spec as unknown as Record<string, unknown>, status: 'queued' });
+  rmSync(experimentDir(dbPath, experiment.id), { recursive: true, force: true });
+  return experiment;
 }
 
 /** Folder of an experiment's own files (pruning plans) beside the database. */

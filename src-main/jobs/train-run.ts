@@ -1,7 +1,7 @@
 // Runs one training Run end to end against the store: validate everything first (so bad input writes
 // nothing), create the run row, train with per-epoch metrics recorded as they finish, and leave the
 // last checkpoint behind so an interrupted run (crash, kill, cancel) resumes without losing an epoch.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
@@ -93,6 +93,9 @@ export function createTrainRun(db: Db, dbPath: string, req: TrainRequest, prepar
     epochsPlanned: config.epochs,
   });
   const dir = checkpointDirFor(dbPath, run.id);
+  // A folder already there belongs to no run of this database (left by a deleted database of the
+  // same name): never resume from it.
+  rmSync(dir, { recursive: true, force: true });
   setRunCheckpointDir(db, run.id, dir);
   return getRun(db, run.id);
 }

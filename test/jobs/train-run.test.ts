@@ -41,3 +41,26 @@ test('vgg_mini on fashion-mnist-mini (wasm, 5 epochs): ≥ 80% test accuracy, fl
   assert.ok(existsSync(join(done.checkpointDir!, 'last.ckpt')) && existsSync(join(done.checkpointDir!, 'best.ckpt')));
   db.close();
 });
+
+test('a new run never resumes from a checkpoint folder left by a deleted database of the same name', async () => {
+  const dbPath = join(dir, 'reused.sqlite');
+  const request = { arch: 'vgg_mini', dataset: 'fashion-mnist-mini', backend: 'wasm' as const, threads: 1, config: { epochs: 1, trainLimit: 128, testLimit: 100 } };
+  const prepared = await prepareTrainRun(request);
+  const first = openDatabase(dbPath);
+  const run1 = createTrainRun(first, dbPath, request, prepared);
+  await executeRun(first, run1.id, prepared);
+  first.close();
+  rmSync(dbPath);
+  rmSync(`${dbPath}-wal`, { force: true });
+  rmSync(`${dbPath}-shm`, { force: true });
+  assert.ok(existsSync(join(`${dbPath}.runs`, String(run1.id), 'last.ckpt')), 'the old checkpoint is still there');
+
+  const second = openDatabase(dbPath);
+  const run2 = createTrainRun(second, dbPath, request, prepared);
+  assert.equal(run2.id, run1.id);
+  let epochsTrained = 0;
+  const done = await executeRun(second, run2.id, prepared, { onEpoch: () => epochsTrained++ });
+  assert.equal(epochsTrained, 1, 'the run must train its epoch, not find it done');
+  assert.equal(done.epochsDone, 1);
+  second.close();
+});

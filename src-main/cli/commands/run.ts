@@ -49,10 +49,10 @@ async function startExperiment(raw: Record<string, unknown>, where: string, opts
   const backend = await selectBackend(opts.backend);
   const exec = { backend, threads: resolveThreads(opts.threads, backend) };
   await withDatabaseAsync(cmd, async (db, dbPath) => {
-    const { createExperiment } = await import('../../store/experiments.ts');
+    const { createExperimentRecord } = await import('../../jobs/experiment-runner.ts');
     const { runExperimentWithProgress } = await import('../run-experiment.ts');
     const { printResults } = await import('../experiment-report.ts');
-    const experiment = createExperiment(db, { name: prepared.spec.name, spec: prepared.spec as unknown as Record<string, unknown>, status: 'queued' });
+    const experiment = createExperimentRecord(db, dbPath, prepared);
     const results = await runExperimentWithProgress(db, dbPath, experiment.id, prepared, exec, { progress: opts.progress });
     if (opts.json) printJson({ experiment: results.experiment, summary: results.summary, runs: results.runs });
     else printResults(results);
