@@ -54,6 +54,18 @@ export interface ExperimentRow {
   createdAt: string;
 }
 
+/** Scratch-E / Scratch-B against fine-tuning: Welch's t-test of the final accuracies (fraction units). */
+export interface VersusFinetune {
+  difference: number;
+  ci: [number, number];
+  confidence: number;
+  t: number;
+  df: number;
+  /** Two-sided p-value. */
+  p: number;
+  significant: boolean;
+}
+
 /** One regime's line of the comparison (see src-main/jobs/experiment-results.ts). */
 export interface SummaryLine {
   regime: Run['regime'];
@@ -69,7 +81,8 @@ export interface SummaryLine {
   flopReduction: number | null;
   epochs: number | null;
   computeVsBaseline: number | null;
-  vsFinetune: { verdict: string; difference?: number; ci?: [number, number]; p?: number; significant?: boolean } | null;
+  /** Scratch regimes only: the test with a one-line verdict, or just the reason there is none. */
+  vsFinetune: ((VersusFinetune & { verdict: string }) | { verdict: string }) | null;
 }
 
 export interface ExperimentDetail {

@@ -6,18 +6,13 @@ import { experimentResults, type ExperimentResults } from '../jobs/experiment-re
 import type { PreparedExperiment } from '../jobs/experiment-prepare.ts';
 import { runExperiment, type Execution } from '../jobs/experiment-runner.ts';
 import type { Db } from '../store/db.ts';
+import { cancelOnSigint } from './cancel-on-sigint.ts';
 import { fixed, percent } from './format.ts';
 
 export async function runExperimentWithProgress(
   db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, exec: Execution, opts: { progress: boolean },
 ): Promise<ExperimentResults> {
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    process.stderr.write('\npwb: cancelling after the current batch (Ctrl-C again to quit at once)\n');
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
+  const cancel = cancelOnSigint();
   const log = (line: string): void => {
     if (opts.progress) process.stderr.write(`${line}\n`);
   };
@@ -31,7 +26,7 @@ export async function runExperimentWithProgress(
   log(`experiment ${experimentId}: ${prepared.spec.name}; ${total} runs; backend ${exec.backend.name} (${exec.backend.reason}), ${exec.threads} thread(s)`);
   try {
     await runExperiment(db, dbPath, experimentId, prepared, exec, {
-      signal: controller.signal,
+      signal: cancel.signal,
       onRunSkipped: (step, run) => {
         done++;
         overall?.update(done);
@@ -60,7 +55,7 @@ export async function runExperimentWithProgress(
     });
   } finally {
     bars?.stop();
-    process.removeListener('SIGINT', onSigint);
+    cancel.release();
   }
   return experimentResults(db, experimentId);
 }

@@ -3,18 +3,13 @@
 import type { Run } from '../../src-shared/store-schemas.ts';
 import type { Db } from '../store/db.ts';
 import { executeRun, type PreparedRun } from '../jobs/train-run.ts';
+import { cancelOnSigint } from './cancel-on-sigint.ts';
 import { fixed, percent, printJson } from './format.ts';
 import { createProgress } from './progress.ts';
 
 export async function runWithProgress(db: Db, runId: number, prepared: PreparedRun, opts: { json: boolean; progress: boolean }): Promise<Run> {
   const progress = createProgress(opts.progress);
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    process.stderr.write('\npwb: cancelling after the current batch (Ctrl-C again to quit at once)\n');
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
+  const cancel = cancelOnSigint();
   const { backend, spec, dataset, config } = prepared;
   if (opts.progress) {
     process.stderr.write(
@@ -26,7 +21,7 @@ export async function runWithProgress(db: Db, runId: number, prepared: PreparedR
   }
   try {
     const run = await executeRun(db, runId, prepared, {
-      signal: controller.signal,
+      signal: cancel.signal,
       onBatch: (p) => progress.batch(p),
       onEpoch: (m) =>
         progress.epochDone(
@@ -45,7 +40,7 @@ export async function runWithProgress(db: Db, runId: number, prepared: PreparedR
     return run;
   } finally {
     progress.stop();
-    process.removeListener('SIGINT', onSigint);
+    cancel.release();
   }
 }
 

@@ -4,31 +4,14 @@
 // difference; significant when p < 0.05). Final-epoch accuracy is the primary number (choosing the
 // best epoch on the test set would flatter every regime); the best epoch's accuracy is shown beside it.
 import type { Experiment, Run, RunRegime } from '../../src-shared/store-schemas.ts';
-import { mean, std, welchTest, type WelchResult } from '../engine/stats/welch.ts';
+import type { SummaryLine } from '../../src-shared/workbench-api.ts';
+import { mean, std, welchTest } from '../engine/stats/welch.ts';
 import type { Db } from '../store/db.ts';
 import { getExperiment } from '../store/experiments.ts';
 import { listRuns } from '../store/runs.ts';
 
-export interface SummaryRow {
-  regime: RunRegime;
-  arch: string;
-  seeds: number;
-  completed: number;
-  /** Final-epoch test accuracy (fraction), over completed seeds. */
-  accMean: number | null;
-  accStd: number | null;
-  bestAccMean: number | null;
-  params: number | null;
-  flops: number | null;
-  /** Reductions against the baseline (fractions). */
-  paramReduction: number | null;
-  flopReduction: number | null;
-  epochs: number | null;
-  /** Training compute relative to the baseline's: epochs × FLOPs / (baseline epochs × baseline FLOPs). */
-  computeVsBaseline: number | null;
-  /** Scratch regimes against fine-tuning (accuracy difference in fraction units); null for the others. */
-  vsFinetune: (WelchResult & { verdict: string }) | { verdict: string } | null;
-}
+/** One regime's line of the comparison; the type the API serves (src-shared/workbench-api.ts). */
+export type SummaryRow = SummaryLine;
 
 export interface ExperimentResults {
   experiment: Experiment;

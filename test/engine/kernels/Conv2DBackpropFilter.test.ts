@@ -7,49 +7,17 @@ import * as tf from '../../../src-main/engine/tf.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterConfig } from '../../../src-main/engine/kernels/Conv2DBackpropFilter.ts';
-import { registerWasmKernels, wasmKernels } from '../../../src-main/engine/kernels/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
-
-const TOLERANCE = 1e-4;
-
-
-type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
-
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: number | [number, number];
-  pad: Pad;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
-function randomArray(rng: Rng, size: number): Float32Array {
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = rng.normal();
-  return out;
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-  }
-  return maxDiff / Math.max(1, maxRef);
-}
-
-/** Runs `f` with `backend` active and returns its result's values and shape (the tensor is disposed). */
-async function on(backend: string, f: () => tf.Tensor): Promise<{ values: Float32Array; shape: number[] }> {
-  await tf.setBackend(backend);
-  const t = f();
-  const values = t.dataSync() as Float32Array;
-  const shape = t.shape;
-  t.dispose();
-  return { values, shape };
-}
+import {
+  TOLERANCE,
+  assertMatchesCpu,
+  assertNoLeaks,
+  assertRegisteredIdempotently,
+  randomArray,
+  relativeError,
+  setUpBackends,
+} from './compare-with-cpu.ts';
+import type { ConvCase as Case } from './compare-with-cpu.ts';
 
 const cases: Case[] = [
   { name: '3x3 s1 same', x: [2, 8, 8, 4], filter: [3, 3, 4, 5], strides: 1, pad: 'same' },
@@ -77,11 +45,7 @@ const cases: Case[] = [
 ];
 
 describe('Conv2DBackpropFilter on wasm', () => {
-  before(async () => {
-    registerWasmKernels();
-    await tf.setBackend('wasm');
-    await tf.setBackend('cpu');
-  });
+  before(setUpBackends);
 
   for (const c of cases) {
     test(`matches cpu: ${c.name}`, async () => {
@@ -106,12 +70,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
               attrs,
             ) as tf.Tensor,
         );
-      const expected = await on('cpu', run);
-      const actual = await on('wasm', run);
-      assert.deepEqual(actual.shape, c.filter);
-      assert.deepEqual(expected.shape, c.filter);
-      const err = relativeError(actual.values, expected.values);
-      assert.ok(err <= TOLERANCE, `relative error ${err} > ${TOLERANCE}`);
+      await assertMatchesCpu(run, c.filter);
     });
   }
 
@@ -119,21 +78,19 @@ describe('Conv2DBackpropFilter on wasm', () => {
     await tf.setBackend('wasm');
     const x = tf.randomNormal([2, 9, 9, 3]);
     const dy = tf.randomNormal([2, 5, 5, 4]);
-    const tensorsBefore = tf.memory().numTensors;
-    const buffersBefore = tf.engine().backend.numDataIds();
-    for (const [strides, pad, filter] of [
-      [2, 'same', [3, 3, 3, 4]],
-      [2, 'valid', [1, 1, 3, 4]],
-    ] as const) {
-      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad, dataFormat: 'NHWC', filterShape: [...filter] });
-      (dw as tf.Tensor).dispose();
-    }
-    const x1 = tf.randomNormal([2, 5, 5, 3]);
-    const dw1 = tf.engine().runKernel('Conv2DBackpropFilter', { x: x1, dy }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [1, 1, 3, 4] });
-    (dw1 as tf.Tensor).dispose();
-    x1.dispose();
-    assert.equal(tf.memory().numTensors, tensorsBefore);
-    assert.equal(tf.engine().backend.numDataIds(), buffersBefore);
+    assertNoLeaks(() => {
+      for (const [strides, pad, filter] of [
+        [2, 'same', [3, 3, 3, 4]],
+        [2, 'valid', [1, 1, 3, 4]],
+      ] as const) {
+        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad, dataFormat: 'NHWC', filterShape: [...filter] });
+        (dw as tf.Tensor).dispose();
+      }
+      const x1 = tf.randomNormal([2, 5, 5, 3]);
+      const dw1 = tf.engine().runKernel('Conv2DBackpropFilter', { x: x1, dy }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [1, 1, 3, 4] });
+      (dw1 as tf.Tensor).dispose();
+      x1.dispose();
+    });
     tf.dispose([x, dy]);
   });
 
@@ -158,10 +115,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
   });
 
   test('registerWasmKernels is idempotent and lists the kernel', () => {
-    registerWasmKernels();
-    registerWasmKernels();
-    assert.ok(wasmKernels.includes(conv2DBackpropFilterConfig));
-    assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), conv2DBackpropFilterConfig);
+    assertRegisteredIdempotently('Conv2DBackpropFilter', conv2DBackpropFilterConfig);
   });
 
   test('end to end: gradients of conv2d -> relu -> mean equal cpu, without leaks', async () => {

@@ -7,48 +7,18 @@ import * as tf from '../../../src-main/engine/tf.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropInputConfig } from '../../../src-main/engine/kernels/Conv2DBackpropInput.ts';
-import { registerWasmKernels, wasmKernels } from '../../../src-main/engine/kernels/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
-
-const TOLERANCE = 1e-4;
-
-type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
-
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: number | [number, number];
-  pad: Pad;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
-function randomArray(rng: Rng, size: number): Float32Array {
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = rng.normal();
-  return out;
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-  }
-  return maxDiff / Math.max(1, maxRef);
-}
-
-/** Runs `f` with `backend` active and returns its result's values and shape (the tensor is disposed). */
-async function on(backend: string, f: () => tf.Tensor): Promise<{ values: Float32Array; shape: number[] }> {
-  await tf.setBackend(backend);
-  const t = f();
-  const values = t.dataSync() as Float32Array;
-  const shape = t.shape;
-  t.dispose();
-  return { values, shape };
-}
+import {
+  TOLERANCE,
+  assertMatchesCpu,
+  assertNoLeaks,
+  assertRegisteredIdempotently,
+  on,
+  randomArray,
+  relativeError,
+  setUpBackends,
+} from './compare-with-cpu.ts';
+import type { ConvCase as Case } from './compare-with-cpu.ts';
 
 const cases: Case[] = [
   { name: '3x3 s1 same', x: [2, 8, 8, 4], filter: [3, 3, 4, 5], strides: 1, pad: 'same' },
@@ -83,11 +53,7 @@ const cases: Case[] = [
 ];
 
 describe('Conv2DBackpropInput on wasm', () => {
-  before(async () => {
-    registerWasmKernels();
-    await tf.setBackend('wasm');
-    await tf.setBackend('cpu');
-  });
+  before(setUpBackends);
 
   for (const c of cases) {
     test(`matches cpu: ${c.name}`, async () => {
@@ -112,12 +78,7 @@ describe('Conv2DBackpropInput on wasm', () => {
               attrs,
             ) as tf.Tensor,
         );
-      const expected = await on('cpu', run);
-      const actual = await on('wasm', run);
-      assert.deepEqual(actual.shape, c.x);
-      assert.deepEqual(expected.shape, c.x);
-      const err = relativeError(actual.values, expected.values);
-      assert.ok(err <= TOLERANCE, `relative error ${err} > ${TOLERANCE}`);
+      await assertMatchesCpu(run, c.x);
     });
   }
 
@@ -147,22 +108,20 @@ describe('Conv2DBackpropInput on wasm', () => {
   test('leaves no tensors or wasm buffers behind', async () => {
     await tf.setBackend('wasm');
     const dy = tf.randomNormal([2, 5, 5, 4]);
-    const tensorsBefore = tf.memory().numTensors;
-    const buffersBefore = tf.engine().backend.numDataIds();
-    for (const [strides, pad, filter, inputShape] of [
-      [1, 'same', [3, 3, 3, 4], [2, 5, 5, 3]],
-      [2, 'same', [3, 3, 3, 4], [2, 9, 9, 3]],
-      [2, 'valid', [1, 1, 3, 4], [2, 9, 9, 3]],
-      [1, 'valid', [1, 1, 3, 4], [2, 5, 5, 3]],
-      [1, 2, [3, 3, 3, 4], [2, 3, 3, 3]],
-    ] as const) {
-      const w = tf.randomNormal([...filter]);
-      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides, pad, dataFormat: 'NHWC', inputShape: [...inputShape] });
-      (dx as tf.Tensor).dispose();
-      w.dispose();
-    }
-    assert.equal(tf.memory().numTensors, tensorsBefore);
-    assert.equal(tf.engine().backend.numDataIds(), buffersBefore);
+    assertNoLeaks(() => {
+      for (const [strides, pad, filter, inputShape] of [
+        [1, 'same', [3, 3, 3, 4], [2, 5, 5, 3]],
+        [2, 'same', [3, 3, 3, 4], [2, 9, 9, 3]],
+        [2, 'valid', [1, 1, 3, 4], [2, 9, 9, 3]],
+        [1, 'valid', [1, 1, 3, 4], [2, 5, 5, 3]],
+        [1, 2, [3, 3, 3, 4], [2, 3, 3, 3]],
+      ] as const) {
+        const w = tf.randomNormal([...filter]);
+        const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides, pad, dataFormat: 'NHWC', inputShape: [...inputShape] });
+        (dx as tf.Tensor).dispose();
+        w.dispose();
+      }
+    });
     dy.dispose();
   });
 
@@ -178,10 +137,7 @@ describe('Conv2DBackpropInput on wasm', () => {
   });
 
   test('registerWasmKernels replaces the stock kernel, idempotently', () => {
-    registerWasmKernels();
-    registerWasmKernels();
-    assert.ok(wasmKernels.includes(conv2DBackpropInputConfig));
-    assert.equal(tf.getKernel('Conv2DBackpropInput', 'wasm'), conv2DBackpropInputConfig);
+    assertRegisteredIdempotently('Conv2DBackpropInput', conv2DBackpropInputConfig);
   });
 
   test('end to end: tf.grad w.r.t. the input of conv2d chains equals cpu, without leaks', async () => {

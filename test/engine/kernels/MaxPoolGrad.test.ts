@@ -8,10 +8,9 @@ import * as tf from '../../../src-main/engine/tf.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { maxPoolGradConfig } from '../../../src-main/engine/kernels/MaxPoolGrad.ts';
-import { registerWasmKernels, wasmKernels } from '../../../src-main/engine/kernels/register-all.ts';
+import { registerWasmKernels } from '../../../src-main/engine/kernels/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
-
-const TOLERANCE = 1e-4;
+import { TOLERANCE, assertNoLeaks, assertRegisteredIdempotently, randomArray, relativeError } from './compare-with-cpu.ts';
 
 interface Case {
   name: string;
@@ -24,26 +23,6 @@ interface Case {
   shift?: number;
   /** Quantize inputs to this many levels (creates ties). */
   levels?: number;
-}
-
-function randomArray(rng: Rng, size: number, shift = 0, levels = 0): Float32Array {
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    const v = rng.normal();
-    out[i] = (levels > 0 ? Math.round(v * levels) / levels : v) + shift;
-  }
-  return out;
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-  }
-  return maxDiff / Math.max(1, maxRef);
 }
 
 const cases: Case[] = [
@@ -141,20 +120,15 @@ describe('MaxPoolGrad on wasm', () => {
     const x = tf.randomNormal([2, 6, 6, 3]);
     const y = tf.maxPool(x as tf.Tensor4D, 2, 2, 'same');
     const dy = tf.randomNormal(y.shape);
-    const tensorsBefore = tf.memory().numTensors;
-    const buffersBefore = tf.engine().backend.numDataIds();
-    const dx = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'same' });
-    (dx as tf.Tensor).dispose();
-    assert.equal(tf.memory().numTensors, tensorsBefore);
-    assert.equal(tf.engine().backend.numDataIds(), buffersBefore);
+    assertNoLeaks(() => {
+      const dx = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'same' });
+      (dx as tf.Tensor).dispose();
+    });
     tf.dispose([x, y, dy]);
   });
 
   test('registerWasmKernels replaces the stock kernel, idempotently', () => {
-    registerWasmKernels();
-    registerWasmKernels();
-    assert.ok(wasmKernels.includes(maxPoolGradConfig));
-    assert.equal(tf.getKernel('MaxPoolGrad', 'wasm'), maxPoolGradConfig);
+    assertRegisteredIdempotently('MaxPoolGrad', maxPoolGradConfig);
   });
 
   test('end to end: gradient through BN-like shift -> maxPool on wasm equals cpu', async () => {

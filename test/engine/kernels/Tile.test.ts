@@ -6,8 +6,8 @@ import * as tf from '../../../src-main/engine/tf.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { tileConfig } from '../../../src-main/engine/kernels/Tile.ts';
-import { registerWasmKernels, wasmKernels } from '../../../src-main/engine/kernels/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
+import { assertNoLeaks, assertRegisteredIdempotently, setUpBackends } from './compare-with-cpu.ts';
 
 interface Case {
   name: string;
@@ -33,11 +33,7 @@ const cases: Case[] = [
 ];
 
 describe('Tile on wasm', () => {
-  before(async () => {
-    registerWasmKernels();
-    await tf.setBackend('wasm');
-    await tf.setBackend('cpu');
-  });
+  before(setUpBackends);
 
   for (const c of cases) {
     test(`equals cpu: ${c.name}`, async () => {
@@ -62,15 +58,10 @@ describe('Tile on wasm', () => {
   test('leaves no tensors or wasm buffers behind; replaces the stock kernel idempotently', async () => {
     await tf.setBackend('wasm');
     const x = tf.randomNormal([1, 1, 1, 8]);
-    const tensorsBefore = tf.memory().numTensors;
-    const buffersBefore = tf.engine().backend.numDataIds();
-    (tf.engine().runKernel('Tile', { x }, { reps: [2, 3, 3, 1] }) as tf.Tensor).dispose();
-    assert.equal(tf.memory().numTensors, tensorsBefore);
-    assert.equal(tf.engine().backend.numDataIds(), buffersBefore);
+    assertNoLeaks(() => {
+      (tf.engine().runKernel('Tile', { x }, { reps: [2, 3, 3, 1] }) as tf.Tensor).dispose();
+    });
     x.dispose();
-    registerWasmKernels();
-    registerWasmKernels();
-    assert.ok(wasmKernels.includes(tileConfig));
-    assert.equal(tf.getKernel('Tile', 'wasm'), tileConfig);
+    assertRegisteredIdempotently('Tile', tileConfig);
   });
 });
