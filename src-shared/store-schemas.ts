@@ -77,6 +77,12 @@ export const NewRunSchema = z.strictObject({
   config: jsonObject,
   epochsPlanned: z.number().int().nonnegative(),
   checkpointDir: z.string().nullable().default(null),
+  /**
+   * Effective params and FLOPs when they differ from the arch spec's dense counts (unstructured pruning
+   * counts only the kept weights, as the reference does); null = the arch spec's.
+   */
+  params: z.number().int().nonnegative().nullable().default(null),
+  flops: z.number().int().nonnegative().nullable().default(null),
 });
 export type NewRun = z.input<typeof NewRunSchema>;
 

@@ -75,11 +75,12 @@ export async function runExperiment(
       });
       const plan = ensurePlan(db, dbPath, experimentId, prepared, baseline, seed);
       hooks.onPruned?.(seed, plan);
-      // A pruned architecture without a published name is called after its base and method.
-      const pruned = plan.pruned.id ? plan.pruned : { ...plan.pruned, id: `${plan.base.id ?? plan.base.family}_${plan.method}` };
+      // A pruned architecture without a published name of its own is called after its base and method.
+      const named = plan.pruned.id !== undefined && plan.pruned.id !== plan.base.id;
+      const pruned = named ? plan.pruned : { ...plan.pruned, id: `${plan.base.id ?? plan.base.family}_${plan.method}` };
       for (const regime of spec.regimes) {
         await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime, seed }, {
-          arch: pruned, parentRunId: baseline.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, baseline, seed),
+          arch: pruned, effectiveCost: plan.kind === 'unstructured' ? unstructuredCost(plan) : undefined, parentRunId: baseline.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, baseline, seed),
         });
       }
     }
@@ -92,6 +93,7 @@ export async function runExperiment(
 
 interface RunRequest {
   arch: ArchSpec;
+  effectiveCost?: { params: number; flops: number };
   parentRunId: number | null;
   config: ReturnType<PreparedExperiment['configFor']>;
   extras: RunExtras;
@@ -110,7 +112,7 @@ async function ensureRun(
     existing ??
     createTrainRun(
       db, dbPath,
-      { arch: req.arch, dataset: prepared.spec.dataset, regime: step.regime, experimentId, parentRunId: req.parentRunId },
+      { arch: req.arch, dataset: prepared.spec.dataset, regime: step.regime, experimentId, parentRunId: req.parentRunId, effectiveCost: req.effectiveCost },
       { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads },
     );
   hooks.onRunStart?.(step, run);
@@ -131,6 +133,14 @@ function prunedConfig(prepared: PreparedExperiment, plan: PruningPlan, regime: P
   const flopsBase = analyseCost(plan.base).totals.flops;
   const flopsPruned = plan.kind === 'unstructured' ? unstructuredFlops(plan) : analyseCost(plan.pruned).totals.flops;
   return { ...config, epochs: scratchBEpochs(config.epochs, flopsBase, flopsPruned, { capMultiple: prepared.spec.scratchB.capMultiple ?? undefined }) };
+}
+
+/** Params and FLOPs of an unstructured plan counting only kept conv weights (RNP's weight-level rule). */
+function unstructuredCost(plan: PruningPlan): { params: number; flops: number } {
+  const masks = decodeMasks(plan);
+  let removed = 0;
+  for (const mask of masks.values()) removed += mask.length - mask.reduce((a, b) => a + b, 0);
+  return { params: analyseCost(plan.base).totals.params - removed, flops: Math.round(unstructuredFlops(plan)) };
 }
 
 /** FLOPs of an unstructured plan as the reference counts them: conv FLOPs scaled by each layer's kept fraction. */

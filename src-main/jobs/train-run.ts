@@ -35,6 +35,8 @@ export interface TrainRequest {
   regime?: RunRegime;
   experimentId?: number | null;
   parentRunId?: number | null;
+  /** Params and FLOPs to record instead of the architecture's dense counts (unstructured pruning). */
+  effectiveCost?: { params: number; flops: number };
 }
 
 export interface PreparedRun {
@@ -91,6 +93,8 @@ export function createTrainRun(db: Db, dbPath: string, req: TrainRequest, prepar
     datasetSource: prepared.dataset.source,
     config,
     epochsPlanned: config.epochs,
+    params: req.effectiveCost?.params ?? null,
+    flops: req.effectiveCost?.flops ?? null,
   });
   const dir = checkpointDirFor(dbPath, run.id);
   // A folder already there belongs to no run of this database (left by a deleted database of the

@@ -16,7 +16,7 @@ import type { Db } from './db.ts';
 import { parseRow, type SqlRow } from './row.ts';
 import { nowIso, writeTransaction } from './tx.ts';
 
-/** A queued run; params and FLOPs are copied from its arch spec. */
+/** A queued run; params and FLOPs are copied from its arch spec unless the caller gives effective ones. */
 export function createRun(db: Db, fields: NewRun): Run {
   const r = parseOrThrow(NewRunSchema, fields, 'new run');
   return writeTransaction(db, () => {
@@ -48,8 +48,8 @@ export function createRun(db: Db, fields: NewRun): Run {
         r.datasetSource,
         JSON.stringify(r.config),
         r.epochsPlanned,
-        arch.params,
-        arch.flops,
+        r.params ?? arch.params,
+        r.flops ?? arch.flops,
         r.checkpointDir,
         nowIso(),
       );
