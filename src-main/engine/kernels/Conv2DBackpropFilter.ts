@@ -14,7 +14,6 @@
 
 import {
   backend_util,
-  getKernel,
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropFilterInputs,
   type KernelBackend,
@@ -24,20 +23,8 @@ import {
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { runKernel, WASM } from './run-kernel.ts';
 
-const BACKEND = 'wasm';
-
-/** Calls another kernel of this backend on TensorInfos; the caller disposes what it returns. */
-function runKernel(
-  name: string,
-  backend: KernelBackend,
-  inputs: NamedTensorInfoMap,
-  attrs: NamedAttrMap,
-): TensorInfo {
-  const config = getKernel(name, BACKEND);
-  if (config === undefined) throw new Error(`Conv2DBackpropFilter needs the '${name}' kernel on '${BACKEND}'.`);
-  return config.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
-}
 
 function conv2DBackpropFilter(args: {
   inputs: Conv2DBackpropFilterInputs;
@@ -146,6 +133,6 @@ function conv2DBackpropFilter(args: {
 
 export const conv2DBackpropFilterConfig: KernelConfig = {
   kernelName: 'Conv2DBackpropFilter',
-  backendName: BACKEND,
+  backendName: WASM,
   kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
 };

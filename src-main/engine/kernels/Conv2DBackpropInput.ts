@@ -15,7 +15,6 @@
 
 import {
   backend_util,
-  getKernel,
   util,
   type Conv2DBackpropInputAttrs,
   type Conv2DBackpropInputInputs,
@@ -25,16 +24,9 @@ import {
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { runKernel, WASM } from './run-kernel.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-const BACKEND = 'wasm';
-
-/** Calls another kernel of this backend on TensorInfos; the caller disposes what it returns. */
-function runKernel(name: string, backend: BackendWasm, inputs: NamedTensorInfoMap, attrs: NamedAttrMap): TensorInfo {
-  const config = getKernel(name, BACKEND);
-  if (config === undefined) throw new Error(`Conv2DBackpropInput needs the '${name}' kernel on '${BACKEND}'.`);
-  return config.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
-}
 
 /** One polyphase sub-convolution along one axis: phase a's taps and where its outputs land. */
 interface AxisPhase {
@@ -296,6 +288,6 @@ function conv2DBackpropInput(args: {
 
 export const conv2DBackpropInputConfig: KernelConfig = {
   kernelName: 'Conv2DBackpropInput',
-  backendName: BACKEND,
+  backendName: WASM,
   kernelFunc: conv2DBackpropInput as unknown as KernelFunc,
 };

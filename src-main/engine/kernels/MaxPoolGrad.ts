@@ -22,9 +22,9 @@ import {
   type MaxPoolGradInputs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { WASM } from './run-kernel.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-const BACKEND = 'wasm';
 
 function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: BackendWasm; attrs: MaxPoolGradAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -126,6 +126,6 @@ function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: BackendWasm; at
 
 export const maxPoolGradConfig: KernelConfig = {
   kernelName: 'MaxPoolGrad',
-  backendName: BACKEND,
+  backendName: WASM,
   kernelFunc: maxPoolGrad as unknown as KernelFunc,
 };

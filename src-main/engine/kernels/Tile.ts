@@ -15,9 +15,9 @@ import {
   type TileInputs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { WASM } from './run-kernel.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-const BACKEND = 'wasm';
 
 /** Below this many elements a replicated block is copied by a loop rather than by `copyWithin`. */
 const SHORT_BLOCK = 8;
@@ -91,6 +91,6 @@ function tile(args: { inputs: TileInputs; backend: BackendWasm; attrs: TileAttrs
 
 export const tileConfig: KernelConfig = {
   kernelName: 'Tile',
-  backendName: BACKEND,
+  backendName: WASM,
   kernelFunc: tile as unknown as KernelFunc,
 };
