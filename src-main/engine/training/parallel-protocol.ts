@@ -4,7 +4,9 @@ import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 export interface ParamSlot {
   name: string;
   shape: number[];
-  /** Offset (in floats) of this trainable parameter in the shared weight buffer. */
+  /** Whether SGD trains it (BN running statistics do not). */
+  trainable: boolean;
+  /** Offset (in floats) of this parameter in the shared weight buffer. */
   offset: number;
   length: number;
 }
@@ -14,14 +16,15 @@ export interface WorkerInit {
   spec: ArchSpec;
   /** Every parameter (BN running statistics included) at start, by name. */
   weights: Array<[string, Float32Array]>;
-  /** Trainable parameters as laid out in `sharedWeights`. */
+  /** Every parameter as laid out in `sharedWeights`. */
   slots: ParamSlot[];
-  /** The current trainable weights, rewritten by the main thread after every step. */
+  /** Every parameter's current value (running statistics included), rewritten by the main thread after every step. */
   sharedWeights: SharedArrayBuffer;
 }
 
 export type ToWorker =
   | { type: 'step'; x: Float32Array; y: Int32Array; n: number }
+  | { type: 'eval'; x: Float32Array; y: Int32Array; n: number }
   | { type: 'close' };
 
 export interface ShardStats {
@@ -34,4 +37,5 @@ export interface ShardStats {
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'done'; grads: Float32Array; stats: ShardStats[]; loss: number; hits: number }
+  | { type: 'evaluated'; lossSum: number; hits: number }
   | { type: 'error'; message: string };

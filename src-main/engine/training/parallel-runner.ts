@@ -13,12 +13,12 @@ import type { BatchStats } from '../models/tf-ops.ts';
 import * as tf from '../tf.ts';
 import type { FromWorker, ParamSlot, ShardStats, ToWorker, WorkerInit } from './parallel-protocol.ts';
 import type { Sgd } from './sgd.ts';
-import { computeGradients } from './step.ts';
+import { computeGradients, evalBatch } from './step.ts';
 import type { StepRunner } from './step-runner.ts';
 
 interface WorkerHandle {
   worker: Worker;
-  next(): Promise<Extract<FromWorker, { type: 'done' | 'ready' }>>;
+  next(): Promise<Extract<FromWorker, { type: 'done' | 'ready' | 'evaluated' }>>;
 }
 
 export async function createParallelRunner(model: Model, sgd: Sgd, threads: number): Promise<StepRunner> {
@@ -27,14 +27,17 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
   const params = model.trainable();
   const slots: ParamSlot[] = [];
   let offset = 0;
-  for (const [name, v] of params) {
-    slots.push({ name, shape: v.shape, offset, length: v.size });
+  for (const p of model.paramSpecs) {
+    const v = model.variables.get(p.name)!;
+    slots.push({ name: p.name, shape: v.shape, trainable: p.trainable, offset, length: v.size });
     offset += v.size;
   }
+  const slotOf = new Map(slots.map((slot) => [slot.name, slot]));
   const sharedWeights = new SharedArrayBuffer(offset * 4);
   const shared = new Float32Array(sharedWeights);
+  // Every parameter, BN running statistics included: workers also evaluate.
   const publish = (): void => {
-    for (const [i, [, v]] of params.entries()) shared.set(v.dataSync() as Float32Array, slots[i]!.offset);
+    for (const slot of slots) shared.set(model.variables.get(slot.name)!.dataSync() as Float32Array, slot.offset);
   };
   publish();
   const init: WorkerInit = { backend: backend.name, spec: model.spec, weights: [...(await model.exportWeights())], slots, sharedWeights };
@@ -65,11 +68,11 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
       let hits = own.hits;
       const combined: tf.NamedTensorMap = {};
       tf.tidy(() => {
-        for (const [i, [, v]] of params.entries()) {
+        for (const [name, v] of params) {
           let g = tf.mul(own.grads[v.name]!, sizes[0]! / n);
           for (const [k, shard] of shards.entries()) {
             if (!shard || shard.type !== 'done') continue;
-            const slot = slots[i]!;
+            const slot = slotOf.get(name)!;
             g = tf.add(g, tf.mul(tf.tensor(shard.grads.subarray(slot.offset, slot.offset + slot.length), slot.shape), sizes[k + 1]! / n));
           }
           combined[v.name] = tf.keep(g);
@@ -88,6 +91,30 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
       tf.dispose(Object.values(combined));
       publish();
       return { loss: loss / n, hits };
+    },
+    async evaluate(x, y, n) {
+      const pixels = model.spec.input.reduce((a, b) => a * b, 1);
+      const sizes = shardSizes(n, threads);
+      const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+      const pending = workers.map((wk, i) => {
+        const k = i + 1;
+        if (sizes[k] === 0) return null;
+        const message: ToWorker = {
+          type: 'eval', n: sizes[k]!,
+          x: x.slice(starts[k]! * pixels, (starts[k]! + sizes[k]!) * pixels),
+          y: y.slice(starts[k]!, starts[k]! + sizes[k]!),
+        };
+        wk.worker.postMessage(message, [message.x.buffer as ArrayBuffer, message.y.buffer as ArrayBuffer]);
+        return wk.next();
+      });
+      const own = evalBatch(model, x.subarray(0, sizes[0]! * pixels), y.subarray(0, sizes[0]!), sizes[0]!);
+      let { lossSum, hits } = own;
+      for (const shard of await Promise.all(pending)) {
+        if (shard?.type !== 'evaluated') continue;
+        lossSum += shard.lossSum;
+        hits += shard.hits;
+      }
+      return { lossSum, hits };
     },
     async dispose() {
       await Promise.all(workers.map(async (wk) => {
@@ -129,7 +156,7 @@ export function poolStats(shards: ShardStats[][]): BatchStats[] {
 async function startWorker(init: WorkerInit): Promise<WorkerHandle> {
   const worker = new Worker(new URL('./parallel-worker.ts', import.meta.url), { workerData: init });
   worker.unref();
-  let waiting: { resolve: (m: Extract<FromWorker, { type: 'done' | 'ready' }>) => void; reject: (e: Error) => void } | null = null;
+  let waiting: { resolve: (m: Extract<FromWorker, { type: 'done' | 'ready' | 'evaluated' }>) => void; reject: (e: Error) => void } | null = null;
   let failure: Error | null = null;
   worker.on('message', (m: FromWorker) => {
     const w = waiting;

@@ -1,11 +1,12 @@
-// A data-parallel training worker: holds a replica of the model, and for each shard it is sent,
-// loads the current weights from shared memory and returns the shard's gradients and BN statistics.
+// A data-parallel training worker: holds a replica of the model and, for each shard it is sent, loads
+// the current weights from shared memory, then returns the shard's gradients and BN statistics (a
+// training step) or its summed loss and correct predictions (evaluation).
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../backend/select-backend.ts';
 import { Model } from '../models/model.ts';
 import * as tf from '../tf.ts';
 import type { FromWorker, ShardStats, ToWorker, WorkerInit } from './parallel-protocol.ts';
-import { computeGradients } from './step.ts';
+import { computeGradients, evalBatch } from './step.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -18,9 +19,14 @@ try {
   await selectBackend(init.backend);
   const model = Model.fromWeights(init.spec, new Map(init.weights));
   const params = model.trainable();
-  const byName = new Map(params);
   const shared = new Float32Array(init.sharedWeights);
-  const total = init.slots.reduce((a, s) => a + s.length, 0);
+  const total = shared.length;
+  const loadWeights = (): void => {
+    for (const slot of init.slots) {
+      const v = model.variables.get(slot.name)!;
+      tf.tidy(() => v.assign(tf.tensor(shared.subarray(slot.offset, slot.offset + slot.length), slot.shape)));
+    }
+  };
 
   port.on('message', (msg: ToWorker) => {
     if (msg.type === 'close') {
@@ -29,13 +35,16 @@ try {
       return;
     }
     try {
-      for (const slot of init.slots) {
-        const v = byName.get(slot.name)!;
-        tf.tidy(() => v.assign(tf.tensor(shared.subarray(slot.offset, slot.offset + slot.length), slot.shape)));
+      loadWeights();
+      if (msg.type === 'eval') {
+        send({ type: 'evaluated', ...evalBatch(model, msg.x, msg.y, msg.n) });
+        return;
       }
       const { grads, batchStats, loss, hits } = computeGradients(model, params, msg.x, msg.y, msg.n);
       const flat = new Float32Array(total);
-      for (const slot of init.slots) flat.set(grads[byName.get(slot.name)!.name]!.dataSync() as Float32Array, slot.offset);
+      for (const slot of init.slots) {
+        if (slot.trainable) flat.set(grads[model.variables.get(slot.name)!.name]!.dataSync() as Float32Array, slot.offset);
+      }
       const stats: ShardStats[] = batchStats.map((s) => ({
         layer: s.layer, mean: s.mean.dataSync() as Float32Array, variance: s.variance.dataSync() as Float32Array, count: s.count,
       }));

@@ -3,7 +3,7 @@
 import { currentBackend } from '../backend/select-backend.ts';
 import type { Model } from '../models/model.ts';
 import type { Sgd } from './sgd.ts';
-import { trainStep } from './step.ts';
+import { evalBatch, trainStep } from './step.ts';
 
 export interface StepResult {
   /** Mean loss over the batch. */
@@ -15,6 +15,8 @@ export interface StepResult {
 export interface StepRunner {
   readonly threads: number;
   step(x: Float32Array, y: Int32Array, n: number, lr: number): Promise<StepResult>;
+  /** Eval-mode loss (summed) and correct predictions of a test batch, with the current weights. */
+  evaluate(x: Float32Array, y: Int32Array, n: number): Promise<{ lossSum: number; hits: number }>;
   dispose(): Promise<void>;
 }
 
@@ -31,6 +33,9 @@ function singleThreadRunner(model: Model, sgd: Sgd): StepRunner {
     threads: 1,
     async step(x, y, n, lr) {
       return trainStep(model, sgd, params, x, y, n, lr);
+    },
+    async evaluate(x, y, n) {
+      return evalBatch(model, x, y, n);
     },
     async dispose() {},
   };

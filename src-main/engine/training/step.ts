@@ -45,6 +45,19 @@ export function trainStep(
   return { loss, hits };
 }
 
+/** Eval-mode forward of one (shard of a) test batch: summed loss and correct predictions. */
+export function evalBatch(model: Model, xData: Float32Array, yData: Int32Array, n: number): { lossSum: number; hits: number } {
+  const [loss, hits] = tf.tidy(() => {
+    const x = tf.tensor4d(xData, [n, ...model.spec.input]);
+    const y = tf.tensor1d(yData, 'int32');
+    const { logits } = model.forward(x, false);
+    return [crossEntropy(logits, y, model.spec.classes), countHits(logits, y)];
+  });
+  const result = { lossSum: loss.dataSync()[0]! * n, hits: hits.dataSync()[0]! };
+  tf.dispose([loss, hits]);
+  return result;
+}
+
 /** Mean softmax cross-entropy of logits [n, classes] against integer labels [n]. */
 export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, classes: number): tf.Scalar {
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(labels as tf.Tensor1D, classes), tf.logSoftmax(logits)), -1))) as tf.Scalar);

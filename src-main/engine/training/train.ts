@@ -13,8 +13,8 @@ import type { Checkpoint, EpochMetrics } from './checkpoint.ts';
 import { writeCheckpoint } from './checkpoint.ts';
 import { learningRate } from './schedule.ts';
 import { Sgd, type SgdOptions } from './sgd.ts';
-import { countHits, crossEntropy } from './step.ts';
-import { createStepRunner } from './step-runner.ts';
+import { evalBatch } from './step.ts';
+import { createStepRunner, type StepRunner } from './step-runner.ts';
 
 export interface BatchProgress {
   epoch: number;
@@ -90,7 +90,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         });
       }
       const trainSeconds = (performance.now() - started) / 1000;
-      const test = await evaluate(model, dataset, config);
+      const test = await evaluate(model, dataset, config, runner);
       const metrics: EpochMetrics = {
         epoch: epoch + 1,
         trainLoss: lossSum / seen,
@@ -123,8 +123,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   return { history, best };
 }
 
-export async function evaluate(model: Model, dataset: Dataset, config: Pick<TrainConfig, 'testBatchSize' | 'testLimit' | 'seed'>): Promise<{ loss: number; accuracy: number }> {
-  const [h, w, c] = dataset.inputShape;
+/** Test loss and accuracy with the current weights; through `runner` the test batches are sharded across its threads. */
+export async function evaluate(
+  model: Model, dataset: Dataset, config: Pick<TrainConfig, 'testBatchSize' | 'testLimit' | 'seed'>, runner?: StepRunner,
+): Promise<{ loss: number; accuracy: number }> {
   let lossSum = 0;
   let correct = 0;
   let seen = 0;
@@ -132,16 +134,10 @@ export async function evaluate(model: Model, dataset: Dataset, config: Pick<Trai
     batchSize: config.testBatchSize, seed: config.seed, epoch: 0, shuffle: false, augment: false, limit: config.testLimit ?? undefined,
   });
   for await (const batch of stream) {
-    const [loss, hits] = tf.tidy(() => {
-      const x = tf.tensor4d(batch.x, [batch.n, h, w, c]);
-      const y = tf.tensor1d(batch.y, 'int32');
-      const { logits } = model.forward(x, false);
-      return [crossEntropy(logits, y, model.spec.classes), countHits(logits, y)];
-    });
-    lossSum += loss.dataSync()[0]! * batch.n;
-    correct += hits.dataSync()[0]!;
+    const r = runner ? await runner.evaluate(batch.x, batch.y, batch.n) : evalBatch(model, batch.x, batch.y, batch.n);
+    lossSum += r.lossSum;
+    correct += r.hits;
     seen += batch.n;
-    tf.dispose([loss, hits]);
   }
   return { loss: lossSum / seen, accuracy: correct / seen };
 }

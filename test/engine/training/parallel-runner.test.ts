@@ -9,7 +9,7 @@ import { resolveArch, withData } from '../../../src-main/engine/models/register-
 import { Rng } from '../../../src-main/engine/random.ts';
 import { poolStats, shardSizes } from '../../../src-main/engine/training/parallel-runner.ts';
 import { Sgd } from '../../../src-main/engine/training/sgd.ts';
-import { computeGradients } from '../../../src-main/engine/training/step.ts';
+import { computeGradients, evalBatch } from '../../../src-main/engine/training/step.ts';
 import { createStepRunner } from '../../../src-main/engine/training/step-runner.ts';
 import * as tf from '../../../src-main/engine/tf.ts';
 
@@ -92,6 +92,13 @@ test('two threads: same update as the weighted sum of single-threaded shard grad
     const err = Math.max(...w.map((v, i) => Math.abs(v - g[i]!)));
     assert.ok(err < 1e-5, `${name}: max difference ${err}`);
   }
+  // Evaluation sharded over the threads sees the updated weights and running statistics.
+  const test = batch(9, 11);
+  const sharded = await runner.evaluate(test.x, test.y, 9);
+  const whole = evalBatch(ref, test.x, test.y, 9);
+  assert.equal(sharded.hits, whole.hits);
+  assert.ok(Math.abs(sharded.lossSum - whole.lossSum) < 1e-4 * Math.max(1, Math.abs(whole.lossSum)), `eval loss ${sharded.lossSum} vs ${whole.lossSum}`);
+
   // A second step keeps working and leaks nothing beyond the momentum buffers created by the first.
   const afterFirst = tf.memory().numTensors;
   await runner.step(x, y, n, lr);
