@@ -42,26 +42,31 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
   publish();
   const init: WorkerInit = { backend: backend.name, spec: model.spec, weights: [...(await model.exportWeights())], slots, sharedWeights };
   const workers = await Promise.all(Array.from({ length: threads - 1 }, () => startWorker(init)));
+  const pixels = model.spec.input.reduce((a, b) => a * b, 1);
+
+  /** Splits a batch into one shard per thread, posts shards 1… to the workers; shard 0 stays here. */
+  const sendShards = (type: 'step' | 'eval', x: Float32Array, y: Int32Array, n: number) => {
+    const sizes = shardSizes(n, threads);
+    const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+    const pending = workers.map((wk, i) => {
+      const k = i + 1;
+      if (sizes[k] === 0) return null;
+      const message: Extract<ToWorker, { type: 'step' | 'eval' }> = {
+        type, n: sizes[k]!,
+        x: x.slice(starts[k]! * pixels, (starts[k]! + sizes[k]!) * pixels),
+        y: y.slice(starts[k]!, starts[k]! + sizes[k]!),
+      };
+      wk.worker.postMessage(message, [message.x.buffer as ArrayBuffer, message.y.buffer as ArrayBuffer]);
+      return wk.next();
+    });
+    return { sizes, pending, own: { x: x.subarray(0, sizes[0]! * pixels), y: y.subarray(0, sizes[0]!) } };
+  };
 
   return {
     threads,
     async step(x, y, n, lr) {
-      const [h, w, c] = model.spec.input;
-      const pixels = h * w * c;
-      const sizes = shardSizes(n, threads);
-      const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
-      const pending = workers.map((wk, i) => {
-        const k = i + 1;
-        if (sizes[k] === 0) return null;
-        const message: ToWorker = {
-          type: 'step', n: sizes[k]!,
-          x: x.slice(starts[k]! * pixels, (starts[k]! + sizes[k]!) * pixels),
-          y: y.slice(starts[k]!, starts[k]! + sizes[k]!),
-        };
-        wk.worker.postMessage(message, [message.x.buffer as ArrayBuffer, message.y.buffer as ArrayBuffer]);
-        return wk.next();
-      });
-      const own = computeGradients(model, params, x.subarray(0, sizes[0]! * pixels), y.subarray(0, sizes[0]!), sizes[0]!);
+      const { sizes, own: first, pending } = sendShards('step', x, y, n);
+      const own = computeGradients(model, params, first.x, first.y, sizes[0]!);
       const shards = await Promise.all(pending);
 
       let loss = own.loss * sizes[0]!;
@@ -93,21 +98,8 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
       return { loss: loss / n, hits };
     },
     async evaluate(x, y, n) {
-      const pixels = model.spec.input.reduce((a, b) => a * b, 1);
-      const sizes = shardSizes(n, threads);
-      const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
-      const pending = workers.map((wk, i) => {
-        const k = i + 1;
-        if (sizes[k] === 0) return null;
-        const message: ToWorker = {
-          type: 'eval', n: sizes[k]!,
-          x: x.slice(starts[k]! * pixels, (starts[k]! + sizes[k]!) * pixels),
-          y: y.slice(starts[k]!, starts[k]! + sizes[k]!),
-        };
-        wk.worker.postMessage(message, [message.x.buffer as ArrayBuffer, message.y.buffer as ArrayBuffer]);
-        return wk.next();
-      });
-      const own = evalBatch(model, x.subarray(0, sizes[0]! * pixels), y.subarray(0, sizes[0]!), sizes[0]!);
+      const { sizes, own: first, pending } = sendShards('eval', x, y, n);
+      const own = evalBatch(model, first.x, first.y, sizes[0]!);
       let { lossSum, hits } = own;
       for (const shard of await Promise.all(pending)) {
         if (shard?.type !== 'evaluated') continue;
