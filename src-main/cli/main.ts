@@ -6,6 +6,7 @@ import { isWorkbenchError } from '../../src-shared/errors.ts';
 import { registerArch } from './commands/arch.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerDatasets } from './commands/datasets.ts';
+import { registerDoctor } from './commands/doctor.ts';
 import { registerDownload } from './commands/download.ts';
 import { registerList } from './commands/list.ts';
 import { registerResume } from './commands/resume.ts';
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     // Commander's own errors can span lines ("unknown option '--x'\n(Did you mean --y?)"): keep one.
     .configureOutput({ outputError: (message, write) => write(`pwb: ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`) })
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-  for (const register of [registerRun, registerResume, registerExperiments, registerExport, registerPresets, registerPrune, registerArch, registerTrain, registerList, registerShow, registerDatasets, registerDownload, registerServe, registerBench]) {
+  for (const register of [registerRun, registerResume, registerExperiments, registerExport, registerPresets, registerPrune, registerArch, registerTrain, registerList, registerShow, registerDatasets, registerDownload, registerServe, registerBench, registerDoctor]) {
     register(program);
   }
   return program;

@@ -73,8 +73,9 @@ async function main(): Promise<number> {
     let prepared, exec;
     try {
       prepared = await prepareExperiment(experiment.spec, `experiment ${experimentId}`);
-      const backend = await selectBackend(parseBackendChoice(values.backend ?? 'auto'));
-      exec = { backend, threads: resolveThreads(values.threads === undefined ? undefined : Number(values.threads), backend) };
+      const threads = values.threads === undefined ? undefined : Number(values.threads);
+      const backend = await selectBackend(parseBackendChoice(values.backend ?? 'auto'), { threads });
+      exec = { backend, threads: resolveThreads(threads, backend) };
     } catch (e) {
       status('failed', (e as Error).message);
       send({ type: 'done', status: 'failed', message: (e as Error).message });

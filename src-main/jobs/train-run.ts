@@ -5,12 +5,12 @@ import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
-import { CancelledError, ValidationError } from '../../src-shared/errors.ts';
+import { BackendError, CancelledError, ValidationError } from '../../src-shared/errors.ts';
 import type { Run, RunRegime } from '../../src-shared/store-schemas.ts';
 import { defaultTrainConfig, TrainConfigSchema, type TrainConfig, type TrainConfigOverrides } from '../../src-shared/train-config.ts';
 import { parseOrThrow } from '../../src-shared/validate.ts';
 import { analyseCost } from '../engine/analysis/cost.ts';
-import { selectBackend, type BackendChoice, type BackendInfo } from '../engine/backend/select-backend.ts';
+import { backendChoices, selectBackend, type BackendChoice, type BackendInfo } from '../engine/backend/select-backend.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import { openDataset } from '../engine/datasets/registry.ts';
 import { Model } from '../engine/models/model.ts';
@@ -69,7 +69,7 @@ export async function prepareTrainRun(req: TrainRequest): Promise<PreparedRun> {
   const dataset = await openDataset(req.dataset);
   const spec = withData(archSpec, dataset.inputShape, dataset.classNames.length);
   analyseCost(spec); // throws a ValidationError naming the layer if the input is too small for the network
-  const backend = await selectBackend(req.backend ?? 'auto');
+  const backend = await selectBackend(req.backend ?? 'auto', { threads: req.threads });
   return { spec, dataset, config, backend, threads: resolveThreads(req.threads, backend) };
 }
 
@@ -132,7 +132,8 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
     : extras.initialWeights
       ? Model.fromWeights(spec, extras.initialWeights())
       : Model.create(spec, Rng.fromSeed(config.seed, 'init'));
-  const threadNote = prepared.threads > 1 ? `; ${prepared.threads} threads, data-parallel` : '; 1 thread';
+  // Native TensorFlow's reason already names its intra-op threads; wasm/cpu note their workers.
+  const threadNote = backend.nativeThreads !== null ? '' : prepared.threads > 1 ? `; ${prepared.threads} threads, data-parallel` : '; 1 thread';
   markRunStarted(db, runId, { backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}${threadNote}` });
   for (const m of resumeFrom?.history ?? []) recordEpoch(db, runId, m);
   try {
@@ -170,16 +171,31 @@ export async function prepareResume(db: Db, runId: number, backend: BackendChoic
   const config = parseOrThrow(TrainConfigSchema, run.config, `run ${runId} config`);
   const dataset = await openDataset(run.datasetId);
   const spec = getArchSpec(db, run.archSpecId).spec;
-  const info = await selectBackend(backend);
+  // 'auto' resumes on the backend the run trained on: backends round differently, so only the same
+  // one continues the run exactly.
+  const stored = backendChoices.find((c) => c !== 'auto' && c === run.backend);
+  let info: BackendInfo;
+  try {
+    info = await selectBackend(backend === 'auto' && stored ? stored : backend, { threads });
+  } catch (e) {
+    if (!(e instanceof BackendError) || backend !== 'auto' || !stored) throw e;
+    throw new BackendError(
+      `run ${runId} trained on ${stored}, which cannot run here (${e.message}); to continue it on another backend, ` +
+        'name one with --backend (its numbers will then differ slightly from an uninterrupted run)',
+    );
+  }
   return { spec, dataset, config, backend: info, threads: resolveThreads(threads, info) };
 }
 
-/** Threads for data-parallel training: as asked (1..cores), else every core; 1 on native TensorFlow. */
+/**
+ * Threads for data-parallel training: as asked (1..64), else every core. 1 on native TensorFlow, whose own
+ * intra-op pool (sized by the same option when it loaded) parallelises each op.
+ */
 export function resolveThreads(asked: number | undefined, backend: BackendInfo): number {
-  if (backend.name === 'tensorflow') return 1;
   const cores = availableParallelism();
   if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > 64)) {
     throw new ValidationError(`--threads: expected an integer from 1 to 64, got ${asked}`);
   }
+  if (backend.name === 'tensorflow') return 1;
   return asked ?? cores;
 }

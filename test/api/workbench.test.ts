@@ -160,7 +160,8 @@ test('deleteExperiment: an experiment with runs is hidden, one without is delete
 });
 
 test('cancel stops a running experiment after its batch; resume finishes it without repeating an epoch', async () => {
-  const spec = tinySpec({ name: 'to cancel', regimes: ['finetune'], baseline: { epochs: 3, trainLimit: 256, testLimit: 200 } });
+  // Enough batches that the cancel lands mid-run on any backend (native TensorFlow trains 256 images in ≈ 0.1 s).
+  const spec = tinySpec({ name: 'to cancel', regimes: ['finetune'], baseline: { epochs: 3, trainLimit: 3072, testLimit: 200 } });
   const { id } = await wb.api.startExperiment({ spec });
   await waitFor(wb, (name, p) => name === 'job-progress' && p.experimentId === id && p.batch !== null);
   await assert.rejects(wb.api.deleteExperiment({ id }), { name: 'ConflictError' });

@@ -116,9 +116,18 @@ export function countRows(file: string): Record<string, number> | null {
 
 /** The lines of a stream's text, without the trailing newline's empty line. */
 export function lines(text: string): string[] {
-  const all = text.split('\n');
+  const all = text.split('\n').filter((l) => !isTensorflowLog(l));
   if (all.at(-1) === '') all.pop();
   return all;
+}
+
+/**
+ * A line libtensorflow itself writes to stderr: absl's preamble and its "I0000 00:00:… file.cc:N] …"
+ * lines. The TensorFlow 2.21 library the test rig installs logs two at load ("oneDNN custom operations
+ * are on") that TF_CPP_MIN_LOG_LEVEL cannot silence; they are not pwb's output.
+ */
+export function isTensorflowLog(line: string): boolean {
+  return line.startsWith('WARNING: All log messages before absl::InitializeLog()') || /^[IWE]\d{4} [\d:.]+ +\d+ [\w.-]+:\d+\] /.test(line);
 }
 
 /** A compact description of a result, for assertion messages. */

@@ -209,7 +209,9 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     assert.equal(await page.isDisabled('[data-testid="start"]'), true);
     await page.fill('#f-name', 'UI e2e: live chart');
     await page.fill('#f-seeds', '3');
-    await page.fill('#f-baseline-epochs', '40');
+    // Long enough that it is still training when the next test cancels it, on any backend (native
+    // TensorFlow trains vgg_mini ≈ 3× faster than wasm): the chart must grow, and Cancel be enabled.
+    await page.fill('#f-baseline-epochs', '400');
     await page.fill('#f-baseline-trainLimit', '256');
     await page.fill('#f-baseline-testLimit', '200');
     await page.waitForSelector('[data-testid="cost-estimate"] table');
@@ -221,13 +223,21 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     assert.ok(liveId > smallId);
 
     const points = async (): Promise<number> => Number(await page.getAttribute('[data-testid="live-chart"]', 'data-points'));
-    await page.waitForFunction(() => Number((globalThis as any).document.querySelector('[data-testid="live-chart"]')?.dataset.points) >= 2, null, { timeout: 120_000 });
+    // On a timeout, say what the experiment was doing: a chart that stops growing means the job ended
+    // (finished, failed) or never started (queued), and the message tells which.
+    const explainTimeout = async (e: unknown): Promise<never> => {
+      const { experiment, runs } = await call('getExperiment', { id: liveId });
+      throw new Error(`${(e as Error).message.split('\n')[0]}; experiment ${liveId} is ${experiment.status}; runs: ` +
+        `${runs.map((r) => `${r.regime}/${r.seed} ${r.status}${r.error ? ` (${r.error})` : ''}`).join(', ') || 'none'}`);
+    };
+    await page.waitForFunction(() => Number((globalThis as any).document.querySelector('[data-testid="live-chart"]')?.dataset.points) >= 2, null, { timeout: 120_000 })
+      .catch(explainTimeout);
     const first = await points();
     await page.waitForFunction(
       (n) => Number((globalThis as any).document.querySelector('[data-testid="live-chart"]')?.dataset.points) >= n + 2,
       first,
       { timeout: 120_000 },
-    );
+    ).catch(explainTimeout);
     assert.ok((await points()) > first, 'the chart gained points while the page stayed open (events, no reload)');
     await shot('experiment-live');
   });

@@ -1,5 +1,6 @@
-// The engine's main promise on this machine: vgg_mini learns fashion-mnist-mini on the wasm backend
-// (≥ 80% test accuracy within 5 epochs), every epoch is stored, and no tensor leaks across epochs.
+// The engine's main promise on this machine: vgg_mini learns fashion-mnist-mini on the wasm backend and
+// on native TensorFlow where tfjs-node is installed (≥ 80% test accuracy within 5 epochs), every epoch
+// is stored, and no tensor leaks across epochs.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,22 +9,24 @@ import { after, test } from 'node:test';
 import { createTrainRun, executeRun, prepareTrainRun } from '../../src-main/jobs/train-run.ts';
 import { openDatabase } from '../../src-main/store/db.ts';
 import { listEpochMetrics } from '../../src-main/store/metrics.ts';
+import { skipReason } from '../engine/backends.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pwb-train-run-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('vgg_mini on fashion-mnist-mini (wasm, 5 epochs): ≥ 80% test accuracy, flat tensor count, all epochs stored', async () => {
-  const dbPath = join(dir, 'train.sqlite');
+for (const backend of ['wasm', 'tensorflow'] as const) {
+test(`vgg_mini on fashion-mnist-mini (${backend}, 5 epochs): ≥ 80% test accuracy, flat tensor count, all epochs stored`, { skip: skipReason(backend) }, async () => {
+  const dbPath = join(dir, `train-${backend}.sqlite`);
   const db = openDatabase(dbPath);
-  const request = { arch: 'vgg_mini', dataset: 'fashion-mnist-mini', backend: 'wasm' as const, config: { epochs: 5, lr: 0.1, seed: 1 } };
+  const request = { arch: 'vgg_mini', dataset: 'fashion-mnist-mini', backend, config: { epochs: 5, lr: 0.1, seed: 1 } };
   const prepared = await prepareTrainRun(request);
-  assert.equal(prepared.backend.name, 'wasm');
+  assert.equal(prepared.backend.name, backend);
   const run = createTrainRun(db, dbPath, request, prepared);
   const tensorsAfterEpoch: number[] = [];
   const done = await executeRun(db, run.id, prepared, { onEpoch: (_m, info) => tensorsAfterEpoch.push(info.numTensors) });
 
   assert.equal(done.status, 'completed');
-  assert.equal(done.backend, 'wasm');
+  assert.equal(done.backend, backend);
   assert.equal(done.epochsDone, 5);
   assert.ok(done.testAcc! >= 0.8, `test accuracy ${done.testAcc} < 0.80`);
   assert.equal(tensorsAfterEpoch.length, 5);
@@ -41,6 +44,7 @@ test('vgg_mini on fashion-mnist-mini (wasm, 5 epochs): ≥ 80% test accuracy, fl
   assert.ok(existsSync(join(done.checkpointDir!, 'last.ckpt')) && existsSync(join(done.checkpointDir!, 'best.ckpt')));
   db.close();
 });
+}
 
 test('a new run never resumes from a checkpoint folder left by a deleted database of the same name', async () => {
   const dbPath = join(dir, 'reused.sqlite');

@@ -1,21 +1,32 @@
 // `pwb bench`: training and inference throughput of the benchmark models on this machine, per backend
 // and thread count, beside the same models in PyTorch where a Python with torch is found. Random data
 // with a fixed seed; progress on stderr, the table (or with --json one object) on stdout.
+//
+// Each (backend, thread count) is measured in a child process of its own: native TensorFlow fixes its
+// thread pool when it loads, and one process holds only one native package. The parent runs the
+// PyTorch reference once per (model, thread count) and sets every backend's figures beside it.
+import { execFile } from 'node:child_process';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ValidationError } from '../../../src-shared/errors.ts';
-import { parseBackendChoice, type BackendChoice } from '../../engine/backend/backend-choice.ts';
+import { parseBackendChoice } from '../../engine/backend/backend-choice.ts';
 import { benchModel, benchModelIds, INFER_BATCH_SIZE, TRAIN_BATCH_SIZE, type BenchModel } from '../../engine/bench/bench-models.ts';
 import { parsePositiveInt } from '../args.ts';
 import { printJson, table } from '../format.ts';
 
 const SEED = 1;
 const WINDOWS = 3;
+/** Internal: set in the child processes the bench runs, one per (backend, thread count). */
+const CHILD_ENV = 'PWB_BENCH_CHILD';
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+type BenchBackend = 'tensorflow' | 'wasm' | 'cpu';
 
 interface BenchOpts {
   models: string[];
   threads?: number[];
-  backend: BackendChoice;
+  backend?: BenchBackend[];
   steps?: number;
   warmup?: number;
   torch: boolean;
@@ -28,11 +39,13 @@ export interface BenchRow {
   threads: number;
   batchSize: number;
   inferBatchSize: number;
-  /** null when training failed (`error` says why). */
+  /** null when training (inference) failed or did not run (`error` says why). */
   trainImagesPerSec: number | null;
   inferImagesPerSec: number | null;
   /** Threads inference ran on: one for wasm and cpu (no threads under Node), TensorFlow's own pool for native. */
   inferThreads: number;
+  /** The backend's provider, device and why, as stored with runs. */
+  backendReason: string;
   torchTrainImagesPerSec: number | null;
   torchInferImagesPerSec: number | null;
   /** pwb ÷ PyTorch: 1 means as fast as PyTorch. */
@@ -55,111 +68,179 @@ function parseThreads(value: string): number[] {
   return [...new Set(value.split(',').map((s) => parsePositiveInt('--threads')(s.trim())))];
 }
 
+function parseBackends(value: string): BenchBackend[] {
+  const names = [...new Set(value.split(',').map((s) => s.trim()).filter(Boolean))];
+  if (names.length === 0) throw new ValidationError('--backend: expected a comma-separated list of tensorflow, wasm, cpu');
+  return names.map((n) => {
+    const choice = parseBackendChoice(n);
+    if (choice === 'auto') throw new ValidationError("--backend: name the backends (tensorflow, wasm, cpu); leave it out for every installed one");
+    return choice;
+  });
+}
+
 export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('measure training and inference images/s of the benchmark models, beside PyTorch where installed')
     .option('--models <ids>', `comma-separated: ${benchModelIds.join(', ')}`, parseModels, [...benchModelIds])
     .option('--threads <list>', 'comma-separated thread counts (default: 1 and all cores)', parseThreads)
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
+    .option('--backend <list>', 'comma-separated: tensorflow, wasm, cpu (default: tensorflow where installed, and wasm)', parseBackends)
     .option('--steps <n>', 'timed steps per window (default: per model)', parsePositiveInt('--steps'))
     .option('--warmup <n>', 'untimed warm-up steps (default: per model)', parseNonNegativeInt)
     .option('--no-torch', 'skip the PyTorch reference')
     .option('--json', 'print one JSON object')
     .action(async (opts: BenchOpts) => {
-      const started = performance.now();
-      const cpus = os.availableParallelism();
-      const threadCounts = opts.threads ?? [...new Set([1, cpus])];
-      const models = opts.models.map(benchModel);
-      // Loaded on demand: TensorFlow.js and the torch runner are only needed to measure.
-      const { selectBackend } = await import('../../engine/backend/select-backend.ts');
-      const { measureInference, measureTraining } = await import('../../engine/bench/measure.ts');
-      const { findTorch, runTorchBench } = await import('../../engine/bench/torch-reference.ts');
-      const backend = await selectBackend(opts.backend);
-      const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
-      log(`backend ${backend.name}: ${backend.reason}`);
-      const torch = opts.torch ? await findTorch() : { found: null, reason: 'skipped (--no-torch)' };
-      log(torch.found ? `PyTorch ${torch.found.version} via ${torch.found.python}` : `PyTorch reference: ${torch.reason}`);
-
-      const inferThreads = backend.name === 'tensorflow' ? cpus : 1;
-      const rows: BenchRow[] = [];
-      for (const m of models) {
-        const steps = { warmupSteps: opts.warmup ?? m.warmupSteps, timedSteps: opts.steps ?? m.timedSteps, windows: WINDOWS, seed: SEED };
-        log(`${m.id}: inference, batch ${INFER_BATCH_SIZE}`);
-        const infer = await measureInference(m.spec, { ...steps, batchSize: INFER_BATCH_SIZE });
-        for (const threads of threadCounts) {
-          const row = emptyRow(m, backend.name, threads, steps, infer.imagesPerSec, inferThreads);
-          log(`${m.id}: training, batch ${TRAIN_BATCH_SIZE}, ${threads} thread${threads > 1 ? 's' : ''}`);
-          try {
-            row.trainImagesPerSec = (await measureTraining(m.spec, { ...steps, batchSize: TRAIN_BATCH_SIZE, threads })).imagesPerSec;
-          } catch (e) {
-            row.error = firstLine(e);
-            log(`${m.id}: training with ${threads} threads failed: ${row.error}`);
-          }
-          if (torch.found) {
-            log(`${m.id}: PyTorch, ${threads} thread${threads > 1 ? 's' : ''}`);
-            try {
-              const t = await runTorchBench(torch.found.python, {
-                ...steps, model: m.id, batchSize: TRAIN_BATCH_SIZE, inferBatchSize: INFER_BATCH_SIZE, threads,
-              });
-              row.torchTrainImagesPerSec = t.trainImagesPerSec;
-              row.torchInferImagesPerSec = t.inferImagesPerSec;
-              row.trainRatio = row.trainImagesPerSec === null ? null : row.trainImagesPerSec / t.trainImagesPerSec;
-              row.inferRatio = infer.imagesPerSec / t.inferImagesPerSec;
-            } catch (e) {
-              row.torchError = firstLine(e);
-              log(`${m.id}: PyTorch failed: ${row.torchError}`);
-            }
-          } else {
-            row.torchError = torch.reason;
-          }
-          rows.push(row);
-        }
-      }
-      const totalSeconds = (performance.now() - started) / 1000;
-      log(`done in ${totalSeconds.toFixed(0)} s`);
-
-      if (opts.json) {
-        printJson({
-          machine: { cpus, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.versions.node },
-          backend: backend.name,
-          backendReason: backend.reason,
-          torch: torch.found ? { python: torch.found.python, version: torch.found.version } : { unavailable: torch.reason },
-          seed: SEED,
-          windows: WINDOWS,
-          totalSeconds,
-          rows,
-        });
+      if (process.env[CHILD_ENV]) {
+        printJson(await measureHere(opts));
         return;
       }
-      console.log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cpus} cores, Node ${process.versions.node}; ` +
-        `backend ${backend.name}; PyTorch ${torch.found ? torch.found.version : 'not run'}`);
-      console.log(
-        table(
-          ['model', 'backend', 'threads', 'batch', 'train img/s', 'infer img/s', 'torch train img/s', 'torch infer img/s', 'train ratio', 'infer ratio'],
-          rows.map((r) => [
-            r.model, r.backend, r.threads, r.batchSize,
-            r.trainImagesPerSec === null ? 'error' : rate(r.trainImagesPerSec), rate(r.inferImagesPerSec),
-            rate(r.torchTrainImagesPerSec), rate(r.torchInferImagesPerSec), ratio(r.trainRatio), ratio(r.inferRatio),
-          ]),
-          ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-        ),
-      );
-      console.log(`training at batch ${TRAIN_BATCH_SIZE}; inference at batch ${INFER_BATCH_SIZE}, measured once per model on ` +
-        `${inferThreads === 1 ? 'one thread' : `TensorFlow's ${inferThreads} threads`} (PyTorch's at each thread count); ` +
-        `ratio = pwb ÷ PyTorch; images/s are medians of ${WINDOWS} timed windows after warm-up.`);
-      for (const r of rows) if (r.error) console.log(`${r.model}, ${r.threads} threads: ${r.error}`);
-      if (!torch.found) console.log(`PyTorch: ${torch.reason}`);
-      else for (const r of rows) if (r.torchError) console.log(`${r.model}, ${r.threads} threads, PyTorch: ${r.torchError}`);
+      await orchestrate(opts);
     });
 }
 
+async function orchestrate(opts: BenchOpts): Promise<void> {
+  const started = performance.now();
+  const cpus = os.availableParallelism();
+  const threadCounts = opts.threads ?? [...new Set([1, cpus])];
+  const models = opts.models.map(benchModel);
+  const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+  const { isInstalled } = await import('../../engine/backend/select-backend.ts');
+  const native = isInstalled('@tensorflow/tfjs-node') || isInstalled('@tensorflow/tfjs-node-gpu');
+  const backends: BenchBackend[] = opts.backend ?? [...(native ? ['tensorflow' as const] : []), 'wasm'];
+  const { findTorch, runTorchBench } = await import('../../engine/bench/torch-reference.ts');
+  const torch = opts.torch ? await findTorch() : { found: null, reason: 'skipped (--no-torch)' };
+  log(torch.found ? `PyTorch ${torch.found.version} via ${torch.found.python}` : `PyTorch reference: ${torch.reason}`);
+
+  const rows: BenchRow[] = [];
+  for (const backend of backends) {
+    for (const threads of threadCounts) {
+      log(`${backend}, ${threads} thread${threads > 1 ? 's' : ''}: ${opts.models.join(', ')} (child process)`);
+      rows.push(...(await measureInChild(opts, backend, threads, log)));
+    }
+  }
+  const reference = new Map<string, { train: number; infer: number } | { error: string }>();
+  if (torch.found) {
+    for (const m of models) {
+      for (const threads of threadCounts) {
+        log(`${m.id}: PyTorch, ${threads} thread${threads > 1 ? 's' : ''}`);
+        try {
+          const t = await runTorchBench(torch.found.python, {
+            ...stepsFor(m, opts), model: m.id, batchSize: TRAIN_BATCH_SIZE, inferBatchSize: INFER_BATCH_SIZE, threads,
+          });
+          reference.set(`${m.id} ${threads}`, { train: t.trainImagesPerSec, infer: t.inferImagesPerSec });
+        } catch (e) {
+          reference.set(`${m.id} ${threads}`, { error: firstLine(e) });
+          log(`${m.id}: PyTorch failed: ${firstLine(e)}`);
+        }
+      }
+    }
+  }
+  for (const row of rows) {
+    const t = reference.get(`${row.model} ${row.threads}`);
+    if (!torch.found) row.torchError = torch.reason;
+    else if (!t || 'error' in t) row.torchError = t && 'error' in t ? t.error : 'not run';
+    else {
+      row.torchTrainImagesPerSec = t.train;
+      row.torchInferImagesPerSec = t.infer;
+      row.trainRatio = row.trainImagesPerSec === null ? null : row.trainImagesPerSec / t.train;
+      row.inferRatio = row.inferImagesPerSec === null ? null : row.inferImagesPerSec / t.infer;
+    }
+  }
+  const totalSeconds = (performance.now() - started) / 1000;
+  log(`done in ${totalSeconds.toFixed(0)} s`);
+
+  if (opts.json) {
+    printJson({
+      machine: { cpus, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.versions.node },
+      backends,
+      torch: torch.found ? { python: torch.found.python, version: torch.found.version } : { unavailable: torch.reason },
+      seed: SEED,
+      windows: WINDOWS,
+      totalSeconds,
+      rows,
+    });
+    return;
+  }
+  console.log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cpus} cores, Node ${process.versions.node}; ` +
+    `backends ${backends.join(', ')}; PyTorch ${torch.found ? torch.found.version : 'not run'}`);
+  console.log(
+    table(
+      ['model', 'backend', 'threads', 'batch', 'train img/s', 'infer img/s', 'torch train img/s', 'torch infer img/s', 'train ratio', 'infer ratio'],
+      rows.map((r) => [
+        r.model, r.backend, r.threads, r.batchSize,
+        r.trainImagesPerSec === null ? 'error' : rate(r.trainImagesPerSec), r.inferImagesPerSec === null ? 'error' : rate(r.inferImagesPerSec),
+        rate(r.torchTrainImagesPerSec), rate(r.torchInferImagesPerSec), ratio(r.trainRatio), ratio(r.inferRatio),
+      ]),
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  console.log(`training at batch ${TRAIN_BATCH_SIZE}; inference at batch ${INFER_BATCH_SIZE} (wasm and cpu infer on one thread, ` +
+    `native TensorFlow and PyTorch on the row's threads); ratio = pwb ÷ PyTorch; images/s are medians of ${WINDOWS} timed ` +
+    'windows after warm-up.');
+  for (const b of backends) {
+    const r = rows.find((x) => x.backend === b && x.backendReason);
+    if (r) console.log(`${b}: ${r.backendReason}`);
+  }
+  for (const r of rows) if (r.error) console.log(`${r.model}, ${r.backend}, ${r.threads} threads: ${r.error}`);
+  if (!torch.found) console.log(`PyTorch: ${torch.reason}`);
+  else for (const [key, t] of reference) if ('error' in t) console.log(`${key} threads, PyTorch: ${t.error}`);
+}
+
+function stepsFor(m: BenchModel, opts: BenchOpts): { warmupSteps: number; timedSteps: number; windows: number; seed: number } {
+  return { warmupSteps: opts.warmup ?? m.warmupSteps, timedSteps: opts.steps ?? m.timedSteps, windows: WINDOWS, seed: SEED };
+}
+
+/** Runs `pwb bench` for one backend and thread count in a child process: its rows, or rows saying why not. */
+async function measureInChild(opts: BenchOpts, backend: BenchBackend, threads: number, log: (line: string) => void): Promise<BenchRow[]> {
+  const args = [MAIN, 'bench', '--json', '--no-torch', '--backend', backend, '--threads', String(threads), '--models', opts.models.join(',')];
+  if (opts.steps !== undefined) args.push('--steps', String(opts.steps));
+  if (opts.warmup !== undefined) args.push('--warmup', String(opts.warmup));
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { env: { ...process.env, [CHILD_ENV]: '1' }, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      for (const line of stderr.split('\n')) if (line.startsWith('bench: ')) log(`  ${line.slice('bench: '.length)}`);
+      if (!err) {
+        resolve(JSON.parse(stdout) as BenchRow[]);
+        return;
+      }
+      const why = stderr.split('\n').find((l) => l.startsWith('pwb: '))?.replace(/^pwb: (error: )?/, '') ?? firstLine(err);
+      log(`${backend}, ${threads} threads: ${why}`);
+      resolve(opts.models.map((id) => ({ ...emptyRow(benchModel(id), backend, threads, stepsFor(benchModel(id), opts), 0, ''), error: why })));
+    });
+  });
+}
+
+/** The child's work: every model on one backend at one thread count. */
+async function measureHere(opts: BenchOpts): Promise<BenchRow[]> {
+  const threads = opts.threads?.[0] ?? 1;
+  const { selectBackend } = await import('../../engine/backend/select-backend.ts');
+  const { measureInference, measureTraining } = await import('../../engine/bench/measure.ts');
+  const backend = await selectBackend(opts.backend?.[0] ?? 'wasm', { threads });
+  const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+  log(`${backend.name}: ${backend.reason}`);
+  const rows: BenchRow[] = [];
+  for (const m of opts.models.map(benchModel)) {
+    const steps = stepsFor(m, opts);
+    const row = emptyRow(m, backend.name, threads, steps, backend.nativeThreads ?? 1, `${backend.provider}: ${backend.reason}`);
+    try {
+      log(`${m.id}: inference, batch ${INFER_BATCH_SIZE}`);
+      row.inferImagesPerSec = (await measureInference(m.spec, { ...steps, batchSize: INFER_BATCH_SIZE })).imagesPerSec;
+      log(`${m.id}: training, batch ${TRAIN_BATCH_SIZE}`);
+      row.trainImagesPerSec = (await measureTraining(m.spec, { ...steps, batchSize: TRAIN_BATCH_SIZE, threads })).imagesPerSec;
+    } catch (e) {
+      row.error = firstLine(e);
+      log(`${m.id}: failed: ${row.error}`);
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
 function emptyRow(
-  m: BenchModel, backend: string, threads: number, steps: { warmupSteps: number; timedSteps: number }, infer: number, inferThreads: number,
+  m: BenchModel, backend: string, threads: number, steps: { warmupSteps: number; timedSteps: number }, inferThreads: number, backendReason: string,
 ): BenchRow {
   return {
     model: m.id, backend, threads, batchSize: TRAIN_BATCH_SIZE, inferBatchSize: INFER_BATCH_SIZE,
-    trainImagesPerSec: null, inferImagesPerSec: infer, inferThreads,
+    trainImagesPerSec: null, inferImagesPerSec: null, inferThreads, backendReason,
     torchTrainImagesPerSec: null, torchInferImagesPerSec: null, trainRatio: null, inferRatio: null,
     warmupSteps: steps.warmupSteps, timedSteps: steps.timedSteps, error: null, torchError: null,
   };

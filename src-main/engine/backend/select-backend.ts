@@ -1,42 +1,71 @@
 // Chooses the compute backend at start-up, in DESIGN.md's order:
-//   tensorflow via @tensorflow/tfjs-node-gpu (CUDA) → tensorflow via @tensorflow/tfjs-node → wasm → cpu.
+//   tensorflow via @tensorflow/tfjs-node-gpu (only with a GPU TensorFlow really uses)
+//   → tensorflow via @tensorflow/tfjs-node → wasm → cpu.
 // Both native packages are optionalDependencies: where their install failed (no libtensorflow, no
-// network) the import throws and we fall through. The result says which backend runs and why, so the
-// CLI can log it and every run can store it.
+// network) the import throws and we fall through. tfjs-node-gpu loads on machines without CUDA 11.2 and
+// then computes on the CPU without a word, so it is skipped when the CUDA libraries it loads are missing,
+// and a loaded one is asked whether it uses a GPU. The result says which backend runs, on what device and
+// why, so the CLI can log it and every run can store it.
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { createRequire } from 'node:module';
 import * as tf from '../tf.ts';
 import { BackendError } from '../../../src-shared/errors.ts';
 import type { BackendChoice } from './backend-choice.ts';
+import { missingCudaLibraries, TENSORFLOW_GPU_NEEDS } from './cuda-libraries.ts';
+import { applyNativeEnvironment } from './native-environment.ts';
 
 export { backendChoices, parseBackendChoice, type BackendChoice } from './backend-choice.ts';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+export type NativePackage = (typeof NATIVE_PACKAGES)[number];
 
 export interface BackendInfo {
   name: BackendName;
   /** The npm package that provides it. */
   provider: string;
-  /** Why this backend: what was tried before it and why that failed, or that it was forced. */
+  /** What computes: the GPU, or the CPU (with oneDNN on/off for native TensorFlow). */
+  device: string;
+  /** True only when TensorFlow itself reports a GPU device in use. */
+  gpu: boolean;
+  /** Native TensorFlow's intra-op threads; null for wasm/cpu (those use data-parallel workers). */
+  nativeThreads: number | null;
+  /** The device and versions, then what was tried before this backend and why it failed, or that it was forced. */
   reason: string;
 }
 
-type Attempt = { ok: true; info: BackendInfo } | { ok: false; why: string };
+export interface SelectOptions {
+  /** Threads for native TensorFlow's intra-op pool (read once, at its first load); default every core. */
+  threads?: number;
+}
+
+export type Attempt = { ok: true; info: BackendInfo } | { ok: false; why: string };
+
+/** What `pwb doctor` probes one by one: each native package, wasm, cpu. */
+export type BackendCandidate = NativePackage | 'wasm' | 'cpu';
+
+/** Tries one candidate exactly as selection would (and, when it loads, leaves it the active backend). */
+export async function attemptBackend(candidate: BackendCandidate, opts: SelectOptions = {}): Promise<Attempt> {
+  const result = await (candidate === 'wasm' ? tryWasm() : candidate === 'cpu' ? tryCpu() : tryNative(candidate, opts)());
+  if (result.ok) selected = result.info;
+  return result;
+}
 
 let selected: BackendInfo | null = null;
+/** The native package whose TensorFlow is loaded in this process (only one can be). */
+let nativeLoaded: { pkg: NativePackage; info: BackendInfo } | null = null;
 
 /** The backend selected by the last selectBackend() call, or null before any. */
 export function currentBackend(): BackendInfo | null {
   return selected;
 }
 
-export async function selectBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+export async function selectBackend(choice: BackendChoice = 'auto', opts: SelectOptions = {}): Promise<BackendInfo> {
   if (selected && (choice === 'auto' || choice === selected.name)) return selected;
+  const native = [tryNative('@tensorflow/tfjs-node-gpu', opts), tryNative('@tensorflow/tfjs-node', opts)];
   const candidates: Array<() => Promise<Attempt>> =
-    choice === 'auto'
-      ? [tryNative('@tensorflow/tfjs-node-gpu'), tryNative('@tensorflow/tfjs-node'), tryWasm, tryCpu]
-      : choice === 'tensorflow'
-        ? [tryNative('@tensorflow/tfjs-node-gpu'), tryNative('@tensorflow/tfjs-node')]
-        : choice === 'wasm'
-          ? [tryWasm]
-          : [tryCpu];
+    choice === 'auto' ? [...native, tryWasm, tryCpu] : choice === 'tensorflow' ? native : choice === 'wasm' ? [tryWasm] : [tryCpu];
   const failures: string[] = [];
   for (const attempt of candidates) {
     const result = await attempt();
@@ -50,19 +79,78 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
   throw new BackendError(`backend '${choice}' cannot run here: ${failures.join('; ')}`);
 }
 
-function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): () => Promise<Attempt> {
+/** Whether npm installed `pkg` (resolvable from here), without loading it. */
+export function isInstalled(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tryNative(pkg: NativePackage, opts: SelectOptions): () => Promise<Attempt> {
   return async () => {
+    if (nativeLoaded) {
+      if (nativeLoaded.pkg !== pkg) return { ok: false, why: `${pkg} not loaded: ${nativeLoaded.pkg} already runs TensorFlow in this process` };
+      if (!(await tf.setBackend('tensorflow'))) return { ok: false, why: `${pkg} loaded but its backend did not start` };
+      return { ok: true, info: nativeLoaded.info };
+    }
+    const gpuPackage = pkg === '@tensorflow/tfjs-node-gpu';
+    if (!isInstalled(pkg)) return { ok: false, why: `${pkg} not installed` };
+    if (gpuPackage) {
+      const missing = missingCudaLibraries();
+      if (missing.length > 0) {
+        return { ok: false, why: `${pkg} skipped: no usable CUDA (missing ${missing.join(', ')}; it needs ${TENSORFLOW_GPU_NEEDS})` };
+      }
+    }
+    const settings = applyNativeEnvironment(opts.threads);
+    // tfjs-node 4.22 calls util.isNullOrUndefined and util.isArray, deprecated in Node 22: one warning per
+    // process that no user can act on.
+    process.noDeprecation = true;
     try {
       await import(pkg);
     } catch (e) {
-      const missing = (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
-      return { ok: false, why: `${pkg} ${missing ? 'not installed' : `failed to load: ${firstLine(e)}`}` };
+      return { ok: false, why: `${pkg} failed to load: ${firstLine(e)}` };
     }
     if (!(await tf.setBackend('tensorflow'))) return { ok: false, why: `${pkg} loaded but its backend did not start` };
     await tf.ready();
-    const gpu = pkg.endsWith('-gpu');
-    return { ok: true, info: { name: 'tensorflow', provider: pkg, reason: gpu ? 'native TensorFlow with CUDA' : 'native TensorFlow on CPU' } };
+    const { registerTensorflowKernels } = await import('../kernels/tensorflow/register-all.ts');
+    registerTensorflowKernels();
+    const usingGpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+    const cpu = `CPU (${os.cpus()[0]?.model.trim() ?? 'unknown'}), oneDNN ${settings.oneDnn ? 'on' : 'off'}, ${settings.threads} intra-op thread${settings.threads > 1 ? 's' : ''}`;
+    const device = usingGpu ? `GPU (${gpuName() ?? 'CUDA device'})` : cpu;
+    const versions = nativeVersions(pkg);
+    const reason = usingGpu
+      ? `native TensorFlow with CUDA on ${device}; ${versions}`
+      : `native TensorFlow on ${device}; ${versions}` +
+        (gpuPackage ? `; ${pkg} loaded but TensorFlow found no usable GPU (it needs ${TENSORFLOW_GPU_NEEDS} and a driver for them)` : '');
+    const info: BackendInfo = { name: 'tensorflow', provider: pkg, device, gpu: usingGpu, nativeThreads: settings.threads, reason };
+    nativeLoaded = { pkg, info };
+    return { ok: true, info };
   };
+}
+
+/** "<pkg> 4.22.0, libtensorflow 2.9.1": the package's version and the libtensorflow its install script fetches. */
+function nativeVersions(pkg: NativePackage): string {
+  const req = createRequire(import.meta.url);
+  let lib = 'unknown';
+  try {
+    lib = (req(`${pkg}/scripts/deps-constants.js`) as { LIBTENSORFLOW_VERSION?: string }).LIBTENSORFLOW_VERSION ?? lib;
+  } catch {
+    // an install without its scripts folder: the version stays unknown
+  }
+  return `${pkg.slice('@tensorflow/'.length)} ${(req(`${pkg}/package.json`) as { version: string }).version}, libtensorflow ${lib}`;
+}
+
+/** The first GPU's name from nvidia-smi, or null. */
+function gpuName(): string | null {
+  try {
+    const out = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.split('\n')[0]!.trim() || null;
+  } catch {
+    return null;
+  }
 }
 
 async function tryWasm(): Promise<Attempt> {
@@ -72,7 +160,13 @@ async function tryWasm(): Promise<Attempt> {
     registerWasmKernels();
     if (!(await tf.setBackend('wasm'))) return { ok: false, why: 'wasm backend did not start' };
     await tf.ready();
-    return { ok: true, info: { name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', reason: 'WebAssembly (XNNPACK) with our training kernels' } };
+    return {
+      ok: true,
+      info: {
+        name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', device: 'CPU (WebAssembly SIMD, one thread per worker)', gpu: false,
+        nativeThreads: null, reason: 'WebAssembly (XNNPACK) with our training kernels',
+      },
+    };
   } catch (e) {
     return { ok: false, why: `wasm unavailable: ${firstLine(e)}` };
   }
@@ -82,7 +176,10 @@ async function tryCpu(): Promise<Attempt> {
   await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend('cpu'))) return { ok: false, why: 'cpu backend did not start' };
   await tf.ready();
-  return { ok: true, info: { name: 'cpu', provider: '@tensorflow/tfjs-backend-cpu', reason: 'pure JavaScript (slow)' } };
+  return {
+    ok: true,
+    info: { name: 'cpu', provider: '@tensorflow/tfjs-backend-cpu', device: 'CPU (plain JavaScript)', gpu: false, nativeThreads: null, reason: 'pure JavaScript (slow)' },
+  };
 }
 
 function firstLine(e: unknown): string {

@@ -51,6 +51,33 @@ export async function measureTraining(spec: ArchSpec, opts: MeasureOptions & { t
   }
 }
 
+/** Training steps (batch 64, random data) for about `seconds` after one warm-up step: a quick health probe. */
+export async function probeTraining(spec: ArchSpec, opts: { seconds: number; threads: number }): Promise<{ imagesPerSec: number; steps: number; seconds: number }> {
+  const batchSize = 64;
+  const { x, y } = randomBatch(spec, batchSize, 1);
+  const model = Model.create(spec, Rng.fromSeed(1, 'init'));
+  const sgd = new Sgd({ momentum: 0.9, nesterov: true, weightDecay: 0 });
+  try {
+    const runner = await createStepRunner(model, sgd, { threads: opts.threads });
+    try {
+      await runner.step(x, y, batchSize, LR);
+      const t0 = performance.now();
+      let steps = 0;
+      do {
+        await runner.step(x, y, batchSize, LR);
+        steps++;
+      } while (performance.now() - t0 < opts.seconds * 1000);
+      const seconds = (performance.now() - t0) / 1000;
+      return { imagesPerSec: (steps * batchSize) / seconds, steps, seconds };
+    } finally {
+      await runner.dispose();
+    }
+  } finally {
+    sgd.dispose();
+    model.dispose();
+  }
+}
+
 export async function measureInference(spec: ArchSpec, opts: MeasureOptions): Promise<Throughput> {
   check(opts);
   const { x: data } = randomBatch(spec, opts.batchSize, opts.seed);

@@ -4,6 +4,7 @@
 // the running statistics after the step (PyTorch semantics: momentum 0.1, unbiased running variance).
 import * as tf from '../tf.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../kernels/tensorflow/BatchNormTraining.ts';
 import type { ConvArgs, Ops, PoolArgs } from './ops.ts';
 
 export const BN_EPSILON = 1e-5;
@@ -50,9 +51,13 @@ export class TfOps implements Ops<tf.Tensor> {
     if (!this.training) {
       const mean = this.param(`${name}.running_mean`);
       const variance = this.param(`${name}.running_var`);
-      const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, BN_EPSILON)));
-      return tf.add(tf.mul(tf.sub(x, mean), scale), beta);
+      // tfjs's FusedBatchNorm: one op on every backend (TensorFlow's needs 4-D input: BN1d as [n, 1, 1, f]).
+      const norm = (x4: tf.Tensor): tf.Tensor =>
+        tf.batchNorm(x4 as tf.Tensor4D, mean as tf.Tensor1D, variance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, BN_EPSILON);
+      if (x.rank === 4) return norm(x);
+      return tf.tidy(() => tf.reshape(norm(tf.reshape(x, [x.shape[0]!, 1, 1, x.shape[1]!])), x.shape));
     }
+    if (tf.getKernel(BATCH_NORM_TRAINING, tf.getBackend()) !== undefined) return this.fusedBatchNorm(name, x, gamma, beta);
     const axes = x.shape.map((_, i) => i).slice(0, -1);
     const count = x.size / x.shape[x.shape.length - 1]!;
     const stats = this.batchStats;
@@ -79,6 +84,31 @@ export class TfOps implements Ops<tf.Tensor> {
       };
     });
     return normalise(x, gamma, beta);
+  }
+
+  /** Training-mode BN through the backend's fused kernels (kernels/tensorflow/BatchNormTraining.ts). */
+  private fusedBatchNorm(name: string, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+    const channels = x.shape[x.shape.length - 1]!;
+    const count = x.size / channels;
+    const attrs = { epsilon: BN_EPSILON };
+    const stats = this.batchStats;
+    const normalise = tf.customGrad((xIn, g, b, save) => {
+      const inputs = { x: xIn as tf.Tensor, scale: g as tf.Tensor, offset: b as tf.Tensor };
+      const [y, mean, variance, r1, r2, r3] = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, attrs) as tf.Tensor[];
+      stats.push({ layer: name, mean: tf.keep(mean!), variance: tf.keep(variance!), count });
+      (save as tf.GradSaveFunc)([xIn as tf.Tensor, g as tf.Tensor, r1!, r2!, r3!]);
+      return {
+        value: y!,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const [xs, scale, s1, s2, s3] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          const gradInputs = { dy: dy as tf.Tensor, x: xs, scale, r1: s1, r2: s2, r3: s3 };
+          return tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, gradInputs, attrs) as tf.Tensor[];
+        },
+      };
+    });
+    if (x.rank === 4) return normalise(x, gamma, beta);
+    // BN1d [n, f] as [n, 1, 1, f]
+    return tf.tidy(() => tf.reshape(normalise(tf.reshape(x, [count, 1, 1, channels]), gamma, beta), x.shape));
   }
 
   relu(x: tf.Tensor): tf.Tensor {

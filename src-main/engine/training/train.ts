@@ -4,6 +4,7 @@
 // continues exactly where it stopped: data order and augmentation are functions of (seed, epoch).
 import * as tf from '../tf.ts';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CancelledError } from '../../../src-shared/errors.ts';
 import type { TrainConfig } from '../../../src-shared/train-config.ts';
 import { batches } from '../datasets/batches.ts';
@@ -78,6 +79,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         batchSize: config.batchSize, seed: config.seed, epoch, shuffle: true, augment, limit: config.trainLimit ?? undefined,
       });
       for await (const batch of trainStream) {
+        // A turn of the event loop per batch: a single-threaded backend (native TensorFlow, one wasm
+        // thread) never awaits anything but microtasks, so a cancel message would wait for the run's end.
+        await nextTurn();
         if (signal?.aborted) throw new CancelledError(`cancelled during epoch ${epoch + 1}`);
         const { loss, hits } = await runner.step(batch.x, batch.y, batch.n, lr);
         lossSum += loss * batch.n;
@@ -134,6 +138,7 @@ export async function evaluate(
     batchSize: config.testBatchSize, seed: config.seed, epoch: 0, shuffle: false, augment: false, limit: config.testLimit ?? undefined,
   });
   for await (const batch of stream) {
+    await nextTurn(); // let messages (cancel, progress requests) in between batches, as in training
     const r = runner ? await runner.evaluate(batch.x, batch.y, batch.n) : evalBatch(model, batch.x, batch.y, batch.n);
     lossSum += r.lossSum;
     correct += r.hits;

@@ -1,7 +1,8 @@
 // Backend selection in DESIGN.md's order (tensorflow-gpu → tensorflow → wasm → cpu), forced choices,
-// and the errors for an unknown or unavailable backend. The tfjs-node packages are optional: on this
-// kind of machine they are not installed, so 'auto' lands on wasm; where they are installed the
-// "not installed" assertions are skipped with the reason, never passed silently.
+// and the errors for an unknown or unavailable backend. The tfjs-node packages are optional: where they
+// are not installed 'auto' lands on wasm, where tfjs-node is (CI installs it with the test rig) on native
+// TensorFlow; the other case's assertions are skipped with the reason, never passed silently. The
+// GPU-package cases run in child processes: native-selection.test.ts.
 // Tests run in file order on purpose: selectBackend('auto') keeps whatever was selected before it.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -51,6 +52,25 @@ test("'auto' falls through to wasm and says why the tensorflow packages were ski
   assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'Conv2DBackpropFilter registered for wasm');
   // a second 'auto' keeps the selection
   assert.equal(await selectBackend('auto'), info);
+});
+
+test("'auto' picks native TensorFlow where tfjs-node is installed, with our kernels and the device named", async (t) => {
+  if (!installed.includes('@tensorflow/tfjs-node')) {
+    t.skip('@tensorflow/tfjs-node is not installed here (scripts/test-rig/with-libtensorflow.sh npm ci installs it offline)');
+    return;
+  }
+  const info = await selectBackend('auto');
+  assert.equal(info.name, 'tensorflow');
+  assert.equal(tf.getBackend(), 'tensorflow');
+  assert.equal(info.gpu, false, 'no GPU on this machine');
+  assert.match(info.device, /^CPU \(.*\), oneDNN (on|off), \d+ intra-op threads?$/);
+  assert.match(info.reason, /^native TensorFlow on CPU/);
+  assert.match(info.reason, /tfjs-node(-gpu)? 4\.22\.0, libtensorflow 2\.9\.1/);
+  assert.ok(info.nativeThreads !== null && info.nativeThreads >= 1);
+  for (const k of ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'ReluGrad', 'BatchNormTraining', 'BatchNormTrainingGrad']) {
+    assert.ok(tf.getKernel(k, 'tensorflow'), `${k} registered for tensorflow`);
+  }
+  assert.equal(await selectBackend('auto'), info, 'a second auto keeps the selection');
 });
 
 test("forcing 'cpu' gives cpu, and says it was forced", async () => {

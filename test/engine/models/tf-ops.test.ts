@@ -7,6 +7,7 @@ import { before, describe, test } from 'node:test';
 import * as tf from '../../../src-main/engine/tf.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import { selectBackend } from '../../../src-main/engine/backend/select-backend.ts';
+import { backendsUnderTest, skipReason } from '../backends.ts';
 import { Model } from '../../../src-main/engine/models/model.ts';
 import { resolveArch } from '../../../src-main/engine/models/register-all.ts';
 import { BN_EPSILON, TfOps } from '../../../src-main/engine/models/tf-ops.ts';
@@ -59,8 +60,8 @@ function referenceBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPSILON))), gamma), beta);
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`TfOps on ${backend}`, () => {
+for (const backend of backendsUnderTest) {
+  describe(`TfOps on ${backend}`, { skip: skipReason(backend) }, () => {
     before(async () => {
       const info = await selectBackend(backend);
       assert.equal(info.name, backend);

@@ -16,6 +16,7 @@ import { applyPlan, parsePlan } from '../../../src-main/engine/pruning/apply-pla
 import { decodeMasks } from '../../../src-main/engine/pruning/masks.ts';
 import { methods } from '../../../src-main/engine/pruning/methods/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
+import { backendsUnderTest, skipReason } from '../backends.ts';
 import { TEST_SPECS, evalLogits, randomInput, randomWeights, relativeError, trainableCount, zeroedBase } from './helpers.ts';
 
 const TOLERANCE = 1e-5;
@@ -33,13 +34,14 @@ const checksum = (weights: ReadonlyMap<string, Float32Array>): number => {
   return s;
 };
 
-before(async () => {
-  await selectBackend('wasm');
-});
 after(() => weightCache.clear());
 
+for (const backend of backendsUnderTest) {
 for (const method of methods) {
-  describe(`pruning method ${method.id}`, () => {
+  describe(`pruning method ${method.id} on ${backend}`, { skip: skipReason(backend) }, () => {
+    before(async () => {
+      assert.equal((await selectBackend(backend)).name, backend);
+    });
     for (const family of method.families) {
       for (const { label, spec } of TEST_SPECS[family]) {
         test(`${family}: ${label}`, () => {
@@ -90,4 +92,5 @@ for (const method of methods) {
       }
     }
   });
+}
 }

@@ -1,0 +1,37 @@
+// Conv2DBackpropFilter (the conv's weight gradient) for the tensorflow backend, replacing tfjs-node's,
+// which rejects numeric and explicit padding. One TensorFlow Conv2DBackpropFilter with EXPLICIT padding.
+import {
+  backend_util, tensor1d, type Conv2DBackpropFilterAttrs, type Conv2DBackpropFilterInputs, type KernelConfig,
+  type KernelFunc, type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { attrs, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
+
+function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: NativeBackend; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
+  const x = args.inputs.x as TensorInfo;
+  const dy = args.inputs.dy as TensorInfo;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
+  nhwcOnly('Conv2DBackpropFilter', dataFormat);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
+  );
+  const a = attrs(args.backend);
+  const filterSizes = tensor1d(filterShape, 'int32');
+  try {
+    return args.backend.executeSingleOutput('Conv2DBackpropFilter', [
+      a.type('T', x.dtype),
+      a.ints('strides', [1, info.strideHeight, info.strideWidth, 1]),
+      ...a.padding(info),
+      a.nhwc(),
+      a.bool('use_cudnn_on_gpu', true),
+      a.ints('dilations', [1, 1, 1, 1]),
+    ], [x, filterSizes, dy]);
+  } finally {
+    filterSizes.dispose();
+  }
+}
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropFilter',
+  backendName: TENSORFLOW,
+  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+};

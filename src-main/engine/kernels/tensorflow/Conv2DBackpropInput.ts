@@ -1,0 +1,37 @@
+// Conv2DBackpropInput (the conv's input gradient) for the tensorflow backend, replacing tfjs-node's,
+// which rejects numeric and explicit padding. One TensorFlow Conv2DBackpropInput with EXPLICIT padding.
+import {
+  backend_util, tensor1d, type Conv2DBackpropInputAttrs, type Conv2DBackpropInputInputs, type KernelConfig,
+  type KernelFunc, type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { attrs, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
+
+function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: NativeBackend; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
+  const dy = args.inputs.dy as TensorInfo;
+  const filter = args.inputs.filter as TensorInfo;
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
+  nhwcOnly('Conv2DBackpropInput', dataFormat);
+  const info = backend_util.computeConv2DInfo(
+    inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast',
+  );
+  const a = attrs(args.backend);
+  const inputSizes = tensor1d(inputShape, 'int32');
+  try {
+    return args.backend.executeSingleOutput('Conv2DBackpropInput', [
+      a.type('T', dy.dtype),
+      a.ints('strides', [1, info.strideHeight, info.strideWidth, 1]),
+      ...a.padding(info),
+      a.nhwc(),
+      a.bool('use_cudnn_on_gpu', true),
+      a.ints('dilations', [1, 1, 1, 1]),
+    ], [inputSizes, filter, dy]);
+  } finally {
+    inputSizes.dispose();
+  }
+}
+
+export const conv2DBackpropInputConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: TENSORFLOW,
+  kernelFunc: conv2DBackpropInput as unknown as KernelFunc,
+};

@@ -1,0 +1,39 @@
+// Kernels this project adds to the tensorflow backend (@tensorflow/tfjs-node[-gpu]) or replaces where
+// tfjs-node's own is incomplete (numeric padding) or slow (composites of many TensorFlow ops). An
+// explicit list and a loop, like the wasm one in ../register-all.ts. Call after tfjs-node is imported
+// (its kernels register on import) and before the first training step.
+import { getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { batchNormTrainingConfig, batchNormTrainingGradConfig } from './BatchNormTraining.ts';
+import { conv2DConfig } from './Conv2D.ts';
+import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
+import { maxPoolConfig } from './MaxPool.ts';
+import { maxPoolGradConfig } from './MaxPoolGrad.ts';
+import { reluGradConfig, reluGradient } from './ReluGrad.ts';
+
+export const tensorflowKernels: KernelConfig[] = [
+  conv2DConfig,
+  conv2DBackpropInputConfig,
+  conv2DBackpropFilterConfig,
+  maxPoolConfig,
+  maxPoolGradConfig,
+  reluGradConfig,
+  batchNormTrainingConfig,
+  batchNormTrainingGradConfig,
+];
+
+let gradientsRegistered = false;
+
+/** Registers every kernel in `tensorflowKernels` (replacing tfjs-node's of that name) and our ReLU gradient. Idempotent. */
+export function registerTensorflowKernels(): void {
+  for (const config of tensorflowKernels) {
+    const current = getKernel(config.kernelName, config.backendName);
+    if (current === config) continue;
+    if (current !== undefined) unregisterKernel(config.kernelName, config.backendName);
+    registerKernel(config);
+  }
+  if (!gradientsRegistered) {
+    registerGradient(reluGradient);
+    gradientsRegistered = true;
+  }
+}
