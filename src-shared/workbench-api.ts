@@ -7,6 +7,7 @@ import type { CallArgs } from './workbench-args.ts';
 import type { ArchSpec } from './arch-spec.ts';
 import { WorkbenchError, type ErrorCode } from './errors.ts';
 import type { ExperimentSpec } from './experiment-spec.ts';
+import type { ComputeReport } from './compute-report.ts';
 import type { EpochMetric, Experiment, Run } from './store-schemas.ts';
 
 export const CALL_NAMES = [
@@ -23,6 +24,7 @@ export const CALL_NAMES = [
   'updateExperiment',
   'deleteExperiment',
   'exportCsv',
+  'diagnoseCompute',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 export type { CallArgs } from './workbench-args.ts';
@@ -133,6 +135,8 @@ export interface CallResults {
   updateExperiment: ExperimentRow;
   deleteExperiment: { id: number; deleted: boolean };
   exportCsv: { runsCsv: string; summaryCsv: string; runsFile: string; summaryFile: string };
+  /** The compute backends of this machine: what loads, on what device, how fast, and why not (as `pwb doctor`). */
+  diagnoseCompute: ComputeReport;
 }
 
 /** Events the workbench pushes to the UI while jobs run. */

@@ -28,6 +28,7 @@ export const CALL_ARGS = {
   }),
   deleteExperiment: z.strictObject({ id }),
   exportCsv: z.strictObject({ id }),
+  diagnoseCompute: z.strictObject({ probe: z.boolean().optional() }).optional(),
 } as const satisfies Record<CallName, z.ZodType>;
 
 export type CallArgs<N extends CallName> = z.input<(typeof CALL_ARGS)[N]>;

@@ -46,6 +46,8 @@ export interface WorkbenchOptions {
   cancelGraceMs?: number;
   /** Load the engine-facing modules right after start (default true). */
   warmUp?: boolean;
+  /** Native TensorFlow's threads in the compute report's probes (default every core). */
+  threads?: number;
 }
 
 export interface Workbench {
@@ -103,6 +105,11 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       const app = options.appVersion ?? (requireJson('../../package.json') as { version: string }).version;
       const engine = (requireJson('@tensorflow/tfjs-core/package.json') as { version: string }).version;
       return { app, engine };
+    },
+
+    async diagnoseCompute(args: CallArgs<'diagnoseCompute'>) {
+      const { diagnoseCompute } = await import('../jobs/compute-diagnosis.ts');
+      return diagnoseCompute({ probe: args?.probe ?? true, threads: options.threads });
     },
 
     async listExperiments(args: CallArgs<'listExperiments'>) {

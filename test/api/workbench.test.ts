@@ -85,6 +85,16 @@ test('getExperiment: the comparison, per-layer widths from the plan, not active'
   await assert.rejects(wb.api.getExperiment({ id: 999 }), { code: 'NOT_FOUND' });
 });
 
+test('diagnoseCompute: every backend candidate, what auto picks; bad args refused', async () => {
+  const report = await wb.api.diagnoseCompute({ probe: false });
+  assert.deepEqual(report.backends.map((b) => b.candidate), ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'wasm', 'cpu']);
+  assert.equal(report.backends.find((b) => b.candidate === 'wasm')?.loads, true);
+  assert.match(report.auto ?? '', /^(tensorflow|wasm) via @tensorflow\//);
+  for (const b of report.backends) assert.equal(b.probeImagesPerSec, null, 'probe: false runs no probe');
+  const reply = await dispatchCall(wb.api, 'diagnoseCompute', { probe: 'yes' });
+  assert.equal(reply.ok, false);
+});
+
 test('getRunMetrics: the stored epochs of a run', async () => {
   const { runs } = await wb.api.getExperiment({ id: experimentId });
   const metrics = await wb.api.getRunMetrics({ runId: runs[0]!.id });

@@ -255,6 +255,16 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     await shot('experiment-cancelled');
   });
 
+  it('shows the compute report: every backend, what auto picks, why the GPU package is not used', async () => {
+    await open('#/compute');
+    await page.waitForSelector('[data-testid="compute-table"]', { timeout: 90_000 });
+    const rows = await page.locator('[data-testid="backend-row"]').evaluateAll((els) => els.map((e) => `${(e as any).dataset.candidate} ${(e as any).dataset.status}`));
+    assert.equal(rows.length, 4, rows.join('; '));
+    assert.ok(rows.includes('wasm loads'), rows.join('; '));
+    assert.match(await page.textContent('[data-testid="compute-auto"]') ?? '', /auto picks:\s+(tensorflow|wasm) via /);
+    await shot('compute');
+  });
+
   it('edits tags, filters by them, and deletes only after confirmation', async () => {
     await open('#/');
     const row = page.locator(`[data-testid="experiment-row"][data-id="${smallId}"]`);

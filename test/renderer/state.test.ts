@@ -10,6 +10,7 @@ import { href, parseRoute } from '../../src-renderer/src/lib/routes.ts';
 import { fieldOfMessage, fieldsFromSchema, parseField, setPath, toText } from '../../src-renderer/src/lib/schema-form.ts';
 import { emaDebiased } from '../../src-renderer/src/lib/smoothing.ts';
 import { bandAcrossSeeds, meanStd } from '../../src-renderer/src/lib/stats.ts';
+import { coalesce, debounce } from '../../src-renderer/src/lib/debounce.ts';
 
 const close = (a: number, b: number, eps = 1e-9): void => assert.ok(Math.abs(a - b) < eps, `${a} ≠ ${b}`);
 
@@ -120,6 +121,7 @@ test('routes parse and print', () => {
     assert.deepEqual(parseRoute(href.compare(id)), { view: 'compare', id });
     assert.deepEqual(parseRoute(href.export(id)), { view: 'export', id });
   }
+  assert.deepEqual(parseRoute(href.compute()), { view: 'compute' });
   assert.equal(parseRoute('#/experiments/x').view, 'not-found');
 });
 
@@ -144,4 +146,23 @@ test('curves: per-run series, compute and time axes, and per-regime bands', () =
   assert.equal(bands.length, 1, 'a regime without runs draws nothing');
   close(bands[0]!.y[1]!, 0.5);
   close(bands[0]!.hi![1]! - 0.5, Math.sqrt(0.02));
+});
+
+test('coalesce fires while calls keep coming faster than its delay; debounce would starve', async () => {
+  let coalesced = 0;
+  let debounced = 0;
+  const c = coalesce(() => coalesced++, 40);
+  const d = debounce(() => debounced++, 40);
+  // A call every 10 ms for 250 ms, like run-epoch events of fast epochs.
+  for (let t = 0; t < 250; t += 10) {
+    c();
+    d();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(coalesced >= 3, `coalesce fired ${coalesced} times during the burst`);
+  assert.equal(debounced, 0, 'debounce waits for the burst to end');
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(debounced, 1, 'then fires once');
+  c.cancel();
+  d.cancel();
 });

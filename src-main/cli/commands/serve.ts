@@ -49,7 +49,7 @@ export function registerServe(program: Command): void {
       }
       const { createWorkbench } = await import('../../api/workbench.ts');
       const jobArgs = ['--backend', opts.backend, ...(opts.threads ? ['--threads', String(opts.threads)] : [])];
-      const workbench = createWorkbench({ dbPath: databasePath(cmd), jobArgs });
+      const workbench = createWorkbench({ dbPath: databasePath(cmd), jobArgs, threads: opts.threads });
       let server;
       try {
         server = await startHttpServer({

@@ -11,6 +11,7 @@ import os from 'node:os';
 import { createRequire } from 'node:module';
 import * as tf from '../tf.ts';
 import { BackendError } from '../../../src-shared/errors.ts';
+import type { BackendCandidate } from '../../../src-shared/compute-report.ts';
 import type { BackendChoice } from './backend-choice.ts';
 import { missingCudaLibraries, TENSORFLOW_GPU_NEEDS } from './cuda-libraries.ts';
 import { applyNativeEnvironment } from './native-environment.ts';
@@ -42,8 +43,6 @@ export interface SelectOptions {
 
 export type Attempt = { ok: true; info: BackendInfo } | { ok: false; why: string };
 
-/** What `pwb doctor` probes one by one: each native package, wasm, cpu. */
-export type BackendCandidate = NativePackage | 'wasm' | 'cpu';
 
 /** Tries one candidate exactly as selection would (and, when it loads, leaves it the active backend). */
 export async function attemptBackend(candidate: BackendCandidate, opts: SelectOptions = {}): Promise<Attempt> {

@@ -64,17 +64,22 @@ export class Model {
 
   /** Folds batch statistics (from this model's forward or pooled across shards) into the running ones; disposes them. */
   applyBatchStats(stats: readonly BatchStats[]): void {
-    for (const s of stats) {
-      const mean = this.variables.get(`${s.layer}.running_mean`)!;
-      const variance = this.variables.get(`${s.layer}.running_var`)!;
-      tf.tidy(() => {
-        mean.assign(tf.add(tf.mul(mean, 1 - BN_MOMENTUM), tf.mul(s.mean, BN_MOMENTUM)));
-        const unbiased = tf.mul(s.variance, s.count / Math.max(1, s.count - 1));
-        variance.assign(tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
-      });
-      s.mean.dispose();
-      s.variance.dispose();
-    }
+    tf.tidy(() => {
+      // The constants as tensors once per call (on native TensorFlow each number operand is an upload).
+      const keep = tf.scalar(1 - BN_MOMENTUM);
+      const take = tf.scalar(BN_MOMENTUM);
+      for (const s of stats) {
+        const mean = this.variables.get(`${s.layer}.running_mean`)!;
+        const variance = this.variables.get(`${s.layer}.running_var`)!;
+        tf.tidy(() => {
+          mean.assign(tf.add(tf.mul(mean, keep), tf.mul(s.mean, take)));
+          const unbiased = tf.mul(s.variance, s.count / Math.max(1, s.count - 1));
+          variance.assign(tf.add(tf.mul(variance, keep), tf.mul(unbiased, take)));
+        });
+        s.mean.dispose();
+        s.variance.dispose();
+      }
+    });
   }
 
   /** Every parameter (BN running statistics included) as plain arrays, in paramSpecs order. */

@@ -45,26 +45,33 @@ export class Sgd {
   step(params: ReadonlyArray<readonly [string, tf.Variable]>, grads: tf.NamedTensorMap, lr: number): void {
     const { momentum, nesterov, weightDecay } = this.opts;
     this.opts.regularizer?.(params, grads);
-    for (const [name, v] of params) {
-      const grad = grads[v.name];
-      if (!grad) continue;
-      tf.tidy(() => {
-        const g = weightDecay > 0 ? tf.add(grad, tf.mul(v, weightDecay)) : grad;
-        let update = g;
-        if (momentum > 0) {
-          let buf = this.buffers.get(name);
-          if (!buf) {
-            buf = tf.variable(tf.zerosLike(v), false);
-            this.buffers.set(name, buf);
+    // The constants as tensors once per step, not once per parameter and use (on native TensorFlow each
+    // number operand is a tensor upload).
+    tf.tidy(() => {
+      const mu = tf.scalar(momentum);
+      const wd = tf.scalar(weightDecay);
+      const rate = tf.scalar(lr);
+      for (const [name, v] of params) {
+        const grad = grads[v.name];
+        if (!grad) continue;
+        tf.tidy(() => {
+          const g = weightDecay > 0 ? tf.add(grad, tf.mul(v, wd)) : grad;
+          let update = g;
+          if (momentum > 0) {
+            let buf = this.buffers.get(name);
+            if (!buf) {
+              buf = tf.variable(tf.zerosLike(v), false);
+              this.buffers.set(name, buf);
+            }
+            buf.assign(tf.add(tf.mul(buf, mu), g));
+            update = nesterov ? tf.add(g, tf.mul(buf, mu)) : buf;
           }
-          buf.assign(tf.add(tf.mul(buf, momentum), g));
-          update = nesterov ? tf.add(g, tf.mul(buf, momentum)) : buf;
-        }
-        const next = tf.sub(v, tf.mul(update, lr));
-        const m = this.mask(name, v);
-        v.assign(m ? tf.mul(next, m) : next);
-      });
-    }
+          const next = tf.sub(v, tf.mul(update, rate));
+          const m = this.mask(name, v);
+          v.assign(m ? tf.mul(next, m) : next);
+        });
+      }
+    });
   }
 
   /** Momentum buffers by parameter name, as plain arrays. */

@@ -5,6 +5,7 @@ export type Route =
   | { view: 'experiment'; id: number }
   | { view: 'compare'; id: number }
   | { view: 'export'; id: number }
+  | { view: 'compute' }
   | { view: 'not-found'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -12,6 +13,7 @@ export function parseRoute(hash: string): Route {
   const [p, query = ''] = path.split('?');
   const parts = p!.split('/').filter((s) => s.length > 0);
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'experiments')) return { view: 'experiments' };
+  if (parts.length === 1 && parts[0] === 'compute') return { view: 'compute' };
   if (parts.length === 1 && parts[0] === 'new') return { view: 'new', preset: new URLSearchParams(query).get('preset') };
   if (parts[0] === 'experiments' && parts.length >= 2 && /^\d+$/.test(parts[1]!)) {
     const id = Number(parts[1]);
@@ -28,4 +30,5 @@ export const href = {
   experiment: (id: number): string => `#/experiments/${id}`,
   compare: (id: number): string => `#/experiments/${id}/compare`,
   export: (id: number): string => `#/experiments/${id}/export`,
+  compute: (): string => '#/compute',
 };

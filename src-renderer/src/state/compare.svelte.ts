@@ -5,7 +5,7 @@ import type { EpochMetric, Run } from '../../../src-shared/store-schemas.ts';
 import type { ExperimentDetail, SummaryLine } from '../../../src-shared/workbench-api.ts';
 import type { Client } from '../lib/client.ts';
 import { regimeBands, type MetricKey, type XAxis } from '../lib/curves.ts';
-import { debounce } from '../lib/debounce.ts';
+import { coalesce } from '../lib/debounce.ts';
 import { errorMessage } from '../lib/format.ts';
 
 export class CompareState {
@@ -63,7 +63,7 @@ export class CompareState {
   /** Loads, and reloads whenever a run of this experiment finishes an epoch or the status changes. */
   start(): () => void {
     void this.load();
-    const reload = debounce(() => void this.load(), 1000);
+    const reload = coalesce(() => void this.load(), 1000);
     const offs = [
       this.#client.on('experiment-status', (p) => p.experimentId === this.id && reload()),
       this.#client.on('run-epoch', (p) => p.experimentId === this.id && reload()),

@@ -5,7 +5,7 @@ import type { EpochMetric, Run } from '../../../src-shared/store-schemas.ts';
 import type { EventPayloads, ExperimentDetail } from '../../../src-shared/workbench-api.ts';
 import type { Client } from '../lib/client.ts';
 import { runSeries, type MetricKey, type XAxis } from '../lib/curves.ts';
-import { debounce } from '../lib/debounce.ts';
+import { coalesce } from '../lib/debounce.ts';
 import { errorMessage } from '../lib/format.ts';
 
 export type Progress = EventPayloads['job-progress'];
@@ -47,7 +47,7 @@ export class ExperimentState {
   series = $derived(runSeries(this.runs, this.metrics, { metric: this.metric, axis: this.xAxis, smoothing: this.smoothing }));
 
   #client: Client;
-  #refresh = debounce(() => void this.refresh(), 400);
+  #refresh = coalesce(() => void this.refresh(), 400);
 
   constructor(client: Client, id: number) {
     this.#client = client;

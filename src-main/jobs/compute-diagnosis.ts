@@ -1,0 +1,59 @@
+// The machine's compute report (`pwb doctor`, the UI's Compute view): every backend candidate probed in
+// a child process of its own (backend-probe.ts), the CUDA libraries tfjs-node-gpu needs, the NVIDIA GPUs
+// nvidia-smi lists, and what 'auto' picks.
+import { execFile, execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { BACKEND_CANDIDATES, type BackendCandidate, type BackendReport, type ComputeReport } from '../../src-shared/compute-report.ts';
+import { findCudaLibraries, TENSORFLOW_GPU_NEEDS } from '../engine/backend/cuda-libraries.ts';
+import { emptyReport } from './backend-probe.ts';
+
+const PROBE_ENTRY = fileURLToPath(new URL('./backend-probe.ts', import.meta.url));
+
+export interface DiagnoseOptions {
+  /** Run the 3-second throughput probes (default true). */
+  probe?: boolean;
+  /** Native TensorFlow's intra-op threads (default every core). */
+  threads?: number;
+}
+
+export async function diagnoseCompute(opts: DiagnoseOptions = {}): Promise<ComputeReport> {
+  const found = findCudaLibraries();
+  const backends: BackendReport[] = [];
+  for (const c of BACKEND_CANDIDATES) backends.push(await probeInChild(c, opts));
+  // 'auto' takes the first that loads; a GPU package only when it really uses a GPU (else tfjs-node is tried first).
+  const usable = backends.filter((b) => b.loads);
+  const auto = usable.find((b) => b.gpu) ?? usable.find((b) => b.candidate !== '@tensorflow/tfjs-node-gpu') ?? usable[0];
+  return {
+    machine: { cpu: os.cpus()[0]?.model.trim() ?? 'unknown', cores: os.availableParallelism(), platform: `${process.platform}-${process.arch}`, node: process.versions.node },
+    auto: auto ? `${auto.backend} via ${auto.candidate === 'wasm' || auto.candidate === 'cpu' ? `@tensorflow/tfjs-backend-${auto.candidate}` : auto.candidate}` : null,
+    cuda: {
+      needs: `${TENSORFLOW_GPU_NEEDS} for @tensorflow/tfjs-node-gpu`,
+      libraries: found ? [...found].map(([name, path]) => ({ name, path })) : null,
+      gpus: nvidiaGpus(),
+    },
+    webgpu: 'no WebGPU backend in this version: GPUs without CUDA 11.2 (AMD, Apple, CUDA 12) train on the CPU',
+    backends,
+  };
+}
+
+function probeInChild(candidate: BackendCandidate, opts: DiagnoseOptions): Promise<BackendReport> {
+  const args = [PROBE_ENTRY, candidate, ...(opts.probe === false ? ['--no-probe'] : []), ...(opts.threads ? ['--threads', String(opts.threads)] : [])];
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { timeout: 120_000, maxBuffer: 1 << 22 }, (err, stdout, stderr) => {
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      if (!err && last.startsWith('{')) return resolve(JSON.parse(last) as BackendReport);
+      const why = stderr.trim().split('\n').at(-1) ?? (err ? err.message.split('\n')[0] : 'no report');
+      resolve({ ...emptyReport(candidate), why: `the probe process failed: ${why}` });
+    });
+  });
+}
+
+function nvidiaGpus(): string[] {
+  try {
+    return execFileSync('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n').map((l) => l.trim()).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
