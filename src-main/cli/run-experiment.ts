@@ -5,6 +5,7 @@ import cliProgress from 'cli-progress';
 import { experimentResults, type ExperimentResults } from '../jobs/experiment-results.ts';
 import type { PreparedExperiment } from '../jobs/experiment-prepare.ts';
 import { runExperiment, type Execution } from '../jobs/experiment-runner.ts';
+import { threadsNote } from '../jobs/train-run.ts';
 import type { Db } from '../store/db.ts';
 import { cancelOnSigint } from './cancel-on-sigint.ts';
 import { fixed, percent } from './format.ts';
@@ -23,7 +24,7 @@ export async function runExperimentWithProgress(
   let runBar: cliProgress.SingleBar | undefined;
   let done = 0;
   const out = (line: string): void => (bars ? bars.log(`${line}\n`) : log(line));
-  log(`experiment ${experimentId}: ${prepared.spec.name}; ${total} runs; backend ${exec.backend.name} (${exec.backend.reason}), ${exec.threads} thread(s)`);
+  log(`experiment ${experimentId}: ${prepared.spec.name}; ${total} runs; backend ${exec.backend.name} (${exec.backend.reason}), ${threadsNote(exec.backend, exec.threads)}`);
   try {
     await runExperiment(db, dbPath, experimentId, prepared, exec, {
       signal: cancel.signal,

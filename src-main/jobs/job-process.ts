@@ -69,7 +69,7 @@ async function main(): Promise<number> {
     const { prepareExperiment } = await import('./experiment-prepare.ts');
     const { runExperiment } = await import('./experiment-runner.ts');
     const { selectBackend, parseBackendChoice } = await import('../engine/backend/select-backend.ts');
-    const { resolveThreads } = await import('./train-run.ts');
+    const { resolveThreads, threadsNote } = await import('./train-run.ts');
     let prepared, exec;
     try {
       prepared = await prepareExperiment(experiment.spec, `experiment ${experimentId}`);
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
       send({ type: 'done', status: 'cancelled', message: null });
       return 130;
     }
-    emit('experiment-status', { experimentId, status: 'running', message: `backend ${exec.backend.name}, ${exec.threads} thread(s)` });
+    emit('experiment-status', { experimentId, status: 'running', message: `backend ${exec.backend.name}, ${threadsNote(exec.backend, exec.threads)}` });
 
     let current: { runId: number; regime: string; seed: number; index: number; total: number } | null = null;
     let lastProgress = 0;

@@ -187,6 +187,12 @@ export async function prepareResume(db: Db, runId: number, backend: BackendChoic
   return { spec, dataset, config, backend: info, threads: resolveThreads(threads, info) };
 }
 
+/** "2 intra-op threads (TensorFlow)" or "2 data-parallel threads": what the thread count means on `backend`. */
+export function threadsNote(backend: BackendInfo, threads: number): string {
+  if (backend.nativeThreads !== null) return `${backend.nativeThreads} TensorFlow intra-op thread${backend.nativeThreads > 1 ? 's' : ''}`;
+  return `${threads} data-parallel thread${threads > 1 ? 's' : ''}`;
+}
+
 /**
  * Threads for data-parallel training: as asked (1..64), else every core. 1 on native TensorFlow, whose own
  * intra-op pool (sized by the same option when it loaded) parallelises each op.
