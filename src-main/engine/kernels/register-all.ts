@@ -4,7 +4,8 @@
 
 // The stock wasm kernels register on import: import it first so that they can never come in after ours.
 import '@tensorflow/tfjs-backend-wasm';
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { registerKernels } from './register-kernels.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { maxPoolGradConfig } from './MaxPoolGrad.ts';
@@ -23,10 +24,5 @@ export const wasmKernels: KernelConfig[] = [
  * Calling it again is harmless. Call before the first gradient on 'wasm'.
  */
 export function registerWasmKernels(): void {
-  for (const config of wasmKernels) {
-    const current = getKernel(config.kernelName, config.backendName);
-    if (current === config) continue;
-    if (current !== undefined) unregisterKernel(config.kernelName, config.backendName);
-    registerKernel(config);
-  }
+  registerKernels(wasmKernels);
 }

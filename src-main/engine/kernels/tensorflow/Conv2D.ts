@@ -1,7 +1,7 @@
 // Conv2D for the tensorflow backend, replacing tfjs-node's, which rejects numeric padding (every conv
 // of our models: PyTorch-style symmetric pads). One TensorFlow Conv2D with EXPLICIT padding.
 import { backend_util, type Conv2DAttrs, type Conv2DInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { attrs, checkShape, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
+import { checkShape, convAttrs, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
 
 function conv2D(args: { inputs: Conv2DInputs; backend: NativeBackend; attrs: Conv2DAttrs }): TensorInfo {
   const x = args.inputs.x as TensorInfo;
@@ -12,15 +12,7 @@ function conv2D(args: { inputs: Conv2DInputs; backend: NativeBackend; attrs: Con
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
     strides, dilations, pad, dimRoundingMode, false, 'channelsLast',
   );
-  const a = attrs(args.backend);
-  const y = args.backend.executeSingleOutput('Conv2D', [
-    a.type('T', x.dtype),
-    a.ints('strides', [1, info.strideHeight, info.strideWidth, 1]),
-    ...a.padding(info),
-    a.nhwc(),
-    a.bool('use_cudnn_on_gpu', true),
-    a.ints('dilations', [1, info.dilationHeight, info.dilationWidth, 1]),
-  ], [x, filter]);
+  const y = args.backend.executeSingleOutput('Conv2D', convAttrs(args.backend, info, x.dtype), [x, filter]);
   checkShape('Conv2D', y.shape, info.outShape);
   return y;
 }

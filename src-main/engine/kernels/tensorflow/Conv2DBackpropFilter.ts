@@ -4,7 +4,7 @@ import {
   backend_util, tensor1d, type Conv2DBackpropFilterAttrs, type Conv2DBackpropFilterInputs, type KernelConfig,
   type KernelFunc, type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { attrs, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
+import { convAttrs, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
 
 function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: NativeBackend; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
   const x = args.inputs.x as TensorInfo;
@@ -14,17 +14,9 @@ function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backen
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
   );
-  const a = attrs(args.backend);
   const filterSizes = tensor1d(filterShape, 'int32');
   try {
-    return args.backend.executeSingleOutput('Conv2DBackpropFilter', [
-      a.type('T', x.dtype),
-      a.ints('strides', [1, info.strideHeight, info.strideWidth, 1]),
-      ...a.padding(info),
-      a.nhwc(),
-      a.bool('use_cudnn_on_gpu', true),
-      a.ints('dilations', [1, 1, 1, 1]),
-    ], [x, filterSizes, dy]);
+    return args.backend.executeSingleOutput('Conv2DBackpropFilter', convAttrs(args.backend, info, dy.dtype), [x, filterSizes, dy]);
   } finally {
     filterSizes.dispose();
   }

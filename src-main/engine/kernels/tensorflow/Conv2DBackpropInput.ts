@@ -4,7 +4,7 @@ import {
   backend_util, tensor1d, type Conv2DBackpropInputAttrs, type Conv2DBackpropInputInputs, type KernelConfig,
   type KernelFunc, type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { attrs, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
+import { convAttrs, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
 
 function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: NativeBackend; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
   const dy = args.inputs.dy as TensorInfo;
@@ -14,17 +14,9 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
   const info = backend_util.computeConv2DInfo(
     inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast',
   );
-  const a = attrs(args.backend);
   const inputSizes = tensor1d(inputShape, 'int32');
   try {
-    return args.backend.executeSingleOutput('Conv2DBackpropInput', [
-      a.type('T', dy.dtype),
-      a.ints('strides', [1, info.strideHeight, info.strideWidth, 1]),
-      ...a.padding(info),
-      a.nhwc(),
-      a.bool('use_cudnn_on_gpu', true),
-      a.ints('dilations', [1, 1, 1, 1]),
-    ], [inputSizes, filter, dy]);
+    return args.backend.executeSingleOutput('Conv2DBackpropInput', convAttrs(args.backend, info, dy.dtype), [inputSizes, filter, dy]);
   } finally {
     inputSizes.dispose();
   }

@@ -77,6 +77,19 @@ function padsLikeSame(info: Geometry): boolean {
     axis(info.inWidth, info.strideWidth, info.effectiveFilterWidth, p.left, p.right);
 }
 
+/** The attributes Conv2D and both its gradients share: T, strides, padding, NHWC, dilations. */
+export function convAttrs(backend: NativeBackend, info: backend_util.Conv2DInfo, dtype: DataType): OpAttr[] {
+  const a = attrs(backend);
+  return [
+    a.type('T', dtype),
+    a.ints('strides', [1, info.strideHeight, info.strideWidth, 1]),
+    ...a.padding(info),
+    a.nhwc(),
+    a.bool('use_cudnn_on_gpu', true),
+    a.ints('dilations', [1, info.dilationHeight, info.dilationWidth, 1]),
+  ];
+}
+
 /** Fails with the shapes when TensorFlow's output size (floor rounding) differs from what tfjs computed. */
 export function checkShape(kernel: string, got: readonly number[], expected: readonly number[]): void {
   if (got.length !== expected.length || got.some((d, i) => d !== expected[i])) {

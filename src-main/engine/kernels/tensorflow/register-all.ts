@@ -2,7 +2,8 @@
 // tfjs-node's own is incomplete (numeric padding) or slow (composites of many TensorFlow ops). An
 // explicit list and a loop, like the wasm one in ../register-all.ts. Call after tfjs-node is imported
 // (its kernels register on import) and before the first training step.
-import { getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { registerGradient, type KernelConfig } from '@tensorflow/tfjs-core';
+import { registerKernels } from '../register-kernels.ts';
 import { batchNormTrainingConfig, batchNormTrainingGradConfig } from './BatchNormTraining.ts';
 import { conv2DConfig } from './Conv2D.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
@@ -26,12 +27,7 @@ let gradientsRegistered = false;
 
 /** Registers every kernel in `tensorflowKernels` (replacing tfjs-node's of that name) and our ReLU gradient. Idempotent. */
 export function registerTensorflowKernels(): void {
-  for (const config of tensorflowKernels) {
-    const current = getKernel(config.kernelName, config.backendName);
-    if (current === config) continue;
-    if (current !== undefined) unregisterKernel(config.kernelName, config.backendName);
-    registerKernel(config);
-  }
+  registerKernels(tensorflowKernels);
   if (!gradientsRegistered) {
     registerGradient(reluGradient);
     gradientsRegistered = true;
