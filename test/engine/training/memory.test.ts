@@ -1,8 +1,9 @@
-// Memory stays flat across epochs: the tfjs tensor count does not change from one epoch to the next
-// and the process RSS (wasm heaps of every training thread included) stops growing after warm-up.
+// Memory stays flat across epochs, on wasm and on native TensorFlow (where installed): the tfjs tensor
+// count does not change from one epoch to the next and the process RSS (wasm heaps of every training
+// thread, or libtensorflow's allocations, included) stops growing after warm-up.
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { defaultTrainConfig } from '../../../src-shared/train-config.ts';
 import { selectBackend } from '../../../src-main/engine/backend/select-backend.ts';
 import { openDataset } from '../../../src-main/engine/datasets/registry.ts';
@@ -10,12 +11,11 @@ import { Model } from '../../../src-main/engine/models/model.ts';
 import { resolveArch, withData } from '../../../src-main/engine/models/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 import { train } from '../../../src-main/engine/training/train.ts';
+import { skipReason } from '../backends.ts';
 
-before(async () => {
-  await selectBackend('wasm');
-});
-
-test('20 epochs of vgg_mini: tensor count constant, RSS flat after warm-up', { timeout: 300_000 }, async (t) => {
+for (const backend of ['wasm', 'tensorflow'] as const) {
+test(`20 epochs of vgg_mini on ${backend}: tensor count constant, RSS flat after warm-up`, { timeout: 300_000, skip: skipReason(backend) }, async (t) => {
+  assert.equal((await selectBackend(backend)).name, backend);
   const dataset = await openDataset('fashion-mnist-mini');
   const spec = withData(resolveArch('vgg_mini'), dataset.inputShape, 10);
   const model = Model.create(spec, Rng.fromSeed(1, 'init'));
@@ -36,3 +36,4 @@ test('20 epochs of vgg_mini: tensor count constant, RSS flat after warm-up', { t
   const growth = rssMb[19]! - rssMb[4]!;
   assert.ok(growth < 24, `RSS grew ${growth.toFixed(1)} MB from epoch 5 to 20 (${rssMb.map((r) => r.toFixed(0)).join(',')})`);
 });
+}
