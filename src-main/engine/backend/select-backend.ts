@@ -19,8 +19,7 @@ import { applyNativeEnvironment } from './native-environment.ts';
 export { backendChoices, parseBackendChoice, type BackendChoice } from './backend-choice.ts';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
-export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
-export type NativePackage = (typeof NATIVE_PACKAGES)[number];
+export type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 
 export interface BackendInfo {
   name: BackendName;
@@ -42,14 +41,6 @@ export interface SelectOptions {
 }
 
 export type Attempt = { ok: true; info: BackendInfo } | { ok: false; why: string };
-
-
-/** Tries one candidate exactly as selection would (and, when it loads, leaves it the active backend). */
-export async function attemptBackend(candidate: BackendCandidate, opts: SelectOptions = {}): Promise<Attempt> {
-  const result = await (candidate === 'wasm' ? tryWasm() : candidate === 'cpu' ? tryCpu() : tryNative(candidate, opts)());
-  if (result.ok) selected = result.info;
-  return result;
-}
 
 let selected: BackendInfo | null = null;
 /** The native package whose TensorFlow is loaded in this process (only one can be). */
@@ -76,6 +67,13 @@ export async function selectBackend(choice: BackendChoice = 'auto', opts: Select
     failures.push(result.why);
   }
   throw new BackendError(`backend '${choice}' cannot run here: ${failures.join('; ')}`);
+}
+
+/** Tries one candidate exactly as selection would (`pwb doctor`); when it loads it becomes the active backend. */
+export async function attemptBackend(candidate: BackendCandidate, opts: SelectOptions = {}): Promise<Attempt> {
+  const result = await (candidate === 'wasm' ? tryWasm() : candidate === 'cpu' ? tryCpu() : tryNative(candidate, opts)());
+  if (result.ok) selected = result.info;
+  return result;
 }
 
 /** Whether npm installed `pkg` (resolvable from here), without loading it. */
