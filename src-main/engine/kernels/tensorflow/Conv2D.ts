@@ -1,5 +1,5 @@
 // Conv2D for the tensorflow backend, replacing tfjs-node's, which rejects numeric padding (every conv
-// of our models: PyTorch-style symmetric pads). One TensorFlow Conv2D with EXPLICIT padding.
+// of our models: PyTorch-style symmetric pads). One TensorFlow Conv2D (padding as in native-op.ts).
 import { backend_util, type Conv2DAttrs, type Conv2DInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { checkShape, convAttrs, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
 

@@ -1,10 +1,10 @@
 // Conv2DBackpropFilter (the conv's weight gradient) for the tensorflow backend, replacing tfjs-node's,
-// which rejects numeric and explicit padding. One TensorFlow Conv2DBackpropFilter with EXPLICIT padding.
+// which rejects numeric and explicit padding. One TensorFlow op (padding as in native-op.ts).
 import {
-  backend_util, tensor1d, type Conv2DBackpropFilterAttrs, type Conv2DBackpropFilterInputs, type KernelConfig,
+  backend_util, type Conv2DBackpropFilterAttrs, type Conv2DBackpropFilterInputs, type KernelConfig,
   type KernelFunc, type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { convAttrs, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
+import { convGradient, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
 
 function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: NativeBackend; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
   const x = args.inputs.x as TensorInfo;
@@ -14,12 +14,7 @@ function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backen
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
   );
-  const filterSizes = tensor1d(filterShape, 'int32');
-  try {
-    return args.backend.executeSingleOutput('Conv2DBackpropFilter', convAttrs(args.backend, info, dy.dtype), [x, filterSizes, dy]);
-  } finally {
-    filterSizes.dispose();
-  }
+  return convGradient(args.backend, 'Conv2DBackpropFilter', info, dy.dtype, filterShape, [x, 'sizes', dy]);
 }
 
 export const conv2DBackpropFilterConfig: KernelConfig = {

@@ -1,10 +1,10 @@
 // Conv2DBackpropInput (the conv's input gradient) for the tensorflow backend, replacing tfjs-node's,
-// which rejects numeric and explicit padding. One TensorFlow Conv2DBackpropInput with EXPLICIT padding.
+// which rejects numeric and explicit padding. One TensorFlow op (padding as in native-op.ts).
 import {
-  backend_util, tensor1d, type Conv2DBackpropInputAttrs, type Conv2DBackpropInputInputs, type KernelConfig,
+  backend_util, type Conv2DBackpropInputAttrs, type Conv2DBackpropInputInputs, type KernelConfig,
   type KernelFunc, type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { convAttrs, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
+import { convGradient, nhwcOnly, TENSORFLOW, type NativeBackend } from './native-op.ts';
 
 function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: NativeBackend; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
   const dy = args.inputs.dy as TensorInfo;
@@ -14,12 +14,7 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
   const info = backend_util.computeConv2DInfo(
     inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast',
   );
-  const inputSizes = tensor1d(inputShape, 'int32');
-  try {
-    return args.backend.executeSingleOutput('Conv2DBackpropInput', convAttrs(args.backend, info, dy.dtype), [inputSizes, filter, dy]);
-  } finally {
-    inputSizes.dispose();
-  }
+  return convGradient(args.backend, 'Conv2DBackpropInput', info, dy.dtype, inputShape, ['sizes', filter, dy]);
 }
 
 export const conv2DBackpropInputConfig: KernelConfig = {

@@ -1,5 +1,5 @@
 // MaxPool for the tensorflow backend, replacing tfjs-node's, which rejects numeric padding (the ImageNet
-// ResNet stem's 3×3/2 pool pads 1). One TensorFlow MaxPool with EXPLICIT padding (padding never wins).
+// ResNet stem's 3×3/2 pool pads 1). One TensorFlow MaxPool (padding as in native-op.ts; padding never wins).
 import { backend_util, type KernelConfig, type KernelFunc, type MaxPoolAttrs, type MaxPoolInputs, type TensorInfo } from '@tensorflow/tfjs-core';
 import { attrs, checkShape, TENSORFLOW, type NativeBackend } from './native-op.ts';
 

@@ -1,5 +1,5 @@
 // MaxPoolGrad for the tensorflow backend, replacing tfjs-node's, which rejects numeric padding. One
-// TensorFlow MaxPoolGrad with EXPLICIT padding.
+// TensorFlow MaxPoolGrad (padding as in native-op.ts).
 import { backend_util, type KernelConfig, type KernelFunc, type MaxPoolGradAttrs, type MaxPoolGradInputs, type TensorInfo } from '@tensorflow/tfjs-core';
 import { attrs, TENSORFLOW, type NativeBackend } from './native-op.ts';
 

@@ -2,7 +2,7 @@
 // (NodeJSKernelBackend.executeSingleOutput / executeMultipleOutputs), as tfjs-node's own kernels do.
 // tfjs-node is an optional dependency, so its backend is described here by the few members we use
 // instead of importing its types.
-import type { DataType, KernelBackend, Tensor, TensorInfo, backend_util } from '@tensorflow/tfjs-core';
+import { tensor1d, type DataType, type KernelBackend, type Tensor, type TensorInfo, type backend_util } from '@tensorflow/tfjs-core';
 
 export const TENSORFLOW = 'tensorflow';
 
@@ -88,6 +88,21 @@ export function convAttrs(backend: NativeBackend, info: backend_util.Conv2DInfo,
     a.bool('use_cudnn_on_gpu', true),
     a.ints('dilations', [1, info.dilationHeight, info.dilationWidth, 1]),
   ];
+}
+
+/**
+ * Runs one of Conv2D's gradients (Conv2DBackpropInput / Conv2DBackpropFilter): TensorFlow takes the
+ * result's shape as an int32 tensor, given here as 'sizes' in `inputs`.
+ */
+export function convGradient(
+  backend: NativeBackend, op: string, info: backend_util.Conv2DInfo, dtype: DataType, sizes: number[], inputs: Array<TensorInfo | 'sizes'>,
+): Tensor {
+  const shape = tensor1d(sizes, 'int32');
+  try {
+    return backend.executeSingleOutput(op, convAttrs(backend, info, dtype), inputs.map((t) => (t === 'sizes' ? shape : t)));
+  } finally {
+    shape.dispose();
+  }
 }
 
 /** Fails with the shapes when TensorFlow's output size (floor rounding) differs from what tfjs computed. */
