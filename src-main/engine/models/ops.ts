@@ -35,6 +35,12 @@ export interface Ops<T> {
   batchNorm(name: string, x: T): T;
   relu(x: T): T;
   maxPool(x: T, args: PoolArgs): T;
+  /**
+   * maxPool(relu(x)), the conv–BN–ReLU–pool pattern. Equal to relu(maxPool(x)), gradients included
+   * (ReLU is monotone: a window's first maximum is the same element either way, and where it is ≤ 0
+   * both gradients are 0), so an interpreter may pool first and apply ReLU to the 4× smaller map.
+   */
+  reluMaxPool(x: T, args: PoolArgs): T;
   avgPool(x: T, args: PoolArgs): T;
   /** Average over the whole spatial extent: [h, w, c] -> [c]. */
   globalAvgPool(x: T, args?: { functional?: boolean }): T;

@@ -52,8 +52,7 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
   forward(ops, x, spec) {
     const per = perBlock(spec.block);
     x = ops.conv2d('conv1', x, { filters: PLANES[0], kernel: 7, stride: 2, pad: 3 });
-    x = ops.relu(ops.batchNorm('bn1', x));
-    x = ops.maxPool(x, { size: 3, stride: 2, pad: 1 });
+    x = ops.reluMaxPool(ops.batchNorm('bn1', x), { size: 3, stride: 2, pad: 1 });
     let k = 0;
     spec.blocks.forEach((count, s) => {
       const width = expansion(spec.block) * PLANES[s]!;

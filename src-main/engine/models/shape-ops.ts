@@ -138,6 +138,9 @@ export function createShapeOps(opts: { convFan?: 'fan_in' | 'fan_out' } = {}): S
 
     relu: (x) => record(unnamed('relu'), 'relu', [...x.shape], { flops: numel(x.shape) }),
     maxPool: (x, args) => pool('max_pool', x, args),
+    reluMaxPool(x, args) {
+      return this.maxPool(this.relu(x), args);
+    },
     avgPool: (x, args) => pool('avg_pool', x, args),
 
     globalAvgPool(x, args) {

@@ -119,6 +119,11 @@ export class TfOps implements Ops<tf.Tensor> {
     return tf.maxPool(x as tf.Tensor4D, a.size, a.stride ?? a.size, a.pad ? a.pad : 'valid');
   }
 
+  /** Pools first, then ReLU on the smaller map (ops.ts: equal, gradients included): less elementwise work. */
+  reluMaxPool(x: tf.Tensor, a: PoolArgs): tf.Tensor {
+    return tf.tidy(() => tf.relu(this.maxPool(x, a)));
+  }
+
   avgPool(x: tf.Tensor, a: PoolArgs): tf.Tensor {
     // Zero padding counted in the average, as PyTorch's default count_include_pad=True.
     const padded = a.pad ? tf.pad(x, [[0, 0], [a.pad, a.pad], [a.pad, a.pad], [0, 0]]) : x;

@@ -71,15 +71,22 @@ export const vgg: ModelFamily<VggSpec> = {
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {
     const bias = spec.pool === 'flatten';
-    let i = 0;
-    for (const v of spec.cfg) {
+    let i = 0; // the reference's features.<i> module index: conv, BN, ReLU, or pool
+    for (let j = 0; j < spec.cfg.length; j++) {
+      const v = spec.cfg[j]!;
       if (v === 'M') {
         x = ops.maxPool(x, { size: 2 });
         i += 1;
+        continue;
+      }
+      x = ops.batchNorm(`features.${i + 1}`, ops.conv2d(`features.${i}`, x, { filters: v, kernel: 3, pad: 1, bias }));
+      i += 3;
+      if (spec.cfg[j + 1] === 'M') {
+        x = ops.reluMaxPool(x, { size: 2 });
+        i += 1;
+        j += 1;
       } else {
-        x = ops.conv2d(`features.${i}`, x, { filters: v, kernel: 3, pad: 1, bias });
-        x = ops.relu(ops.batchNorm(`features.${i + 1}`, x));
-        i += 3;
+        x = ops.relu(x);
       }
     }
     x = spec.pool === 'global_avg' ? ops.globalAvgPool(x, { functional: true }) : ops.flatten(x);

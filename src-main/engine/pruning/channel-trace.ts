@@ -83,6 +83,7 @@ function createChannelOps(keep: Readonly<Record<string, readonly number[]>>, int
 
     relu: (x) => same(x, shapes.relu(x.shape)),
     maxPool: (x, args) => same(x, shapes.maxPool(x.shape, args)),
+    reluMaxPool: (x, args) => same(x, shapes.reluMaxPool(x.shape, args)),
     avgPool: (x, args) => same(x, shapes.avgPool(x.shape, args)),
     globalAvgPool: (x, args) => same(x, shapes.globalAvgPool(x.shape, args)),
 

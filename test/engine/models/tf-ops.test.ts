@@ -241,6 +241,27 @@ for (const backend of backendsUnderTest) {
       x.dispose();
     });
 
+    for (const pool of [{ size: 2 }, { size: 3, stride: 2, pad: 1 }]) {
+      test(`reluMaxPool ${JSON.stringify(pool)} equals maxPool(relu(x)), gradient included, with ties and negative windows`, () => {
+        // Values on a coarse grid, so windows hold equal maxima (positive and zero) and all-negative windows.
+        const rng = Rng.fromSeed(17);
+        const shape: [number, number, number, number] = [2, 6, 6, 3];
+        const values = randomArray(rng, sizeOf(shape)).map((v) => Math.round(v * 1.5) / 2);
+        const x = tf.tensor4d(values, shape);
+        const ops = new TfOps(new Map(), true);
+        const fused = tf.tidy(() => ops.reluMaxPool(x, pool));
+        const plain = tf.tidy(() => ops.maxPool(ops.relu(x), pool));
+        assert.deepEqual(Array.from(fused.dataSync()), Array.from(plain.dataSync()), 'values');
+        const w = tf.tensor4d(randomArray(rng, fused.size), fused.shape as [number, number, number, number]);
+        const dFused = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(ops.reluMaxPool(xi, pool), w)))(x);
+        const dPlain = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(ops.maxPool(ops.relu(xi), pool), w)))(x);
+        const plus0 = (t: tf.Tensor): number[] => Array.from(t.dataSync(), (v) => v + 0); // −0 and 0 alike
+        assert.deepEqual(plus0(dFused), plus0(dPlain), 'gradient');
+        assert.ok(dPlain.dataSync().some((v) => v !== 0), 'the gradient is not all zero');
+        tf.dispose([x, fused, plain, w, dFused, dPlain]);
+      });
+    }
+
     test('selectChannels on [n, features] (after flatten)', () => {
       const x = tf.tensor2d([[0, 1, 2, 3, 4], [10, 11, 12, 13, 14]]);
       const y = new TfOps(new Map(), false).selectChannels(x, [0, 3, 4]);
