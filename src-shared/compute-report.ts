@@ -1,8 +1,8 @@
 // What `pwb doctor` and the UI's Compute view report about the compute backends of this machine.
 // Plain JSON: it crosses IPC and HTTP unchanged.
 
-/** The candidates in selection order: each native package, then wasm, then cpu. */
-export const BACKEND_CANDIDATES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'wasm', 'cpu'] as const;
+/** The candidates in selection order: WebGPU, each native package, then wasm, then cpu. */
+export const BACKEND_CANDIDATES = ['webgpu', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendCandidate = (typeof BACKEND_CANDIDATES)[number];
 
 export interface BackendReport {

@@ -17,6 +17,7 @@ export async function probeBackend(candidate: BackendCandidate, opts: { threads?
   const { attemptBackend, isInstalled } = await import('../engine/backend/select-backend.ts');
   const report = emptyReport(candidate);
   report.installed = candidate === 'wasm' || candidate === 'cpu' || isInstalled(candidate);
+  if (!report.installed) return { ...report, why: `${candidate} not installed` };
   const attempt = await attemptBackend(candidate, { threads: opts.threads });
   if (!attempt.ok) return { ...report, why: attempt.why };
   const { info } = attempt;
@@ -25,9 +26,9 @@ export async function probeBackend(candidate: BackendCandidate, opts: { threads?
   if (candidate === 'cpu') return { ...report, probeNote: 'not probed: pure JavaScript, ≈ 100× slower than wasm (a last resort)' };
   const { probeTraining } = await import('../engine/bench/measure.ts');
   const { benchModel } = await import('../engine/bench/bench-models.ts');
-  const workers = info.nativeThreads !== null ? 1 : (opts.threads ?? os.availableParallelism());
+  const workers = info.nativeThreads !== null || info.name === 'webgpu' ? 1 : (opts.threads ?? os.availableParallelism());
   const p = await probeTraining(benchModel('bench_cnn').spec, { seconds: PROBE_SECONDS, threads: workers });
-  const how = info.nativeThreads === null ? `, ${workers} data-parallel thread${workers > 1 ? 's' : ''}` : '';
+  const how = info.nativeThreads === null && info.name !== 'webgpu' ? `, ${workers} data-parallel thread${workers > 1 ? 's' : ''}` : '';
   return { ...report, probeImagesPerSec: p.imagesPerSec, probeNote: `bench_cnn training, batch 64, ${p.steps} steps in ${p.seconds.toFixed(1)} s${how}` };
 }
 

@@ -21,9 +21,12 @@ export async function diagnoseCompute(opts: DiagnoseOptions = {}): Promise<Compu
   const found = findCudaLibraries();
   const backends: BackendReport[] = [];
   for (const c of BACKEND_CANDIDATES) backends.push(await probeInChild(c, opts));
-  // 'auto' takes the first that loads; a GPU package only when it really uses a GPU (else tfjs-node is tried first).
+  // 'auto' takes the first that loads; WebGPU and the GPU package only on a real GPU (a software adapter is
+  // passed by; tfjs-node-gpu without one is tried after tfjs-node).
   const usable = backends.filter((b) => b.loads);
-  const auto = usable.find((b) => b.gpu) ?? usable.find((b) => b.candidate !== '@tensorflow/tfjs-node-gpu') ?? usable[0];
+  const gpuOnly = new Set<BackendCandidate>(['webgpu', '@tensorflow/tfjs-node-gpu']);
+  const auto = usable.find((b) => b.gpu) ?? usable.find((b) => !gpuOnly.has(b.candidate)) ?? usable.find((b) => b.candidate !== 'webgpu');
+  const webgpu = backends.find((b) => b.candidate === 'webgpu')!;
   return {
     machine: { cpu: os.cpus()[0]?.model.trim() ?? 'unknown', cores: os.availableParallelism(), platform: `${process.platform}-${process.arch}`, node: process.versions.node },
     auto: auto ? `${auto.backend} via ${auto.candidate === 'wasm' || auto.candidate === 'cpu' ? `@tensorflow/tfjs-backend-${auto.candidate}` : auto.candidate}` : null,
@@ -32,7 +35,10 @@ export async function diagnoseCompute(opts: DiagnoseOptions = {}): Promise<Compu
       libraries: found ? [...found].map(([name, path]) => ({ name, path })) : null,
       gpus: nvidiaGpus(),
     },
-    webgpu: 'no WebGPU backend in this version: GPUs without CUDA 11.2 (AMD, Apple, CUDA 12) train on the CPU',
+    webgpu: !webgpu.installed ? 'the webgpu package (Dawn) is not installed: no GPU path for AMD, Apple or CUDA 12 machines'
+      : !webgpu.loads ? `${webgpu.why}`
+        : webgpu.gpu ? `${webgpu.device}: auto trains on it`
+          : `${webgpu.device}: auto passes it by (slower than the CPU backends); --backend webgpu uses it`,
     backends,
   };
 }

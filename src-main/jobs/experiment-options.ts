@@ -33,7 +33,7 @@ export async function describeOptions(): Promise<OptionsInfo> {
   return { datasets, archs, methods: described, regimes: [...PrunedRegimeSchema.options], backends: installedBackends() };
 }
 
-/** The backends a job could use here: native TensorFlow only where its package is installed. */
+/** The backends a job could use here: WebGPU and native TensorFlow only where their packages are installed. */
 function installedBackends(): string[] {
   const resolver = createRequire(import.meta.url);
   const has = (pkg: string): boolean => {
@@ -44,7 +44,10 @@ function installedBackends(): string[] {
       return false;
     }
   };
-  return [...(has('@tensorflow/tfjs-node-gpu') || has('@tensorflow/tfjs-node') ? ['tensorflow'] : []), 'wasm', 'cpu'];
+  return [
+    ...(has('webgpu') ? ['webgpu'] : []),
+    ...(has('@tensorflow/tfjs-node-gpu') || has('@tensorflow/tfjs-node') ? ['tensorflow'] : []), 'wasm', 'cpu',
+  ];
 }
 
 /** Params, FLOPs, epochs and run count of a spec, validated as a run would be (nothing is written). */

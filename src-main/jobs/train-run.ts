@@ -132,8 +132,8 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
     : extras.initialWeights
       ? Model.fromWeights(spec, extras.initialWeights())
       : Model.create(spec, Rng.fromSeed(config.seed, 'init'));
-  // Native TensorFlow's reason already names its intra-op threads; wasm/cpu note their workers.
-  const threadNote = backend.nativeThreads !== null ? '' : prepared.threads > 1 ? `; ${prepared.threads} threads, data-parallel` : '; 1 thread';
+  // Native TensorFlow's reason already names its intra-op threads, WebGPU's its adapter; wasm/cpu note their workers.
+  const threadNote = backend.nativeThreads !== null || backend.name === 'webgpu' ? '' : prepared.threads > 1 ? `; ${prepared.threads} threads, data-parallel` : '; 1 thread';
   markRunStarted(db, runId, { backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}${threadNote}` });
   for (const m of resumeFrom?.history ?? []) recordEpoch(db, runId, m);
   try {
@@ -202,6 +202,7 @@ export function resolveThreads(asked: number | undefined, backend: BackendInfo):
   if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > 64)) {
     throw new ValidationError(`--threads: expected an integer from 1 to 64, got ${asked}`);
   }
-  if (backend.name === 'tensorflow') return 1;
+  // Native TensorFlow threads inside each op; a GPU takes the whole batch: no data-parallel workers.
+  if (backend.name === 'tensorflow' || backend.name === 'webgpu') return 1;
   return asked ?? cores;
 }

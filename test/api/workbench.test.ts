@@ -87,7 +87,7 @@ test('getExperiment: the comparison, per-layer widths from the plan, not active'
 
 test('diagnoseCompute: every backend candidate, what auto picks; bad args refused', async () => {
   const report = await wb.api.diagnoseCompute({ probe: false });
-  assert.deepEqual(report.backends.map((b) => b.candidate), ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'wasm', 'cpu']);
+  assert.deepEqual(report.backends.map((b) => b.candidate), ['webgpu', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'wasm', 'cpu']);
   assert.equal(report.backends.find((b) => b.candidate === 'wasm')?.loads, true);
   assert.match(report.auto ?? '', /^(tensorflow|wasm) via @tensorflow\//);
   for (const b of report.backends) assert.equal(b.probeImagesPerSec, null, 'probe: false runs no probe');

@@ -53,6 +53,6 @@ test('a backend that cannot run gives rows naming the reason; the others still r
 test("--backend auto is refused with a one-line reason", async () => {
   const r = await runPwb(['bench', '--backend', 'auto', '--no-torch']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /^pwb: error: --backend: name the backends \(tensorflow, wasm, cpu\)/);
+  assert.match(r.stderr, /^pwb: error: --backend: name the backends \(webgpu, tensorflow, wasm, cpu\)/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });

@@ -4,11 +4,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { missingCudaLibraries } from '../../src-main/engine/backend/cuda-libraries.ts';
 import { isInstalled } from '../../src-main/engine/backend/select-backend.ts';
-import { tensorflowInstalled } from '../engine/backends.ts';
+import { tensorflowInstalled, WEBGPU_SKIP } from '../engine/backends.ts';
 import { runPwb } from './helpers.ts';
 
 interface Report {
   auto: string | null;
+  webgpu: string;
   cuda: { libraries: Array<{ name: string; path: string | null }> | null };
   backends: Array<{ candidate: string; installed: boolean; loads: boolean; why: string | null; device: string | null; gpu: boolean; threads: number | null; probeImagesPerSec: number | null; probeNote: string | null }>;
 }
@@ -17,8 +18,18 @@ test('doctor --json --no-probe: every candidate, why the GPU package is not used
   const r = await runPwb(['doctor', '--json', '--no-probe', '--threads', '1'], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as Report;
-  assert.deepEqual(report.backends.map((b) => b.candidate), ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'wasm', 'cpu']);
-  const [gpu, node, wasm, cpu] = report.backends;
+  assert.deepEqual(report.backends.map((b) => b.candidate), ['webgpu', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'wasm', 'cpu']);
+  const [webgpu, gpu, node, wasm, cpu] = report.backends;
+  // This machine has no GPU: WebGPU is either a software adapter (loads, not a GPU, passed by auto) or absent.
+  assert.equal(webgpu!.gpu, false, 'no GPU on this machine');
+  if (WEBGPU_SKIP === false) {
+    assert.equal(webgpu!.loads, true, webgpu!.why ?? '');
+    assert.match(webgpu!.device!, /^software adapter \(/);
+    assert.match(report.webgpu, /auto passes it by/);
+  } else {
+    assert.equal(webgpu!.loads, false);
+    assert.ok(webgpu!.why, 'says why WebGPU does not load');
+  }
   assert.equal(wasm!.loads, true);
   assert.equal(cpu!.loads, true);
   assert.equal(gpu!.gpu || node!.gpu || wasm!.gpu, false, 'no GPU on this machine');

@@ -255,11 +255,12 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     await shot('experiment-cancelled');
   });
 
-  it('shows the compute report: every backend, what auto picks, why the GPU package is not used', async () => {
+  it('shows the compute report: every backend (WebGPU first), what auto picks, why the GPU package is not used', async () => {
     await open('#/compute');
     await page.waitForSelector('[data-testid="compute-table"]', { timeout: 90_000 });
     const rows = await page.locator('[data-testid="backend-row"]').evaluateAll((els) => els.map((e) => `${(e as any).dataset.candidate} ${(e as any).dataset.status}`));
-    assert.equal(rows.length, 4, rows.join('; '));
+    assert.equal(rows.length, 5, rows.join('; '));
+    assert.match(rows[0]!, /^webgpu /, rows.join('; '));
     assert.ok(rows.includes('wasm loads'), rows.join('; '));
     assert.match(await page.textContent('[data-testid="compute-auto"]') ?? '', /auto picks:\s+(tensorflow|wasm) via /);
     await shot('compute');

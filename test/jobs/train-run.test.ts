@@ -1,6 +1,7 @@
 // The engine's main promise on this machine: vgg_mini learns fashion-mnist-mini on the wasm backend and
 // on native TensorFlow where tfjs-node is installed (≥ 80% test accuracy within 5 epochs), every epoch
-// is stored, and no tensor leaks across epochs.
+// is stored, and no tensor leaks across epochs. On WebGPU (here a software adapter, ≈ 7 min for those 5
+// epochs) a shorter run must retrace wasm's: same data order and seed, so the same losses.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,33 @@ test(`vgg_mini on fashion-mnist-mini (${backend}, 5 epochs): ≥ 80% test accura
   db.close();
 });
 }
+
+test('webgpu: 2 epochs of vgg_mini on 768 examples retrace wasm (losses within 1e-3, accuracies within 1%), all epochs stored', { skip: skipReason('webgpu') }, async () => {
+  const config = { epochs: 2, lr: 0.05, seed: 4, trainLimit: 768, testLimit: 512 };
+  const results = new Map<string, { loss: number[]; acc: number[]; test: number }>();
+  for (const backend of ['wasm', 'webgpu'] as const) {
+    const dbPath = join(dir, `retrace-${backend}.sqlite`);
+    const db = openDatabase(dbPath);
+    // One thread: wasm's data-parallel shards would normalise each shard on its own statistics.
+    const request = { arch: 'vgg_mini', dataset: 'fashion-mnist-mini', backend, config, threads: 1 };
+    const prepared = await prepareTrainRun(request);
+    assert.equal(prepared.backend.name, backend);
+    const done = await executeRun(db, createTrainRun(db, dbPath, request, prepared).id, prepared, {});
+    assert.equal(done.status, 'completed');
+    assert.equal(done.epochsDone, 2);
+    if (backend === 'webgpu') assert.match(done.backendReason ?? '', /WebGPU through .* on /);
+    const epochs = listEpochMetrics(db, done.id);
+    results.set(backend, { loss: epochs.map((e) => e.trainLoss!), acc: epochs.map((e) => e.trainAcc), test: done.testAcc! });
+    db.close();
+  }
+  const [wasm, gpu] = [results.get('wasm')!, results.get('webgpu')!];
+  assert.ok(wasm.loss[1]! < wasm.loss[0]!, 'wasm learns');
+  for (let e = 0; e < 2; e++) {
+    assert.ok(Math.abs(gpu.loss[e]! - wasm.loss[e]!) <= 1e-3 * wasm.loss[e]!, `epoch ${e + 1} loss ${gpu.loss[e]} vs wasm ${wasm.loss[e]}`);
+    assert.ok(Math.abs(gpu.acc[e]! - wasm.acc[e]!) <= 0.01, `epoch ${e + 1} accuracy ${gpu.acc[e]} vs wasm ${wasm.acc[e]}`);
+  }
+  assert.ok(Math.abs(gpu.test - wasm.test) <= 0.01, `test accuracy ${gpu.test} vs wasm ${wasm.test}`);
+});
 
 test('a new run never resumes from a checkpoint folder left by a deleted database of the same name', async () => {
   const dbPath = join(dir, 'reused.sqlite');

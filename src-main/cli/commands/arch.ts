@@ -27,7 +27,7 @@ export function registerArch(program: Command): void {
     .option('--latency', 'also measure inference latency (median of repeated runs) at batch 1 and --batch-size')
     .option('--batch-size <n>', 'second batch size for --latency', parsePositiveInt('--batch-size'), 64)
     .option('--repeats <n>', 'timed repetitions for --latency', parsePositiveInt('--repeats'), 20)
-    .option('--backend <name>', 'backend for --latency: auto | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
+    .option('--backend <name>', 'backend for --latency: auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--json', 'print one JSON object')
     .action(async (arch: string, opts: ArchOpts) => {
       let spec = resolveArch(readSpecArgument(arch));

@@ -10,7 +10,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ValidationError } from '../../../src-shared/errors.ts';
-import { parseBackendChoice } from '../../engine/backend/backend-choice.ts';
+import { parseBackendChoice, type BackendChoice } from '../../engine/backend/backend-choice.ts';
 import { benchModel, benchModelIds, INFER_BATCH_SIZE, TRAIN_BATCH_SIZE, type BenchModel } from '../../engine/bench/bench-models.ts';
 import { parsePositiveInt } from '../args.ts';
 import { printJson, table } from '../format.ts';
@@ -21,7 +21,7 @@ const WINDOWS = 3;
 const CHILD_ENV = 'PWB_BENCH_CHILD';
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
-type BenchBackend = 'tensorflow' | 'wasm' | 'cpu';
+type BenchBackend = Exclude<BackendChoice, 'auto'>;
 
 interface BenchOpts {
   models: string[];
@@ -70,10 +70,10 @@ function parseThreads(value: string): number[] {
 
 function parseBackends(value: string): BenchBackend[] {
   const names = [...new Set(value.split(',').map((s) => s.trim()).filter(Boolean))];
-  if (names.length === 0) throw new ValidationError('--backend: expected a comma-separated list of tensorflow, wasm, cpu');
+  if (names.length === 0) throw new ValidationError('--backend: expected a comma-separated list of webgpu, tensorflow, wasm, cpu');
   return names.map((n) => {
     const choice = parseBackendChoice(n);
-    if (choice === 'auto') throw new ValidationError("--backend: name the backends (tensorflow, wasm, cpu); leave it out for every installed one");
+    if (choice === 'auto') throw new ValidationError("--backend: name the backends (webgpu, tensorflow, wasm, cpu); leave it out for every installed one");
     return choice;
   });
 }
@@ -84,7 +84,7 @@ export function registerBench(program: Command): void {
     .description('measure training and inference images/s of the benchmark models, beside PyTorch where installed')
     .option('--models <ids>', `comma-separated: ${benchModelIds.join(', ')}`, parseModels, [...benchModelIds])
     .option('--threads <list>', 'comma-separated thread counts (default: 1 and all cores)', parseThreads)
-    .option('--backend <list>', 'comma-separated: tensorflow, wasm, cpu (default: tensorflow where installed, and wasm)', parseBackends)
+    .option('--backend <list>', 'comma-separated: webgpu, tensorflow, wasm, cpu (default: webgpu on a real GPU, tensorflow where installed, and wasm)', parseBackends)
     .option('--steps <n>', 'timed steps per window (default: per model)', parsePositiveInt('--steps'))
     .option('--warmup <n>', 'untimed warm-up steps (default: per model)', parseNonNegativeInt)
     .option('--no-torch', 'skip the PyTorch reference')
@@ -106,14 +106,15 @@ async function orchestrate(opts: BenchOpts): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
   const { isInstalled } = await import('../../engine/backend/select-backend.ts');
   const native = isInstalled('@tensorflow/tfjs-node') || isInstalled('@tensorflow/tfjs-node-gpu');
-  const backends: BenchBackend[] = opts.backend ?? [...(native ? ['tensorflow' as const] : []), 'wasm'];
+  const backends: BenchBackend[] = opts.backend ?? [...((await realGpuAdapter(log)) ? ['webgpu' as const] : []), ...(native ? ['tensorflow' as const] : []), 'wasm'];
   const { findTorch, runTorchBench } = await import('../../engine/bench/torch-reference.ts');
   const torch = opts.torch ? await findTorch() : { found: null, reason: 'skipped (--no-torch)' };
   log(torch.found ? `PyTorch ${torch.found.version} via ${torch.found.python}` : `PyTorch reference: ${torch.reason}`);
 
   const rows: BenchRow[] = [];
   for (const backend of backends) {
-    for (const threads of threadCounts) {
+    // A GPU takes the whole batch: its row runs once, at the most threads (the PyTorch row it is compared with).
+    for (const threads of backend === 'webgpu' ? [Math.max(...threadCounts)] : threadCounts) {
       log(`${backend}, ${threads} thread${threads > 1 ? 's' : ''}: ${opts.models.join(', ')} (child process)`);
       rows.push(...(await measureInChild(opts, backend, threads, log)));
     }
@@ -184,6 +185,15 @@ async function orchestrate(opts: BenchOpts): Promise<void> {
   for (const r of rows) if (r.error) console.log(`${r.model}, ${r.backend}, ${r.threads} threads: ${r.error}`);
   if (!torch.found) console.log(`PyTorch: ${torch.reason}`);
   else for (const [key, t] of reference) if ('error' in t) console.log(`${key} threads, PyTorch: ${t.error}`);
+}
+
+/** Whether WebGPU offers a real GPU here (asked in a child process): only then is it benched by default. */
+async function realGpuAdapter(log: (line: string) => void): Promise<boolean> {
+  const { describeAdapter, probeAdapterInChild } = await import('../../engine/backend/webgpu-adapter.ts');
+  const probe = await probeAdapterInChild();
+  if (!probe.ok) log(`webgpu left out: ${probe.why}`);
+  else if (probe.software) log(`webgpu left out: software adapter (${describeAdapter(probe.adapter)}); --backend webgpu benches it anyway`);
+  return probe.ok && !probe.software;
 }
 
 function stepsFor(m: BenchModel, opts: BenchOpts): { warmupSteps: number; timedSteps: number; windows: number; seed: number } {

@@ -21,7 +21,7 @@ export function registerResume(program: Command): void {
     .description('continue an interrupted experiment (or, with --run, a single run) from its last checkpoints')
     .argument('<id>', 'experiment id (see `pwb experiments`), or run id with --run (see `pwb list`)', parsePositiveInt('<id>'))
     .option('--run', 'the id is a run id: resume that training run only')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
+    .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON object on stdout (the run, or {experiment, summary, runs})')
     .option('--no-progress', 'no progress output on stderr')

@@ -25,7 +25,7 @@ export function registerRun(program: Command): void {
     .option('--scale <f>', 'fraction of the epochs and of the training data, 0 < f ≤ 1', parseNumber('--scale'))
     .option('--seeds <n>', 'use seeds 1..n instead of the spec\'s', parsePositiveInt('--seeds'))
     .option('--data <dataset>', 'dataset id or folder to use instead of the spec\'s (e.g. cifar10:/data/cifar-10-batches-bin)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
+    .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON object {experiment, summary, runs} on stdout')
     .option('--no-progress', 'no progress output on stderr')

@@ -36,7 +36,7 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .option('--allow-remote', 'accept connections from other machines (and a non-loopback --host)')
     .option('--renderer <dir>', 'the renderer build folder (default: out/renderer of this checkout)')
-    .option('--backend <name>', 'backend of the job processes: auto | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
+    .option('--backend <name>', 'backend of the job processes: auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'threads per job: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core)', parsePositiveInt('--threads'))
     .action(async (opts: ServeOpts, cmd: Command) => {
       const { isLoopbackHost, startHttpServer } = await import('../../api/http-server.ts');

@@ -54,7 +54,7 @@ export function registerTrain(program: Command): void {
     .option('--no-augment', 'no augmentation')
     .option('--train-limit <n>', 'train on a fixed subset of n examples', parsePositiveInt('--train-limit'))
     .option('--test-limit <n>', 'evaluate on the first n test examples', parsePositiveInt('--test-limit'))
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
+    .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON object (the stored run) on stdout')
     .option('--no-progress', 'no progress output on stderr')

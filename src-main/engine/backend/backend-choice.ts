@@ -2,7 +2,7 @@
 // does not load TensorFlow.js.
 import { ValidationError } from '../../../src-shared/errors.ts';
 
-export const backendChoices = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const backendChoices = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof backendChoices)[number];
 
 export function parseBackendChoice(value: string): BackendChoice {

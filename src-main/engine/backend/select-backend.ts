@@ -1,5 +1,6 @@
-// Chooses the compute backend at start-up, in DESIGN.md's order:
-//   tensorflow via @tensorflow/tfjs-node-gpu (only with a GPU TensorFlow really uses)
+// Chooses the compute backend at start-up, in this order:
+//   webgpu on a real GPU adapter (webgpu-backend.ts; a software adapter only when forced)
+//   → tensorflow via @tensorflow/tfjs-node-gpu (only with a GPU TensorFlow really uses)
 //   → tensorflow via @tensorflow/tfjs-node → wasm → cpu.
 // Both native packages are optionalDependencies: where their install failed (no libtensorflow, no
 // network) the import throws and we fall through. tfjs-node-gpu loads on machines without CUDA 11.2 and
@@ -15,9 +16,10 @@ import type { BackendCandidate } from '../../../src-shared/compute-report.ts';
 import type { BackendChoice } from './backend-choice.ts';
 import { missingCudaLibraries, TENSORFLOW_GPU_NEEDS } from './cuda-libraries.ts';
 import { applyNativeEnvironment } from './native-environment.ts';
+import { describeAdapter, startWebGpu, type GpuAdapterSummary } from './webgpu-backend.ts';
 
 export { backendChoices, parseBackendChoice, type BackendChoice } from './backend-choice.ts';
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 export type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 
@@ -29,8 +31,10 @@ export interface BackendInfo {
   device: string;
   /** True only when TensorFlow itself reports a GPU device in use. */
   gpu: boolean;
-  /** Native TensorFlow's intra-op threads; null for wasm/cpu (those use data-parallel workers). */
+  /** Native TensorFlow's intra-op threads; null for the others (wasm/cpu use data-parallel workers). */
   nativeThreads: number | null;
+  /** The WebGPU adapter, on the webgpu backend; null elsewhere. */
+  adapter: GpuAdapterSummary | null;
   /** The device and versions, then what was tried before this backend and why it failed, or that it was forced. */
   reason: string;
 }
@@ -55,7 +59,9 @@ export async function selectBackend(choice: BackendChoice = 'auto', opts: Select
   if (selected && (choice === 'auto' || choice === selected.name)) return selected;
   const native = [tryNative('@tensorflow/tfjs-node-gpu', opts), tryNative('@tensorflow/tfjs-node', opts)];
   const candidates: Array<() => Promise<Attempt>> =
-    choice === 'auto' ? [...native, tryWasm, tryCpu] : choice === 'tensorflow' ? native : choice === 'wasm' ? [tryWasm] : [tryCpu];
+    choice === 'auto' ? [tryWebGpu(false), ...native, tryWasm, tryCpu]
+      : choice === 'webgpu' ? [tryWebGpu(true)]
+        : choice === 'tensorflow' ? native : choice === 'wasm' ? [tryWasm] : [tryCpu];
   const failures: string[] = [];
   for (const attempt of candidates) {
     const result = await attempt();
@@ -71,7 +77,8 @@ export async function selectBackend(choice: BackendChoice = 'auto', opts: Select
 
 /** Tries one candidate exactly as selection would (`pwb doctor`); when it loads it becomes the active backend. */
 export async function attemptBackend(candidate: BackendCandidate, opts: SelectOptions = {}): Promise<Attempt> {
-  const result = await (candidate === 'wasm' ? tryWasm() : candidate === 'cpu' ? tryCpu() : tryNative(candidate, opts)());
+  const result = await (candidate === 'webgpu' ? tryWebGpu(true)() : candidate === 'wasm' ? tryWasm()
+    : candidate === 'cpu' ? tryCpu() : tryNative(candidate, opts)());
   if (result.ok) selected = result.info;
   return result;
 }
@@ -84,6 +91,27 @@ export function isInstalled(pkg: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * WebGPU through tfjs-backend-webgpu. Under `auto` (forced false) a software adapter is passed by:
+ * it computes correctly but slower than native TensorFlow or wasm on the same CPU.
+ */
+function tryWebGpu(forced: boolean): () => Promise<Attempt> {
+  return async () => {
+    const started = await startWebGpu(forced);
+    if (!started.ok) return { ok: false, why: started.why };
+    const adapter = describeAdapter(started.adapter);
+    return {
+      ok: true,
+      info: {
+        name: 'webgpu', provider: '@tensorflow/tfjs-backend-webgpu', device: `${started.software ? 'software adapter' : 'GPU'} (${adapter})`,
+        gpu: !started.software, nativeThreads: null, adapter: started.adapter,
+        reason: `WebGPU through ${started.host} on ${adapter}` +
+          (started.software ? ' — a software renderer on the CPU, for correctness checks, not speed' : ''),
+      },
+    };
+  };
 }
 
 function tryNative(pkg: NativePackage, opts: SelectOptions): () => Promise<Attempt> {
@@ -122,7 +150,7 @@ function tryNative(pkg: NativePackage, opts: SelectOptions): () => Promise<Attem
       ? `native TensorFlow with CUDA on ${device}; ${versions}`
       : `native TensorFlow on ${device}; ${versions}` +
         (gpuPackage ? `; ${pkg} loaded but TensorFlow found no usable GPU (it needs ${TENSORFLOW_GPU_NEEDS} and a driver for them)` : '');
-    const info: BackendInfo = { name: 'tensorflow', provider: pkg, device, gpu: usingGpu, nativeThreads: settings.threads, reason };
+    const info: BackendInfo = { name: 'tensorflow', provider: pkg, device, gpu: usingGpu, nativeThreads: settings.threads, adapter: null, reason };
     nativeLoaded = { pkg, info };
     return { ok: true, info };
   };
@@ -161,7 +189,7 @@ async function tryWasm(): Promise<Attempt> {
       ok: true,
       info: {
         name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', device: 'CPU (WebAssembly SIMD, one thread per worker)', gpu: false,
-        nativeThreads: null, reason: 'WebAssembly (XNNPACK) with our training kernels',
+        nativeThreads: null, adapter: null, reason: 'WebAssembly (XNNPACK) with our training kernels',
       },
     };
   } catch (e) {
@@ -175,7 +203,10 @@ async function tryCpu(): Promise<Attempt> {
   await tf.ready();
   return {
     ok: true,
-    info: { name: 'cpu', provider: '@tensorflow/tfjs-backend-cpu', device: 'CPU (plain JavaScript)', gpu: false, nativeThreads: null, reason: 'pure JavaScript (slow)' },
+    info: {
+      name: 'cpu', provider: '@tensorflow/tfjs-backend-cpu', device: 'CPU (plain JavaScript)', gpu: false, nativeThreads: null, adapter: null,
+      reason: 'pure JavaScript (slow)',
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 // Messages between the data-parallel runner (main thread) and its worker threads.
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
+import type { BackendName } from '../backend/select-backend.ts';
 
 export interface ParamSlot {
   name: string;
@@ -12,7 +13,7 @@ export interface ParamSlot {
 }
 
 export interface WorkerInit {
-  backend: 'tensorflow' | 'wasm' | 'cpu';
+  backend: BackendName;
   spec: ArchSpec;
   /** Every parameter (BN running statistics included) at start, by name. */
   weights: Array<[string, Float32Array]>;

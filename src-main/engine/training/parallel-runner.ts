@@ -36,10 +36,11 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
   const sharedWeights = new SharedArrayBuffer(offset * 4);
   const shared = new Float32Array(sharedWeights);
   // Every parameter, BN running statistics included: workers also evaluate.
-  const publish = (): void => {
-    for (const slot of slots) shared.set(model.variables.get(slot.name)!.dataSync() as Float32Array, slot.offset);
+  const publish = async (): Promise<void> => {
+    const values = await Promise.all(slots.map((slot) => model.variables.get(slot.name)!.data()));
+    slots.forEach((slot, i) => shared.set(values[i] as Float32Array, slot.offset));
   };
-  publish();
+  await publish();
   const init: WorkerInit = { backend: backend.name, spec: model.spec, weights: [...(await model.exportWeights())], slots, sharedWeights };
   const workers = await Promise.all(Array.from({ length: threads - 1 }, () => startWorker(init)));
   const pixels = model.spec.input.reduce((a, b) => a * b, 1);
@@ -66,7 +67,7 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
     threads,
     async step(x, y, n, lr) {
       const { sizes, own: first, pending } = sendShards('step', x, y, n);
-      const own = computeGradients(model, params, first.x, first.y, sizes[0]!);
+      const own = await computeGradients(model, params, first.x, first.y, sizes[0]!);
       const shards = await Promise.all(pending);
 
       let loss = own.loss * sizes[0]!;
@@ -83,7 +84,7 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
           combined[v.name] = tf.keep(g);
         }
       });
-      const shardStats: ShardStats[][] = [statsToArrays(own.batchStats)];
+      const shardStats: ShardStats[][] = [await statsToArrays(own.batchStats)];
       for (const [k, shard] of shards.entries()) {
         if (!shard || shard.type !== 'done') continue;
         loss += shard.loss * sizes[k + 1]!;
@@ -94,12 +95,12 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
       model.applyBatchStats(poolStats(shardStats));
       sgd.step(params, combined, lr);
       tf.dispose(Object.values(combined));
-      publish();
+      await publish();
       return { loss: loss / n, hits };
     },
     async evaluate(x, y, n) {
       const { sizes, own: first, pending } = sendShards('eval', x, y, n);
-      const own = evalBatch(model, first.x, first.y, sizes[0]!);
+      const own = await evalBatch(model, first.x, first.y, sizes[0]!);
       let { lossSum, hits } = own;
       for (const shard of await Promise.all(pending)) {
         if (shard?.type !== 'evaluated') continue;
@@ -122,8 +123,10 @@ export function shardSizes(n: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
 }
 
-function statsToArrays(stats: BatchStats[]): ShardStats[] {
-  return stats.map((s) => ({ layer: s.layer, mean: s.mean.dataSync() as Float32Array, variance: s.variance.dataSync() as Float32Array, count: s.count }));
+async function statsToArrays(stats: BatchStats[]): Promise<ShardStats[]> {
+  return Promise.all(stats.map(async (s) => ({
+    layer: s.layer, mean: (await s.mean.data()) as Float32Array, variance: (await s.variance.data()) as Float32Array, count: s.count,
+  })));
 }
 
 /** The batch's per-layer mean and (biased) variance from its shards': exact pooled moments. */

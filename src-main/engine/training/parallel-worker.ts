@@ -28,7 +28,8 @@ try {
     }
   };
 
-  port.on('message', (msg: ToWorker) => {
+  // The runner waits for each answer before it sends the next message, so handlers never overlap.
+  port.on('message', async (msg: ToWorker) => {
     if (msg.type === 'close') {
       model.dispose();
       port.close();
@@ -37,17 +38,17 @@ try {
     try {
       loadWeights();
       if (msg.type === 'eval') {
-        send({ type: 'evaluated', ...evalBatch(model, msg.x, msg.y, msg.n) });
+        send({ type: 'evaluated', ...(await evalBatch(model, msg.x, msg.y, msg.n)) });
         return;
       }
-      const { grads, batchStats, loss, hits } = computeGradients(model, params, msg.x, msg.y, msg.n);
+      const { grads, batchStats, loss, hits } = await computeGradients(model, params, msg.x, msg.y, msg.n);
       const flat = new Float32Array(total);
       for (const slot of init.slots) {
-        if (slot.trainable) flat.set(grads[model.variables.get(slot.name)!.name]!.dataSync() as Float32Array, slot.offset);
+        if (slot.trainable) flat.set((await grads[model.variables.get(slot.name)!.name]!.data()) as Float32Array, slot.offset);
       }
-      const stats: ShardStats[] = batchStats.map((s) => ({
-        layer: s.layer, mean: s.mean.dataSync() as Float32Array, variance: s.variance.dataSync() as Float32Array, count: s.count,
-      }));
+      const stats: ShardStats[] = await Promise.all(batchStats.map(async (s) => ({
+        layer: s.layer, mean: (await s.mean.data()) as Float32Array, variance: (await s.variance.data()) as Float32Array, count: s.count,
+      })));
       tf.dispose([...Object.values(grads), ...batchStats.flatMap((s) => [s.mean, s.variance])]);
       send({ type: 'done', grads: flat, stats, loss, hits }, [flat.buffer as ArrayBuffer]);
     } catch (e) {

@@ -20,9 +20,13 @@ export interface StepRunner {
   dispose(): Promise<void>;
 }
 
-/** Native TensorFlow parallelises inside each op; only the single-threaded backends (wasm, cpu) get workers. */
+/**
+ * Native TensorFlow parallelises inside each op and a GPU runs the whole batch: only the single-threaded
+ * CPU backends (wasm, cpu) get data-parallel workers.
+ */
 export async function createStepRunner(model: Model, sgd: Sgd, opts: { threads: number }): Promise<StepRunner> {
-  if (opts.threads <= 1 || currentBackend()?.name === 'tensorflow') return singleThreadRunner(model, sgd);
+  const name = currentBackend()?.name;
+  if (opts.threads <= 1 || name === 'tensorflow' || name === 'webgpu') return singleThreadRunner(model, sgd);
   const { createParallelRunner } = await import('./parallel-runner.ts');
   return createParallelRunner(model, sgd, opts.threads);
 }

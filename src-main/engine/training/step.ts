@@ -1,5 +1,6 @@
 // One SGD training step and the loss/accuracy ops shared by training, evaluation, the data-parallel
-// runner and the benchmark.
+// runner and the benchmark. Every read is `await data()`, never a synchronous one: on the webgpu
+// backend a synchronous read throws (Node) or returns zeros (Chromium).
 import type { Model } from '../models/model.ts';
 import type { BatchStats } from '../models/tf-ops.ts';
 import * as tf from '../tf.ts';
@@ -15,9 +16,18 @@ export interface ShardGradients {
 }
 
 /** Forward + backward on one (shard of a) batch, without touching the weights. */
-export function computeGradients(
+export async function computeGradients(
   model: Model, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number,
-): ShardGradients {
+): Promise<ShardGradients> {
+  const pending = gradientsPending(model, params, xData, yData, n);
+  const [loss, hits] = await pending.read();
+  return { grads: pending.grads, batchStats: pending.batchStats, loss, hits };
+}
+
+/** The step's tensors, queued; `read` waits for its loss and hits (and disposes them). */
+function gradientsPending(
+  model: Model, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number,
+): { grads: tf.NamedTensorMap; batchStats: BatchStats[]; read(): Promise<[number, number]> } {
   const x = tf.tensor4d(xData, [n, ...model.spec.input]);
   const y = tf.tensor1d(yData, 'int32');
   let hitsTensor: tf.Tensor | null = null;
@@ -28,34 +38,46 @@ export function computeGradients(
     hitsTensor = tf.keep(countHits(out.logits, y));
     return crossEntropy(out.logits, y, model.spec.classes);
   }, params.map(([, v]) => v));
-  const loss = value.dataSync()[0]!;
-  const hits = hitsTensor!.dataSync()[0]!;
-  tf.dispose([x, y, value, hitsTensor!]);
-  return { grads, batchStats, loss, hits };
+  tf.dispose([x, y]);
+  const hitsValue = hitsTensor!;
+  return { grads, batchStats, read: () => readScalars(value, hitsValue) };
 }
 
-/** One SGD step on a batch; returns the mean loss and the number of correct predictions. */
-export function trainStep(
+/**
+ * One SGD step on a batch; returns the mean loss and the number of correct predictions. The update is
+ * queued before the loss is read, so a GPU runs the whole step before the one wait.
+ */
+export async function trainStep(
   model: Model, sgd: Sgd, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number, lr: number,
-): { loss: number; hits: number } {
-  const { grads, batchStats, loss, hits } = computeGradients(model, params, xData, yData, n);
+): Promise<{ loss: number; hits: number }> {
+  const { grads, batchStats, read } = gradientsPending(model, params, xData, yData, n);
   model.applyBatchStats(batchStats);
   sgd.step(params, grads, lr);
   tf.dispose(Object.values(grads));
+  const [loss, hits] = await read();
   return { loss, hits };
 }
 
 /** Eval-mode forward of one (shard of a) test batch: summed loss and correct predictions. */
-export function evalBatch(model: Model, xData: Float32Array, yData: Int32Array, n: number): { lossSum: number; hits: number } {
+export async function evalBatch(model: Model, xData: Float32Array, yData: Int32Array, n: number): Promise<{ lossSum: number; hits: number }> {
   const [loss, hits] = tf.tidy(() => {
     const x = tf.tensor4d(xData, [n, ...model.spec.input]);
     const y = tf.tensor1d(yData, 'int32');
     const { logits } = model.forward(x, false);
     return [crossEntropy(logits, y, model.spec.classes), countHits(logits, y)];
   });
-  const result = { lossSum: loss.dataSync()[0]! * n, hits: hits.dataSync()[0]! };
-  tf.dispose([loss, hits]);
-  return result;
+  const [lossMean, hitCount] = await readScalars(loss, hits);
+  return { lossSum: lossMean * n, hits: hitCount };
+}
+
+/** Two scalars' values, read together; disposes both. */
+async function readScalars(a: tf.Tensor, b: tf.Tensor): Promise<[number, number]> {
+  try {
+    const [va, vb] = await Promise.all([a.data(), b.data()]);
+    return [va[0]!, vb[0]!];
+  } finally {
+    tf.dispose([a, b]);
+  }
 }
 
 /** Mean softmax cross-entropy of logits [n, classes] against integer labels [n]. */

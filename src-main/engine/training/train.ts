@@ -139,7 +139,7 @@ export async function evaluate(
   });
   for await (const batch of stream) {
     await nextTurn(); // let messages (cancel, progress requests) in between batches, as in training
-    const r = runner ? await runner.evaluate(batch.x, batch.y, batch.n) : evalBatch(model, batch.x, batch.y, batch.n);
+    const r = runner ? await runner.evaluate(batch.x, batch.y, batch.n) : await evalBatch(model, batch.x, batch.y, batch.n);
     lossSum += r.lossSum;
     correct += r.hits;
     seen += batch.n;

@@ -99,7 +99,7 @@ test("forcing 'wasm' after cpu switches to wasm", async () => {
 });
 
 test('parseBackendChoice accepts the valid names and rejects others with a ValidationError listing them', () => {
-  assert.deepEqual([...backendChoices], ['auto', 'tensorflow', 'wasm', 'cpu']);
+  assert.deepEqual([...backendChoices], ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
   for (const c of backendChoices) assert.equal(parseBackendChoice(c), c);
   for (const bad of ['gpu', 'webgl', '', 'CPU']) {
     assert.throws(

@@ -68,8 +68,8 @@ function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): 
   return diff / Math.max(1e-3, scale);
 }
 
-/** The conformance checks for `id` on the active backend; returns what it computed. */
-function checkArch(id: string): Outcome {
+/** The conformance checks for `id` on the active backend; returns what it computed. Reads with await data() (webgpu). */
+async function checkArch(id: string): Promise<Outcome> {
   const spec = smallSpec(resolveArch(id));
   const [h, w, c] = spec.input;
   const rng = Rng.fromSeed(3, id);
@@ -94,7 +94,7 @@ function checkArch(id: string): Outcome {
     // Inference.
     const logits = tf.tidy(() => model.forward(x, false).logits);
     assert.deepEqual(logits.shape, [BATCH, CLASSES]);
-    outcome.logits = logits.dataSync() as Float32Array;
+    outcome.logits = (await logits.data()) as Float32Array;
     assert.ok(allFinite(outcome.logits), 'eval logits finite');
     logits.dispose();
 
@@ -108,7 +108,7 @@ function checkArch(id: string): Outcome {
       return crossEntropy(out.logits, y);
     }, trainable.map(([, v]) => v));
     assert.deepEqual(trainShape, [BATCH, CLASSES]);
-    outcome.loss = value.dataSync()[0]!;
+    outcome.loss = (await value.data())[0]!;
     assert.ok(Number.isFinite(outcome.loss) && outcome.loss > 0, `loss ${outcome.loss}`);
     assert.equal(Object.keys(grads).length, trainable.length, 'one gradient per trainable variable');
     let nonZero = 0;
@@ -116,7 +116,7 @@ function checkArch(id: string): Outcome {
       const g = grads[v.name];
       assert.ok(g, `no gradient for ${name}`);
       assert.deepEqual(g.shape, v.shape, `gradient shape of ${name}`);
-      const values = g.dataSync() as Float32Array;
+      const values = (await g.data()) as Float32Array;
       assert.ok(allFinite(values), `gradient of ${name} not finite`);
       if (values.some((e) => e !== 0)) nonZero++;
       outcome.grads.set(name, values);
@@ -142,18 +142,19 @@ const outcomes = new Map<string, Outcome>(); // `${backend} ${id}`
 function referenceFor(id: string, backend: BackendUnderTest): BackendUnderTest | null {
   if (backend === 'cpu') return null;
   if (cpuAffordable(id)) return 'cpu';
-  return backend === 'tensorflow' ? 'wasm' : null;
+  return backend === 'tensorflow' || backend === 'webgpu' ? 'wasm' : null;
 }
 
 /** `reference`'s outcome for `id` (computed once, then the active backend is restored). */
 async function outcomeOn(reference: BackendUnderTest, id: string, active: BackendUnderTest): Promise<Outcome> {
   let ref = outcomes.get(`${reference} ${id}`);
   if (!ref) {
-    await tf.setBackend(reference);
+    // (selectBackend, not tf.setBackend: the reference may not be loaded yet when this suite runs alone)
+    await selectBackend(reference);
     try {
-      outcomes.set(`${reference} ${id}`, (ref = checkArch(id)));
+      outcomes.set(`${reference} ${id}`, (ref = await checkArch(id)));
     } finally {
-      await tf.setBackend(active);
+      await selectBackend(active);
     }
   }
   return ref;
@@ -177,7 +178,7 @@ for (const backend of backendsUnderTest) {
       const reference = referenceFor(id, backend);
       const compared = reference === 'cpu' ? ', same logits, loss and gradients as cpu' : reference ? `, same logits and loss as ${reference}` : '';
       test(`${id}: forward, parameter count, one gradient step, no leak${compared}`, async () => {
-        const outcome = checkArch(id);
+        const outcome = await checkArch(id);
         outcomes.set(`${backend} ${id}`, outcome);
         if (!reference) return;
         const ref = await outcomeOn(reference, id, backend);

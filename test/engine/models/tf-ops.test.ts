@@ -35,10 +35,10 @@ function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): 
   return maxDiff / Math.max(maxRef, 1e-12);
 }
 
-function assertClose(actual: tf.Tensor | ArrayLike<number>, expected: tf.Tensor | ArrayLike<number>, what: string): void {
+async function assertClose(actual: tf.Tensor | ArrayLike<number>, expected: tf.Tensor | ArrayLike<number>, what: string): Promise<void> {
   if (actual instanceof tf.Tensor && expected instanceof tf.Tensor) assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  const a = actual instanceof tf.Tensor ? actual.dataSync() : actual;
-  const e = expected instanceof tf.Tensor ? expected.dataSync() : expected;
+  const a = actual instanceof tf.Tensor ? await actual.data() : actual;
+  const e = expected instanceof tf.Tensor ? await expected.data() : expected;
   const err = relativeError(a, e);
   assert.ok(err <= TOLERANCE, `${what}: relative error ${err} > ${TOLERANCE}`);
 }
@@ -69,7 +69,7 @@ for (const backend of backendsUnderTest) {
     });
 
     for (const shape of [[4, 3, 5, 6], [3, 2, 2, 4], [6, 7]] as const) {
-      test(`training BN [${shape}]: value and gradients w.r.t. x, γ, β match autodiff of the formula`, () => {
+      test(`training BN [${shape}]: value and gradients w.r.t. x, γ, β match autodiff of the formula`, async () => {
         const rng = Rng.fromSeed(11, `bn-${shape}`);
         const c = shape.at(-1)!;
         // Off-centre, non-unit inputs so mean and variance both matter.
@@ -89,21 +89,21 @@ for (const backend of backendsUnderTest) {
         const ourValue = new TfOps(new Map([['bn.gamma', gamma], ['bn.beta', beta]]), true);
         const y = ourValue.batchNorm('bn', x);
         const yRef = tf.tidy(() => referenceBatchNorm(x, gamma, beta));
-        assertClose(y, yRef, 'value');
+        await assertClose(y, yRef, 'value');
         const [dx, dGamma, dBeta] = ours([x, gamma, beta], dy);
         const [dxRef, dGammaRef, dBetaRef] = ref([x, gamma, beta], dy);
-        assertClose(dx!, dxRef!, 'dx');
-        assertClose(dGamma!, dGammaRef!, 'dγ');
-        assertClose(dBeta!, dBetaRef!, 'dβ');
+        await assertClose(dx!, dxRef!, 'dx');
+        await assertClose(dGamma!, dGammaRef!, 'dγ');
+        await assertClose(dBeta!, dBetaRef!, 'dβ');
         // dx is not trivially zero (it would be for dy = 1), so the comparison means something.
-        assert.ok(Math.max(...dxRef!.dataSync().map(Math.abs)) > 1e-2);
+        assert.ok(Math.max(...(await dxRef!.data()).map(Math.abs)) > 1e-2);
 
         // Also against float64 by hand: y = (x − μ)/√(σ² + ε)·γ + β.
-        const xv = x.dataSync() as Float32Array;
+        const xv = (await x.data()) as Float32Array;
         const { mean, variance } = channelStats(xv, c);
-        const g = gamma.dataSync();
-        const b = beta.dataSync();
-        assertClose(y.dataSync(), Array.from(xv, (v, i) => ((v - mean[i % c]!) / Math.sqrt(variance[i % c]! + BN_EPSILON)) * g[i % c]! + b[i % c]!), 'value vs float64');
+        const g = (await gamma.data());
+        const b = (await beta.data());
+        await assertClose((await y.data()), Array.from(xv, (v, i) => ((v - mean[i % c]!) / Math.sqrt(variance[i % c]! + BN_EPSILON)) * g[i % c]! + b[i % c]!), 'value vs float64');
 
         for (const o of [ops!, ourValue]) for (const s of o.batchStats) tf.dispose([s.mean, s.variance]);
         tf.dispose([y, yRef, dx!, dGamma!, dBeta!, dxRef!, dGammaRef!, dBetaRef!]);
@@ -112,7 +112,7 @@ for (const backend of backendsUnderTest) {
       });
     }
 
-    test('training BN records the batch mean and biased variance; updateRunningStats follows PyTorch', () => {
+    test('training BN records the batch mean and biased variance; updateRunningStats follows PyTorch', async () => {
       const model = Model.create(resolveArch('vgg_mini'), Rng.fromSeed(1));
       try {
         const layer = 'features.1'; // vgg_mini's first BN, 16 channels
@@ -137,8 +137,8 @@ for (const backend of backendsUnderTest) {
         assert.equal(s.layer, layer);
         assert.equal(s.count, 18);
         assert.equal(count, 18);
-        assertClose(s.mean.dataSync(), mean, 'batch mean');
-        assertClose(s.variance.dataSync(), variance, 'batch variance (biased)');
+        await assertClose((await s.mean.data()), mean, 'batch mean');
+        await assertClose((await s.variance.data()), variance, 'batch variance (biased)');
 
         model.updateRunningStats(ops);
         assert.equal(ops.batchStats.length, 0, 'batch stats consumed');
@@ -146,18 +146,18 @@ for (const backend of backendsUnderTest) {
         // torch: running_mean = 0.9·rm + 0.1·μ; running_var = 0.9·rv + 0.1·σ²·n/(n−1)
         const rm1 = mean.map((m, i) => 0.9 * rm0[i]! + 0.1 * m);
         const rv1 = variance.map((v, i) => 0.9 * rv0[i]! + 0.1 * v * (18 / 17));
-        assertClose(model.variables.get(`${layer}.running_mean`)!.dataSync(), rm1, 'running mean');
-        assertClose(model.variables.get(`${layer}.running_var`)!.dataSync(), rv1, 'running var (unbiased)');
+        await assertClose((await model.variables.get(`${layer}.running_mean`)!.data()), rm1, 'running mean');
+        await assertClose((await model.variables.get(`${layer}.running_var`)!.data()), rv1, 'running var (unbiased)');
         // The biased variance would give a different answer: the test can tell them apart.
         const biased = variance.map((v, i) => 0.9 * rv0[i]! + 0.1 * v);
-        assert.ok(relativeError(model.variables.get(`${layer}.running_var`)!.dataSync(), biased) > 10 * TOLERANCE);
+        assert.ok(relativeError((await model.variables.get(`${layer}.running_var`)!.data()), biased) > 10 * TOLERANCE);
         x.dispose();
       } finally {
         model.dispose();
       }
     });
 
-    test('a training forward records every BN layer once, in call order, with count batch·h·w', () => {
+    test('a training forward records every BN layer once, in call order, with count batch·h·w', async () => {
       const model = Model.create(resolveArch('vgg_mini'), Rng.fromSeed(2));
       try {
         const x = tf.randomNormal([3, 28, 28, 1], 0, 1, 'float32', 4);
@@ -166,12 +166,12 @@ for (const backend of backendsUnderTest) {
         assert.deepEqual(ops.batchStats.map((s) => s.layer), bnLayers);
         assert.deepEqual(bnLayers, ['features.1', 'features.5', 'features.9']);
         assert.deepEqual(ops.batchStats.map((s) => s.count), [3 * 28 * 28, 3 * 14 * 14, 3 * 7 * 7]);
-        const rvBefore = model.variables.get('features.5.running_var')!.dataSync().slice();
-        const varianceOfLayer = ops.batchStats[1]!.variance.dataSync().slice();
+        const rvBefore = (await model.variables.get('features.5.running_var')!.data()).slice();
+        const varianceOfLayer = (await ops.batchStats[1]!.variance.data()).slice();
         model.updateRunningStats(ops);
         const n = 3 * 14 * 14;
-        assertClose(
-          model.variables.get('features.5.running_var')!.dataSync(),
+        await assertClose(
+          (await model.variables.get('features.5.running_var')!.data()),
           Array.from(rvBefore, (r, i) => 0.9 * r + 0.1 * varianceOfLayer[i]! * (n / (n - 1))),
           'features.5 running var',
         );
@@ -181,7 +181,7 @@ for (const backend of backendsUnderTest) {
       }
     });
 
-    test('eval-mode BN uses the running statistics, records nothing and is per-example', () => {
+    test('eval-mode BN uses the running statistics, records nothing and is per-example', async () => {
       const rng = Rng.fromSeed(9);
       const c = 5;
       const gamma = randomArray(rng, c, 0.3, 1);
@@ -198,20 +198,20 @@ for (const backend of backendsUnderTest) {
       const ops = new TfOps(params, false);
       const y = ops.batchNorm('bn', x);
       assert.equal(ops.batchStats.length, 0);
-      assertClose(y.dataSync(), Array.from(xv, (v, i) => ((v - rm[i % c]!) / Math.sqrt(rv[i % c]! + BN_EPSILON)) * gamma[i % c]! + beta[i % c]!), 'eval BN');
+      await assertClose((await y.data()), Array.from(xv, (v, i) => ((v - rm[i % c]!) / Math.sqrt(rv[i % c]! + BN_EPSILON)) * gamma[i % c]! + beta[i % c]!), 'eval BN');
       // One example alone gives the same output as inside the batch (no batch statistics involved).
       const first = tf.slice(x, [1, 0, 0, 0], [1, 2, 2, c]);
       const yFirst = ops.batchNorm('bn', first);
-      assertClose(yFirst.dataSync(), y.dataSync().slice(4 * c, 8 * c), 'eval BN of one example');
+      await assertClose((await yFirst.data()), (await y.data()).slice(4 * c, 8 * c), 'eval BN of one example');
       // and training mode on the same batch differs (it normalises with the batch's own statistics)
       const train = new TfOps(params, true);
       const yTrain = train.batchNorm('bn', x);
-      assert.ok(relativeError(yTrain.dataSync(), y.dataSync()) > 1e-2);
+      assert.ok(relativeError((await yTrain.data()), (await y.data())) > 1e-2);
       for (const s of train.batchStats) tf.dispose([s.mean, s.variance]);
       tf.dispose([x, y, first, yFirst, yTrain, ...params.values()]);
     });
 
-    test('selectChannels with non-contiguous indices equals tf.gather on the channel axis, and has a gradient', () => {
+    test('selectChannels with non-contiguous indices equals tf.gather on the channel axis, and has a gradient', async () => {
       const rng = Rng.fromSeed(13);
       const shape: [number, number, number, number] = [2, 3, 4, 10];
       const x = tf.tensor4d(randomArray(rng, sizeOf(shape)), shape);
@@ -223,16 +223,16 @@ for (const backend of backendsUnderTest) {
         const idx = tf.tensor1d(indices, 'int32');
         const expected = tf.gather(x, idx, 3);
         assert.deepEqual(y.shape, [2, 3, 4, indices.length]);
-        assert.deepEqual(Array.from(y.dataSync()), Array.from(expected.dataSync()), `values for [${indices}]`);
+        assert.deepEqual(Array.from((await y.data())), Array.from((await expected.data())), `values for [${indices}]`);
 
         // d/dx Σ w·select(x) = w scattered back to the kept channels, 0 elsewhere.
         const w = tf.tensor4d(randomArray(rng, sizeOf(y.shape)), y.shape as [number, number, number, number]);
         const dx = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(ops.selectChannels(xi, indices), w)))(x);
-        const wv = w.dataSync();
+        const wv = (await w.data());
         const expectedDx = new Float32Array(x.size);
         for (let p = 0; p < x.size / 10; p++) indices.forEach((ch, k) => (expectedDx[p * 10 + ch] = wv[p * indices.length + k]!));
         assert.deepEqual(dx.shape, shape);
-        assertClose(dx.dataSync(), expectedDx, `gradient for [${indices}]`);
+        await assertClose((await dx.data()), expectedDx, `gradient for [${indices}]`);
         tf.dispose([y, idx, expected, w, dx]);
       }
       assert.equal(tf.memory().numTensors, before);
@@ -242,7 +242,7 @@ for (const backend of backendsUnderTest) {
     });
 
     for (const pool of [{ size: 2 }, { size: 3, stride: 2, pad: 1 }]) {
-      test(`reluMaxPool ${JSON.stringify(pool)} equals maxPool(relu(x)), gradient included, with ties and negative windows`, () => {
+      test(`reluMaxPool ${JSON.stringify(pool)} equals maxPool(relu(x)), gradient included, with ties and negative windows`, async () => {
         // Values on a coarse grid, so windows hold equal maxima (positive and zero) and all-negative windows.
         const rng = Rng.fromSeed(17);
         const shape: [number, number, number, number] = [2, 6, 6, 3];
@@ -251,26 +251,26 @@ for (const backend of backendsUnderTest) {
         const ops = new TfOps(new Map(), true);
         const fused = tf.tidy(() => ops.reluMaxPool(x, pool));
         const plain = tf.tidy(() => ops.maxPool(ops.relu(x), pool));
-        assert.deepEqual(Array.from(fused.dataSync()), Array.from(plain.dataSync()), 'values');
+        const plus0 = async (t: tf.Tensor): Promise<number[]> => Array.from(await t.data(), (v) => v + 0); // −0 and 0 alike
+        assert.deepEqual(await plus0(fused), await plus0(plain), 'values');
         const w = tf.tensor4d(randomArray(rng, fused.size), fused.shape as [number, number, number, number]);
         const dFused = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(ops.reluMaxPool(xi, pool), w)))(x);
         const dPlain = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(ops.maxPool(ops.relu(xi), pool), w)))(x);
-        const plus0 = (t: tf.Tensor): number[] => Array.from(t.dataSync(), (v) => v + 0); // −0 and 0 alike
-        assert.deepEqual(plus0(dFused), plus0(dPlain), 'gradient');
-        assert.ok(dPlain.dataSync().some((v) => v !== 0), 'the gradient is not all zero');
+        assert.deepEqual(await plus0(dFused), await plus0(dPlain), 'gradient');
+        assert.ok((await dPlain.data()).some((v) => v !== 0), 'the gradient is not all zero');
         tf.dispose([x, fused, plain, w, dFused, dPlain]);
       });
     }
 
-    test('selectChannels on [n, features] (after flatten)', () => {
+    test('selectChannels on [n, features] (after flatten)', async () => {
       const x = tf.tensor2d([[0, 1, 2, 3, 4], [10, 11, 12, 13, 14]]);
       const y = new TfOps(new Map(), false).selectChannels(x, [0, 3, 4]);
-      assert.deepEqual(y.arraySync(), [[0, 3, 4], [10, 13, 14]]);
+      assert.deepEqual((await y.array()), [[0, 3, 4], [10, 13, 14]]);
       tf.dispose([x, y]);
     });
 
     for (const [h, w] of [[4, 6], [5, 5]] as const) {
-      test(`padShortcut(x, c2, 2) on ${h}×${w}: 2×2 average pool, then zero channels after; gradient 1/4 per pooled cell`, () => {
+      test(`padShortcut(x, c2, 2) on ${h}×${w}: 2×2 average pool, then zero channels after; gradient 1/4 per pooled cell`, async () => {
         const rng = Rng.fromSeed(17, `${h}x${w}`);
         const [n, c, c2] = [2, 3, 8];
         const xv = randomArray(rng, n * h * w * c);
@@ -285,28 +285,28 @@ for (const backend of backendsUnderTest) {
           expected[((b * ho + i) * wo + j) * c2 + k] =
             (at(b, 2 * i, 2 * j, k) + at(b, 2 * i + 1, 2 * j, k) + at(b, 2 * i, 2 * j + 1, k) + at(b, 2 * i + 1, 2 * j + 1, k)) / 4;
         }
-        assertClose(y.dataSync(), expected, 'padShortcut value');
-        const yv = y.dataSync();
+        await assertClose((await y.data()), expected, 'padShortcut value');
+        const yv = (await y.data());
         for (let p = 0; p < n * ho * wo; p++) for (let k = c; k < c2; k++) assert.equal(yv[p * c2 + k], 0, 'appended channels are zero');
 
         const up = tf.tensor4d(randomArray(rng, y.size), y.shape as [number, number, number, number]);
         const dx = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(ops.padShortcut(xi, c2, 2), up)))(x);
-        const uv = up.dataSync();
+        const uv = (await up.data());
         const expectedDx = new Float32Array(x.size);
         for (let b = 0; b < n; b++) for (let i = 0; i < 2 * ho; i++) for (let j = 0; j < 2 * wo; j++) for (let k = 0; k < c; k++) {
           expectedDx[((b * h + i) * w + j) * c + k] = uv[((b * ho + (i >> 1)) * wo + (j >> 1)) * c2 + k]! / 4;
         }
         assert.deepEqual(dx.shape, [n, h, w, c]);
-        assertClose(dx.dataSync(), expectedDx, 'padShortcut gradient');
+        await assertClose((await dx.data()), expectedDx, 'padShortcut gradient');
         tf.dispose([x, y, up, dx]);
       });
     }
 
-    test('padShortcut at stride 1 only pads channels; fewer channels is a ValidationError', () => {
+    test('padShortcut at stride 1 only pads channels; fewer channels is a ValidationError', async () => {
       const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
       const ops = new TfOps(new Map(), false);
       const y = ops.padShortcut(x, 3, 1);
-      assert.deepEqual(y.arraySync(), [[[[1, 0, 0], [2, 0, 0]], [[3, 0, 0], [4, 0, 0]]]]);
+      assert.deepEqual((await y.array()), [[[[1, 0, 0], [2, 0, 0]], [[3, 0, 0], [4, 0, 0]]]]);
       assert.equal(ops.padShortcut(x, 1, 1), x);
       assert.throws(() => ops.padShortcut(tf.zeros([1, 2, 2, 4]), 2, 2), ValidationError);
       tf.dispose([x, y]);

@@ -44,7 +44,7 @@ for (const method of methods) {
     });
     for (const family of method.families) {
       for (const { label, spec } of TEST_SPECS[family]) {
-        test(`${family}: ${label}`, () => {
+        test(`${family}: ${label}`, async () => {
           const weights = weightsFor(label, spec);
           const before = checksum(weights);
           const plan = parsePlan(method.plan(spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune')));
@@ -74,8 +74,8 @@ for (const method of methods) {
           // Oracle.
           const x = randomInput(spec, BATCH, 5);
           try {
-            const expected = evalLogits(plan.base, zeroedBase(plan, weights), x);
-            const actual = evalLogits(plan.pruned, pruned, x);
+            const expected = await evalLogits(plan.base, zeroedBase(plan, weights), x);
+            const actual = await evalLogits(plan.pruned, pruned, x);
             assert.equal(actual.length, BATCH * spec.classes);
             assert.ok(expected.every(Number.isFinite) && Math.max(...expected.map(Math.abs)) > 1e-6, 'oracle logits are not trivial');
             const err = relativeError(actual, expected);

@@ -124,12 +124,14 @@ export function randomInput(spec: ArchSpec, batch: number, seed: number): tf.Ten
   return tf.tensor4d(Float32Array.from({ length: batch * h * w * c }, () => rng.normal()), [batch, h, w, c]);
 }
 
-/** Eval-mode logits of `spec` with `weights` on x, as a plain array. */
-export function evalLogits(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, x: tf.Tensor): Float32Array {
+/** Eval-mode logits of `spec` with `weights` on x, as a plain array (read with await data(): webgpu). */
+export async function evalLogits(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, x: tf.Tensor): Promise<Float32Array> {
   const model = Model.fromWeights(spec, weights);
+  const logits = tf.tidy(() => model.forward(x, false).logits);
   try {
-    return tf.tidy(() => model.forward(x, false).logits.dataSync() as Float32Array);
+    return (await logits.data()) as Float32Array;
   } finally {
+    logits.dispose();
     model.dispose();
   }
 }

@@ -65,8 +65,8 @@ test('two threads: same update as the weighted sum of single-threaded shard grad
   const refParams = ref.trainable();
   const refSgd = new Sgd(opts);
   const [n0, n1] = shardSizes(n, 2) as [number, number];
-  const g0 = computeGradients(ref, refParams, x.subarray(0, n0 * 144), y.subarray(0, n0), n0);
-  const g1 = computeGradients(ref, refParams, x.subarray(n0 * 144), y.subarray(n0), n1);
+  const g0 = await computeGradients(ref, refParams, x.subarray(0, n0 * 144), y.subarray(0, n0), n0);
+  const g1 = await computeGradients(ref, refParams, x.subarray(n0 * 144), y.subarray(n0), n1);
   const summed: tf.NamedTensorMap = {};
   for (const [, v] of refParams) summed[v.name] = tf.add(tf.mul(g0.grads[v.name]!, n0 / n), tf.mul(g1.grads[v.name]!, n1 / n));
   const toArrays = (s: typeof g0.batchStats) => s.map((t) => ({ layer: t.layer, mean: t.mean.dataSync() as Float32Array, variance: t.variance.dataSync() as Float32Array, count: t.count }));
@@ -95,7 +95,7 @@ test('two threads: same update as the weighted sum of single-threaded shard grad
   // Evaluation sharded over the threads sees the updated weights and running statistics.
   const test = batch(9, 11);
   const sharded = await runner.evaluate(test.x, test.y, 9);
-  const whole = evalBatch(ref, test.x, test.y, 9);
+  const whole = await evalBatch(ref, test.x, test.y, 9);
   assert.equal(sharded.hits, whole.hits);
   assert.ok(Math.abs(sharded.lossSum - whole.lossSum) < 1e-4 * Math.max(1, Math.abs(whole.lossSum)), `eval loss ${sharded.lossSum} vs ${whole.lossSum}`);
 
