@@ -26,10 +26,16 @@ import type { EventListener } from './job-supervisor.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src-shared/content-security-policy.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-export const TOKEN_COOKIE = 'pwb_token';
+/**
+ * The cookie holding the token is named per port (`pwb_token_<port>`): cookies are not port-scoped, so
+ * another local server the browser visits would receive a shared name, and two workbenches would collide.
+ */
+export function tokenCookieName(port: number): string {
+  return `pwb_token_${port}`;
+}
 
-/** The policy of every page the server sends: the app's own (src-shared/content-security-policy.ts). */
-export const HTTP_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY;
+/** The policy of every page the server sends: the app's own (src-shared/content-security-policy.ts), and no framing. */
+export const HTTP_CONTENT_SECURITY_POLICY = `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -123,7 +129,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
-      console.error(`http: ${req.method} ${req.url}: ${(e as Error).stack ?? e}`);
+      // A client that went away mid-request (closed tab, cancelled fetch) is not a server error.
+      if (req.destroyed || res.destroyed || isAbort(e)) {
+        res.destroy();
+        return;
+      }
+      const detail = process.env.PWB_DEBUG ? `\n${(e as Error).stack}` : ' (PWB_DEBUG=1 shows the stack)';
+      console.error(`http: ${req.method} ${req.url}: ${(e as Error).message ?? e}${detail}`);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();
     });
@@ -136,8 +148,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
     if (!options.allowRemote && !isLoopbackAddress(req.socket.remoteAddress)) {
       return sendJson(res, 403, { error: 'only clients on this machine may connect (start `pwb serve` with --allow-remote to change that)' });
+    }
+    const port = req.socket.localPort ?? 0;
+    // DNS rebinding: a name that resolves to 127.0.0.1 still carries its own Host.
+    if (!options.allowRemote && !isOwnHost(req.headers.host, port)) {
+      return sendJson(res, 403, { error: `Host '${req.headers.host ?? ''}' is not this server; open the URL \`pwb serve\` printed (http://127.0.0.1:${port}/…)` });
     }
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
@@ -145,11 +163,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const query = new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : '');
 
     const fromQuery = query.get('token');
-    const authorised = tokenOk(cookieToken(req.headers.cookie)) || tokenOk(bearerToken(req.headers.authorization)) || tokenOk(fromQuery);
+    const authorised = tokenOk(cookieToken(req.headers.cookie, tokenCookieName(port))) || tokenOk(bearerToken(req.headers.authorization)) || tokenOk(fromQuery);
     if (!authorised) return sendJson(res, 401, { error: 'missing or wrong token; open the URL `pwb serve` printed' });
 
     const method = req.method ?? 'GET';
     if (rawPath.startsWith('/api/')) {
+      // The API answers the workbench's own pages only: a page of another origin (another local port is
+      // same-site for cookies) gets nothing, even where the browser would send the cookie.
+      const crossOrigin = crossOriginReason(req);
+      if (crossOrigin) return sendJson(res, 403, { error: `cross-origin request refused (${crossOrigin})` });
       if (rawPath === '/api/events') {
         if (method !== 'GET') return sendJson(res, 405, { error: 'use GET for /api/events' }, { Allow: 'GET' });
         return openEventStream(req, res);
@@ -161,7 +183,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { error: `${method} is not allowed here` }, { Allow: 'GET, HEAD' });
     const cookie = tokenOk(fromQuery) && (rawPath === '/' || rawPath === '/index.html')
-      ? `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`
+      ? `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`
       : null;
     return serveStatic(req, res, rawPath, cookie);
   }
@@ -290,13 +312,37 @@ export function resolveInside(root: string, urlPath: string): string | null {
   return real.startsWith(root + path.sep) ? real : null;
 }
 
-function cookieToken(header: string | undefined): string | null {
+function cookieToken(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return part.slice(eq + 1).trim();
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return null;
+}
+
+/** Whether `host` (the Host header) names this server: a loopback name or address with the port served. */
+function isOwnHost(host: string | undefined, port: number): boolean {
+  if (!host) return false;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.trim().toLowerCase());
+  if (!m) return false;
+  const name = m[1]!.replace(/^\[|\]$/g, '');
+  return isLoopbackHost(name) && Number(m[2] ?? 80) === port;
+}
+
+/** Why a request comes from another origin (its Origin or Sec-Fetch-Site says so), or null. */
+function crossOriginReason(req: IncomingMessage): string | null {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site: ${site}`;
+  const origin = req.headers.origin;
+  if (typeof origin === 'string' && origin !== `http://${req.headers.host}`) return `Origin: ${origin}`;
+  return null;
+}
+
+/** A request the client aborted: its body stream errors with 'aborted' / ECONNRESET. */
+function isAbort(e: unknown): boolean {
+  const err = e as NodeJS.ErrnoException | undefined;
+  return err?.code === 'ECONNRESET' || err?.code === 'ECONNABORTED' || err?.message === 'aborted';
 }
 
 function bearerToken(header: string | undefined): string | null {

@@ -17,7 +17,7 @@ import { scratchBEpochs } from '../engine/pruning/budget.ts';
 import { decodeMasks } from '../engine/pruning/masks.ts';
 import { Rng } from '../engine/random.ts';
 import { scratchInit } from '../engine/pruning/methods/magnitude.ts';
-import { readCheckpoint } from '../engine/training/checkpoint.ts';
+import { readCheckpoint, requireFinite } from '../engine/training/checkpoint.ts';
 import { LAST_CHECKPOINT } from '../engine/training/train.ts';
 import { addArtifact, listArtifacts } from '../store/artifacts.ts';
 import type { Db } from '../store/db.ts';
@@ -25,6 +25,7 @@ import { createExperiment, updateExperiment } from '../store/experiments.ts';
 import { getRun, listRuns } from '../store/runs.ts';
 import type { PreparedExperiment } from './experiment-prepare.ts';
 import { createTrainRun, executeRun, type RunExtras, type RunHooks } from './train-run.ts';
+import { acquireJobLock } from './run-lock.ts';
 
 export interface ExperimentStep {
   /** 1-based position among all runs of the experiment, and their number. */
@@ -67,6 +68,8 @@ export async function runExperiment(
   const { spec } = prepared;
   const total = spec.seeds.length * (1 + spec.regimes.length);
   let index = 0;
+  // Taken before the status changes: a second process driving this experiment is refused with nothing changed.
+  const releaseLock = acquireJobLock(experimentDir(dbPath, experimentId), `experiment ${experimentId}`, 'run');
   updateExperiment(db, experimentId, { status: 'running' });
   try {
     for (const seed of spec.seeds) {
@@ -88,6 +91,8 @@ export async function runExperiment(
   } catch (e) {
     updateExperiment(db, experimentId, { status: e instanceof CancelledError ? 'cancelled' : 'failed' });
     throw e;
+  } finally {
+    releaseLock();
   }
 }
 
@@ -155,13 +160,20 @@ function unstructuredFlops(plan: PruningPlan): number {
   return flops;
 }
 
+/** The baseline's final weights, intact and finite (a diverged baseline is not worth pruning). */
+function baselineWeights(path: string): Map<string, Float32Array> {
+  const ckpt = readCheckpoint(path);
+  requireFinite(path, ckpt);
+  return ckpt.weights;
+}
+
 function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, seed: number): RunExtras {
   const masks = plan.kind === 'unstructured' ? decodeMasks(plan) : undefined;
   // Unstructured scratch runs start from He normal with fan = non-zero weights / in_channels, masked (RNP weight-level).
   if (regime !== 'finetune') return masks ? { masks, initialWeights: () => scratchInit(plan, Rng.fromSeed(seed, 'init')) } : {};
   return {
     masks,
-    initialWeights: () => applyPlan(plan, readCheckpoint(join(baseline.checkpointDir!, LAST_CHECKPOINT)).weights),
+    initialWeights: () => applyPlan(plan, baselineWeights(join(baseline.checkpointDir!, LAST_CHECKPOINT))),
   };
 }
 
@@ -179,7 +191,7 @@ function ensurePlan(db: Db, dbPath: string, experimentId: number, prepared: Prep
 function computePlan(db: Db, dir: string, path: string, prepared: PreparedExperiment, baseline: Run, seed: number): PruningPlan {
   const done = getRun(db, baseline.id);
   if (done.status !== 'completed' || !done.checkpointDir) throw new JobFailedError(`baseline run ${baseline.id} has not finished`);
-  const weights = readCheckpoint(join(done.checkpointDir, LAST_CHECKPOINT)).weights;
+  const weights = baselineWeights(join(done.checkpointDir, LAST_CHECKPOINT));
   const plan = prepared.method.plan(prepared.base, weights, prepared.params, Rng.fromSeed(seed, 'prune'));
   mkdirSync(dir, { recursive: true });
   const tmp = `${path}.tmp`;

@@ -1,6 +1,7 @@
-// One process trains a run at a time. A lock file in the run's checkpoint folder names its owner
-// (host and pid); a lock whose process is gone (a crash, kill -9) is stale and is taken over, so a
-// killed run can be resumed at once while a live one cannot be trained twice.
+// One process trains a run (or drives an experiment) at a time. A lock file in the run's checkpoint
+// folder (the experiment's folder) names its owner (host and pid); a lock whose process is gone (a
+// crash, kill -9) is stale and is taken over, so a killed job can be resumed at once while a live one
+// cannot be run twice.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,11 @@ import { ValidationError } from '../../src-shared/errors.ts';
 const LOCK_FILE = 'run.lock';
 
 export function acquireRunLock(dir: string, runId: number): () => void {
+  return acquireJobLock(dir, `run ${runId}`, 'trained');
+}
+
+/** The lock of `what` ("run 3", "experiment 2") in `dir`; `doing` says what its owner does ("trained"). */
+export function acquireJobLock(dir: string, what: string, doing: string): () => void {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, LOCK_FILE);
   const me = { host: hostname(), pid: process.pid };
@@ -18,10 +24,10 @@ export function acquireRunLock(dir: string, runId: number): () => void {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     const owner = readOwner(path);
     if (owner && owner.host === me.host && owner.pid !== me.pid && isAlive(owner.pid)) {
-      throw new ValidationError(`run ${runId} is being trained by process ${owner.pid}; stop it first or wait for it`);
+      throw new ValidationError(`${what} is being ${doing} by process ${owner.pid}; stop it first or wait for it`);
     }
     if (owner && owner.host !== me.host) {
-      throw new ValidationError(`run ${runId} is locked by ${owner.host} (pid ${owner.pid}); if that process is gone, delete ${path}`);
+      throw new ValidationError(`${what} is locked by ${owner.host} (pid ${owner.pid}); if that process is gone, delete ${path}`);
     }
     writeFileSync(path, JSON.stringify(me));
   }

@@ -16,11 +16,11 @@ import { openDataset } from '../engine/datasets/registry.ts';
 import { Model } from '../engine/models/model.ts';
 import { resolveArch, withData } from '../engine/models/register-all.ts';
 import { Rng } from '../engine/random.ts';
-import { readCheckpoint, type EpochMetrics } from '../engine/training/checkpoint.ts';
+import { readCheckpoint, requireFinite, type Checkpoint, type CheckpointOwner, type EpochMetrics } from '../engine/training/checkpoint.ts';
 import { LAST_CHECKPOINT, train, type BatchProgress, type TrainOptions } from '../engine/training/train.ts';
 import type { Db } from '../store/db.ts';
 import { canonicalJson, getArchSpec, putArchSpec } from '../store/arch-specs.ts';
-import { recordEpoch } from '../store/metrics.ts';
+import { listEpochMetrics, recordEpoch } from '../store/metrics.ts';
 import { createRun, getRun, heartbeat, markRunFinished, markRunStarted, setRunCheckpointDir } from '../store/runs.ts';
 import { acquireRunLock } from './run-lock.ts';
 
@@ -119,9 +119,7 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
   let resumeFrom: ReturnType<typeof readCheckpoint> | undefined;
   try {
     resumeFrom = existsSync(lastPath) ? readCheckpoint(lastPath) : undefined;
-    if (resumeFrom && canonicalJson(resumeFrom.spec) !== canonicalJson(spec)) {
-      throw new ValidationError(`run ${runId}: checkpoint ${lastPath} holds a different architecture than the run`);
-    }
+    if (resumeFrom) checkCheckpointIsTheRuns(db, run, lastPath, resumeFrom, spec, config);
   } catch (e) {
     releaseLock();
     throw e;
@@ -139,6 +137,7 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
   try {
     await train({
       model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal, threads: prepared.threads,
+      owner: ownerOf(run),
       regularizer: extras.regularizer, masks: extras.masks,
       onBatch: (p) => {
         if (Date.now() - lastBeat > 10_000) {
@@ -162,6 +161,34 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
     releaseLock();
   }
   return getRun(db, runId);
+}
+
+function ownerOf(run: Run): CheckpointOwner {
+  return { runId: run.id, createdAt: run.createdAt };
+}
+
+/**
+ * Refuses (before anything is written) a last.ckpt that is not this run's own latest state: another
+ * run's file (owner, or for first-format files the config and seed, differ), another architecture, or an
+ * older file than the epochs the database already holds (resuming from it would drop those epochs).
+ */
+function checkCheckpointIsTheRuns(db: Db, run: Run, path: string, ckpt: Checkpoint, spec: ArchSpec, config: TrainConfig): void {
+  const refuse = (what: string): never => {
+    throw new ValidationError(`run ${run.id}: checkpoint ${path} ${what}; nothing was changed. Remove or replace that file, then resume again`);
+  };
+  requireFinite(path, ckpt);
+  const owner = ownerOf(run);
+  if (ckpt.owner && (ckpt.owner.runId !== owner.runId || ckpt.owner.createdAt !== owner.createdAt)) {
+    refuse(`belongs to another run (run ${ckpt.owner.runId}, created ${ckpt.owner.createdAt}), not to this one (created ${owner.createdAt})`);
+  }
+  if (canonicalJson(ckpt.spec) !== canonicalJson(spec)) refuse('holds a different architecture than the run');
+  if (canonicalJson(ckpt.config) !== canonicalJson(config)) {
+    refuse(`was trained with another config (seed ${ckpt.config.seed}, ${ckpt.config.epochs} epochs; the run: seed ${config.seed}, ${config.epochs} epochs)`);
+  }
+  const recorded = listEpochMetrics(db, run.id).length;
+  if (recorded > ckpt.epochsDone) {
+    refuse(`holds ${ckpt.epochsDone} finished epoch${ckpt.epochsDone === 1 ? '' : 's'} but the database already has ${recorded}: it is older than the run (restored from a backup?), and resuming from it would drop epochs ${ckpt.epochsDone + 1}–${recorded}`);
+  }
 }
 
 /** Re-validates a stored run (its stored ArchSpec, dataset and config) before continuing it. */

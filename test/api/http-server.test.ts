@@ -91,7 +91,7 @@ test('401 without the token or with a wrong one, on every kind of path', async (
       ['none', await request(p)],
       ['query', await request(`${p}?token=${wrong}`)],
       ['bearer', await request(p, { headers: { Authorization: `Bearer ${wrong}` } })],
-      ['cookie', await request(p, { headers: { Cookie: `pwb_token=${wrong}` } })],
+      ['cookie', await request(p, { headers: { Cookie: `pwb_token_${server.port}=${wrong}` } })],
       ['short', await request(`${p}?token=${server.token.slice(0, 10)}`)],
     ] as const) {
       assert.equal(r.status, 401, `${p} with ${how} token`);
@@ -111,11 +111,12 @@ test('GET /?token=T serves index.html with the CSP and sets the HttpOnly SameSit
   assert.equal(r.status, 200);
   assert.match(r.headers['content-type']!, /^text\/html/);
   assert.equal(r.headers['content-security-policy'], HTTP_CONTENT_SECURITY_POLICY);
-  assert.equal(HTTP_CONTENT_SECURITY_POLICY, "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'");
-  assert.deepEqual(r.headers['set-cookie'], [`pwb_token=${server.token}; HttpOnly; SameSite=Strict; Path=/`]);
+  assert.equal(HTTP_CONTENT_SECURITY_POLICY, "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'");
+  assert.equal(r.headers['x-frame-options'], 'DENY');
+  assert.deepEqual(r.headers['set-cookie'], [`pwb_token_${server.port}=${server.token}; HttpOnly; SameSite=Strict; Path=/`]);
   assert.match(r.body, /<title>pwb<\/title>/);
 
-  const cookie = { Cookie: `other=1; pwb_token=${server.token}` };
+  const cookie = { Cookie: `other=1; pwb_token=${server.token.replace(/./g, '0')}; pwb_token_${server.port}=${server.token}` };
   const js = await request('/assets/app.js', { headers: cookie });
   assert.equal(js.status, 200);
   assert.match(js.headers['content-type']!, /^text\/javascript/);
@@ -327,4 +328,55 @@ test('loopback only: remote addresses are told apart, and a non-loopback host is
   for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) assert.equal(isLoopbackAddress(a), true, a);
   for (const a of ['10.0.0.1', '::ffff:192.168.1.2', '0.0.0.0', '::', 'fe80::1', undefined]) assert.equal(isLoopbackAddress(a), false, String(a));
   await assert.rejects(startHttpServer({ api: wb.api, subscribe: wb.subscribe, rendererDir, host: '0.0.0.0' }), /not a loopback address.*--allow-remote/);
+});
+
+test('DNS rebinding: a Host other than this loopback server and port is refused, even with the token', async () => {
+  for (const host of ['evil.example:80', `evil.example:${server.port}`, `127.0.0.1:${server.port + 1}`, '127.0.0.1']) {
+    const r = await request(`/?token=${server.token}`, { headers: { Host: host } });
+    assert.equal(r.status, 403, `Host '${host}'`);
+    assert.match(JSON.parse(r.body).error, /is not this server; open the URL `pwb serve` printed/);
+  }
+  for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`, `LOCALHOST:${server.port}`]) {
+    assert.equal((await callApi('version', undefined, { ...auth(), Host: host })).status, 200, `Host '${host}'`);
+  }
+});
+
+test('cross-origin API calls are refused (Origin of another port, Sec-Fetch-Site cross-site/same-site); the own origin passes', async () => {
+  const cookie = { Cookie: `pwb_token_${server.port}=${server.token}` };
+  const before = experimentCount();
+  const refusedHeaders: Array<Record<string, string>> = [
+    { Origin: `http://127.0.0.1:${server.port + 1}` },
+    { Origin: 'http://evil.example' },
+    { 'Sec-Fetch-Site': 'same-site' },
+    { 'Sec-Fetch-Site': 'cross-site' },
+  ];
+  for (const headers of refusedHeaders) {
+    const r = await callApi('startExperiment', { spec: tinySpec() }, { ...cookie, ...headers });
+    assert.equal(r.status, 403, JSON.stringify(headers));
+    assert.match(JSON.parse(r.body).error, /^cross-origin request refused/);
+    assert.equal((await request('/api/events', { headers: { ...cookie, ...headers } })).status, 403);
+  }
+  assert.equal(experimentCount(), before, 'nothing was written');
+  const own = await callApi('version', undefined, { ...cookie, Origin: `http://127.0.0.1:${server.port}`, 'Sec-Fetch-Site': 'same-origin' });
+  assert.equal(own.status, 200);
+});
+
+test('a client that aborts mid-request leaves no stack trace on stderr', async () => {
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+  try {
+    await new Promise<void>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/call/version', method: 'POST', headers: { ...auth(), 'Content-Length': '1000' } });
+      req.on('error', () => resolve());
+      req.write('{"a":');
+      setTimeout(() => {
+        req.destroy();
+        setTimeout(resolve, 200);
+      }, 100);
+    });
+  } finally {
+    console.error = original;
+  }
+  assert.deepEqual(errors, []);
 });

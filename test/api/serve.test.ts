@@ -56,7 +56,7 @@ test('pwb serve prints exactly one line, a fresh token each launch, serves the p
   const page = await fetch(lineA.trim().slice('listening on '.length));
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<title>served<\/title>/);
-  assert.match(page.headers.get('set-cookie') ?? '', /^pwb_token=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\/$/);
+  assert.match(page.headers.get('set-cookie') ?? '', /^pwb_token_\d+=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\/$/);
   const port = re.exec(lineA)![1];
   assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 401);
 

@@ -15,7 +15,11 @@ import { createExperimentRecord, experimentDir, runExperiment } from '../../src-
 import { parsePlan } from '../../src-main/engine/pruning/apply-plan.ts';
 import { openDatabase } from '../../src-main/store/db.ts';
 import { listRuns } from '../../src-main/store/runs.ts';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { ValidationError } from '../../src-shared/errors.ts';
+import { getExperiment, updateExperiment } from '../../src-main/store/experiments.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pwb-runner-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,4 +59,32 @@ test('magnitude pruning: effective params/FLOPs recorded, Scratch-B epochs from 
     }
   }
   db.close();
+});
+
+test('a second process driving a running experiment is refused before anything changes (the status stays running)', async () => {
+  const dbPath = join(dir, 'locked.sqlite');
+  const db = openDatabase(dbPath);
+  const prepared = await prepareExperiment({
+    version: 1, name: 'locked', dataset: 'fashion-mnist-mini', arch: 'vgg_mini',
+    method: { id: 'l1_norm', params: { ratio: 0.5 } }, regimes: ['finetune'], seeds: [1],
+    baseline: { epochs: 1, trainLimit: 64, testLimit: 64 },
+  });
+  const experiment = createExperimentRecord(db, dbPath, prepared);
+  updateExperiment(db, experiment.id, { status: 'running' });
+  // The "other process": a live one, named in the experiment's lock as its owner.
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  try {
+    mkdirSync(experimentDir(dbPath, experiment.id), { recursive: true });
+    writeFileSync(join(experimentDir(dbPath, experiment.id), 'run.lock'), JSON.stringify({ host: hostname(), pid: other.pid }));
+    const backend = await selectBackend('wasm');
+    await assert.rejects(
+      runExperiment(db, dbPath, experiment.id, prepared, { backend, threads: 1 }),
+      (e: unknown) => e instanceof ValidationError && e.message === `experiment ${experiment.id} is being run by process ${other.pid}; stop it first or wait for it`,
+    );
+    assert.equal(getExperiment(db, experiment.id).status, 'running');
+    assert.deepEqual(listRuns(db, { experimentId: experiment.id }), []);
+  } finally {
+    other.kill();
+    db.close();
+  }
 });

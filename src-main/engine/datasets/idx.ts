@@ -103,6 +103,46 @@ export interface IdxFolderOptions {
   std?: number[];
 }
 
+/**
+ * Classes of a folder that names none: 0..K−1, K the largest training label + 1, each with training images
+ * (not a handful beside hundreds). One stray byte, e.g. a 255 or a 10 among 0–9, would otherwise make a
+ * 256- or 11-class model without a word.
+ */
+function inferClasses(labels: Uint8Array, file: string): string[] {
+  const count = new Array<number>(256).fill(0);
+  for (const l of labels) count[l]!++;
+  const k = count.findLastIndex((c) => c > 0) + 1;
+  const missing = count.slice(0, k).flatMap((c, i) => (c === 0 ? [i] : []));
+  if (k === 0) throw new DataError(`${basename(file)}: no labels; the training set is empty`);
+  if (missing.length > 0) {
+    const at = labels.indexOf(k - 1);
+    const list = missing.length > 6 ? `${missing.slice(0, 5).join(', ')}, … (${missing.length} classes)` : missing.join(', ');
+    throw new DataError(
+      `${basename(file)}: label ${k - 1} at index ${at}, but no training image has label ${list}: classes must be 0..K−1, ` +
+        'each with training images; fix the labels (a stray byte?)',
+    );
+  }
+  // A class with a handful of images beside classes of hundreds is a stray label, not a class.
+  const sorted = count.slice(0, k).sort((a, b) => a - b);
+  const median = sorted[Math.floor(k / 2)]!;
+  const rare = count.slice(0, k).findIndex((c) => c < 10 && c < 0.01 * median);
+  if (rare >= 0) {
+    throw new DataError(
+      `${basename(file)}: label ${rare} (first at index ${labels.indexOf(rare)}) has ${count[rare]} training image${count[rare] === 1 ? '' : 's'} ` +
+        `while the median class has ${median}: a stray label, not a class; fix the labels`,
+    );
+  }
+  return Array.from({ length: k }, (_, i) => String(i));
+}
+
+/** Every label is a class: 0 ≤ label < classes; else one line naming the file, the index and the value. */
+function checkLabels(labels: Uint8Array, classes: number, file: string): void {
+  const at = labels.findIndex((l) => l >= classes);
+  if (at >= 0) {
+    throw new DataError(`${basename(file)}: label ${labels[at]} at index ${at} is not a class (the dataset has ${classes}: 0–${classes - 1}); fix the labels`);
+  }
+}
+
 /** Loads the four standard files (train/t10k images/labels, .gz or raw) from `dir`. */
 export async function loadIdxFolder(dir: string, opts: IdxFolderOptions = {}): Promise<Dataset> {
   const root = resolve(dir);
@@ -133,12 +173,9 @@ export async function loadIdxFolder(dir: string, opts: IdxFolderOptions = {}): P
   if (trI.dims[1] !== teI.dims[1] || trI.dims[2] !== teI.dims[2]) {
     throw new DataError(`${root}: train images are ${trI.dims.slice(1).join('x')} but test images are ${teI.dims.slice(1).join('x')}`);
   }
-  let maxLabel = 0;
-  for (const l of [trL.data, teL.data]) for (let i = 0; i < l.length; i++) if (l[i]! > maxLabel) maxLabel = l[i]!;
-  const classNames = opts.classNames ?? Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
-  if (maxLabel >= classNames.length) {
-    throw new DataError(`${root}: label ${maxLabel} found but the dataset has ${classNames.length} classes`);
-  }
+  const classNames = opts.classNames ?? inferClasses(trL.data, files.trainLabels);
+  checkLabels(trL.data, classNames.length, files.trainLabels);
+  checkLabels(teL.data, classNames.length, files.testLabels);
   const shape: InputShape = [trI.dims[1]!, trI.dims[2]!, 1];
   const stats = opts.mean && opts.std ? { mean: opts.mean, std: opts.std } : channelStats(trI.data, 1);
   return {

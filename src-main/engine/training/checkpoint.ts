@@ -2,9 +2,12 @@
 // config, the number of finished epochs, the data-order RNG position, weights (BN running statistics
 // included), the SGD momentum buffers, the best accuracy so far and the per-epoch history.
 //
-// Layout: "PWBCKPT1" | u32 LE header length | header JSON (UTF-8) | float32 LE tensor data.
-// Written atomically: a temp file in the same folder is fsync'ed, then renamed over the target, so a
-// crash leaves either the old or the new checkpoint, never a torn one.
+// Layout: "PWBCKPT2" | u32 LE header length | header JSON (UTF-8) | float32 LE tensor data | SHA-256 of
+// all that came before (32 bytes). Files of the first format ("PWBCKPT1", no digest, no owner) still
+// read. Written atomically: a temp file in the same folder is fsync'ed, then renamed over the target, so
+// a crash leaves either the old or the new checkpoint, never a torn one. A file that reads back damaged
+// (digest mismatch, truncation) is refused with a DataError naming it; requireFinite refuses NaN/±Inf.
+import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, basename } from 'node:path';
 import { z } from 'zod';
@@ -12,7 +15,9 @@ import { ArchSpecSchema } from '../../../src-shared/arch-spec.ts';
 import { DataError } from '../../../src-shared/errors.ts';
 import { TrainConfigSchema } from '../../../src-shared/train-config.ts';
 
-const MAGIC = 'PWBCKPT1';
+const MAGIC = 'PWBCKPT2';
+const MAGIC_V1 = 'PWBCKPT1';
+const DIGEST_BYTES = 32;
 
 export const EpochMetricsSchema = z.object({
   /** 1-based epoch number. */
@@ -35,7 +40,9 @@ const TensorEntrySchema = z.object({
 });
 
 const HeaderSchema = z.object({
-  format: z.literal(1),
+  format: z.union([z.literal(1), z.literal(2)]),
+  /** The run that wrote it (format 2): resume refuses a checkpoint of another run. */
+  owner: z.object({ runId: z.number().int(), createdAt: z.string() }).nullable().optional(),
   spec: ArchSpecSchema,
   config: TrainConfigSchema,
   /** Epochs finished; training resumes at this 0-based epoch. */
@@ -48,6 +55,7 @@ const HeaderSchema = z.object({
 });
 
 export type CheckpointHeader = Omit<z.infer<typeof HeaderSchema>, 'tensors' | 'format'>;
+export type CheckpointOwner = NonNullable<CheckpointHeader['owner']>;
 
 export interface Checkpoint extends CheckpointHeader {
   weights: Map<string, Float32Array>;
@@ -66,7 +74,7 @@ export function writeCheckpoint(path: string, ckpt: Checkpoint): void {
     }
   }
   const { weights: _w, momentum: _m, ...rest } = ckpt;
-  const header = Buffer.from(JSON.stringify({ format: 1, ...rest, tensors }), 'utf8');
+  const header = Buffer.from(JSON.stringify({ format: 2, ...rest, owner: rest.owner ?? null, tensors }), 'utf8');
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.length, MAGIC.length);
@@ -74,10 +82,16 @@ export function writeCheckpoint(path: string, ckpt: Checkpoint): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${dirname(path)}/.${basename(path)}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
+  const digest = createHash('sha256');
+  const write = (bytes: Uint8Array): void => {
+    digest.update(bytes);
+    writeSync(fd, bytes);
+  };
   try {
-    writeSync(fd, prefix);
-    writeSync(fd, header);
-    for (const c of chunks) writeSync(fd, littleEndianBytes(c));
+    write(prefix);
+    write(header);
+    for (const c of chunks) write(littleEndianBytes(c));
+    writeSync(fd, digest.digest());
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -101,29 +115,50 @@ export function readCheckpoint(path: string): Checkpoint {
   } catch (e) {
     throw new DataError(`${path}: cannot read checkpoint (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
-  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) {
+  const magic = buf.length >= MAGIC.length + 4 ? buf.toString('latin1', 0, MAGIC.length) : '';
+  if (magic !== MAGIC && magic !== MAGIC_V1) {
     throw new DataError(`${path}: not a Pruning Workbench checkpoint (bad magic)`);
   }
+  // Structure first (so a cut file says where it was cut), then the digest over everything.
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const dataStart = MAGIC.length + 4 + headerLength;
   if (dataStart > buf.length) throw new DataError(`${path}: checkpoint truncated in its header`);
+  const end = magic === MAGIC ? Math.max(dataStart, buf.length - DIGEST_BYTES) : buf.length;
   let parsed: z.infer<typeof HeaderSchema>;
   try {
     parsed = HeaderSchema.parse(JSON.parse(buf.toString('utf8', MAGIC.length + 4, dataStart)));
   } catch (e) {
     throw new DataError(`${path}: checkpoint header is invalid (${(e as Error).message.split('\n')[0]})`);
   }
+  for (const t of parsed.tensors) {
+    if (dataStart + (t.offset + t.length) * 4 > end) throw new DataError(`${path}: checkpoint truncated (tensor '${t.name}')`);
+  }
+  if (magic === MAGIC && (buf.length - end !== DIGEST_BYTES || !createHash('sha256').update(buf.subarray(0, end)).digest().equals(buf.subarray(end)))) {
+    throw new DataError(`${path}: checkpoint is damaged (its SHA-256 does not match its contents); it cannot be used: resume from another copy or retrain the run`);
+  }
   const { tensors, format: _f, ...header } = parsed;
   const weights = new Map<string, Float32Array>();
   const momentum = new Map<string, Float32Array>();
   for (const t of tensors) {
     const start = dataStart + t.offset * 4;
-    const end = start + t.length * 4;
-    if (end > buf.length) throw new DataError(`${path}: checkpoint truncated (tensor '${t.name}')`);
-    const values = fromLittleEndian(buf.subarray(start, end));
-    (t.group === 'param' ? weights : momentum).set(t.name, values);
+    (t.group === 'param' ? weights : momentum).set(t.name, fromLittleEndian(buf.subarray(start, start + t.length * 4)));
   }
   return { ...header, weights, momentum };
+}
+
+/**
+ * Refuses a checkpoint holding NaN or ±Infinity (the file stores any float bit-exactly; training from or
+ * pruning such weights would only carry the divergence on).
+ */
+export function requireFinite(path: string, ckpt: Checkpoint): void {
+  for (const [group, map] of [['weight', ckpt.weights], ['momentum', ckpt.momentum]] as const) {
+    for (const [name, values] of map) {
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new DataError(`${path}: checkpoint holds a non-finite value (${values[bad]}) in ${group} '${name}' [${bad}]; it cannot be used: resume from another copy or retrain the run`);
+      }
+    }
+  }
 }
 
 const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

@@ -10,7 +10,7 @@ import type { TrainConfig } from '../../../src-shared/train-config.ts';
 import { batches } from '../datasets/batches.ts';
 import type { Dataset } from '../datasets/dataset.ts';
 import type { Model } from '../models/model.ts';
-import type { Checkpoint, EpochMetrics } from './checkpoint.ts';
+import type { Checkpoint, CheckpointOwner, EpochMetrics } from './checkpoint.ts';
 import { writeCheckpoint } from './checkpoint.ts';
 import { learningRate } from './schedule.ts';
 import { Sgd, type SgdOptions } from './sgd.ts';
@@ -34,6 +34,8 @@ export interface TrainOptions {
   checkpointDir: string | null;
   /** Continue from this checkpoint (its weights must already be in `model`). */
   resumeFrom?: Checkpoint;
+  /** The run the checkpoints belong to (stored in them; resume refuses another run's). */
+  owner?: CheckpointOwner;
   onEpoch?: (metrics: EpochMetrics, info: { numTensors: number; checkpoint: string | null }) => void | Promise<void>;
   onBatch?: (progress: BatchProgress) => void;
   signal?: AbortSignal;
@@ -111,7 +113,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       let checkpoint: string | null = null;
       if (opts.checkpointDir) {
         const ckpt: Checkpoint = {
-          spec: model.spec, config, epochsDone: epoch + 1, rng: { seed: config.seed, nextEpoch: epoch + 1 },
+          spec: model.spec, config, owner: opts.owner ?? null, epochsDone: epoch + 1, rng: { seed: config.seed, nextEpoch: epoch + 1 },
           best, history, weights: await model.exportWeights(), momentum: await sgd.exportState(),
         };
         checkpoint = join(opts.checkpointDir, LAST_CHECKPOINT);

@@ -91,3 +91,34 @@ test('a folder missing an IDX file is a NotFoundError naming it', async () => {
   await rm(join(d, 't10k-labels-idx1-ubyte.gz'));
   await assert.rejects(loadIdxFolder(d), (e: unknown) => e instanceof NotFoundError && /t10k-labels-idx1-ubyte/.test(e.message));
 });
+
+/** A raw IDX folder of `train` / `test` labels (images to match); returns its path. */
+async function labelledFolder(sub: string, train: number[], test: number[]): Promise<string> {
+  const d = join(dir, sub);
+  await import('node:fs/promises').then((fs) => fs.mkdir(d));
+  await writeFile(join(d, 'train-images-idx3-ubyte'), encodeIdx('images', [train.length, 2, 2], images(train.length, 2, 2)));
+  await writeFile(join(d, 'train-labels-idx1-ubyte'), encodeIdx('labels', [train.length], Uint8Array.from(train)));
+  await writeFile(join(d, 't10k-images-idx3-ubyte'), encodeIdx('images', [test.length, 2, 2], images(test.length, 2, 2)));
+  await writeFile(join(d, 't10k-labels-idx1-ubyte'), encodeIdx('labels', [test.length], Uint8Array.from(test)));
+  return d;
+}
+
+const tenClasses = (perClass: number): number[] => Array.from({ length: 10 * perClass }, (_, i) => i % 10);
+
+test('labels out of range are refused with one line naming the file, index and value (not a bigger model)', async () => {
+  const refused = async (sub: string, train: number[], test: number[], message: RegExp, classNames?: string[]): Promise<void> => {
+    const d = await labelledFolder(sub, train, test);
+    await assert.rejects(loadIdxFolder(d, { classNames }), (e: unknown) => e instanceof DataError && message.test(e.message) && !e.message.includes('\n'), sub);
+  };
+  // One 255 among 0–9 in the training labels: classes 10–254 have no image.
+  await refused('stray-255', [...tenClasses(30), 255], [0, 1], /^train-labels-idx1-ubyte: label 255 at index 300, but no training image has label 10, 11, 12, 13, 14, … \(245 classes\)/);
+  // One 10 among 0–9 (200 images each): a stray label, not an eleventh class.
+  await refused('stray-10', [...tenClasses(200).slice(0, 150), 10, ...tenClasses(200).slice(150)], [0], /^train-labels-idx1-ubyte: label 10 \(first at index 150\) has 1 training image while the median class has 200: a stray label/);
+  // 255 in the test labels only.
+  await refused('test-255', tenClasses(3), [0, 255, 1], /^t10k-labels-idx1-ubyte: label 255 at index 1 is not a class \(the dataset has 10: 0–9\)/);
+  // 10 with ten named classes.
+  await refused('named-10', [...tenClasses(3), 10], [0], /^train-labels-idx1-ubyte: label 10 at index 30 is not a class \(the dataset has 10: 0–9\)/, tenClasses(1).map(String));
+  // Every class present, small but even: accepted.
+  const ok = await loadIdxFolder(await labelledFolder('even', tenClasses(2), [9, 0]));
+  assert.equal(ok.classNames.length, 10);
+});

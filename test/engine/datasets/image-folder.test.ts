@@ -67,6 +67,25 @@ test('images are decoded only when read; an unreadable one is a DataError naming
   await assert.rejects(ds.train.read([3]), (e: unknown) => e instanceof DataError && e.message.includes(join(root, 'train/dog/d.jpeg')));
 });
 
+test('a damaged image in test/ or train/ (a text file named .jpg, a truncated JPEG) is refused when the folder opens, in one line', async () => {
+  for (const [split, name, damage] of [
+    ['val', 'text', async (p: string) => writeFile(p, 'not a JPEG at all')],
+    ['val', 'truncated', async (p: string) => {
+      const full = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 9, g: 99, b: 199 } } }).jpeg().toBuffer();
+      await writeFile(p, full.subarray(0, Math.floor(full.length / 2)));
+    }],
+    ['train', 'text', async (p: string) => writeFile(p, 'not a JPEG at all')],
+  ] as const) {
+    const root = await makeFolder(`damaged-${split}-${name}`);
+    const bad = join(root, `${split}/cat/zz.jpg`);
+    await mkdir(join(root, `${split}/cat`), { recursive: true });
+    await damage(bad);
+    await assert.rejects(loadImageFolder(root), (e: unknown) =>
+      e instanceof DataError && e.message.startsWith(`${bad}: cannot decode image (`) && e.message.endsWith('replace or remove the file') && !e.message.includes('\n'),
+      `${split} ${name}`);
+  }
+});
+
 test('folders without classes, images, or train/ give clear errors', async () => {
   const empty = join(dir, 'empty');
   await mkdir(join(empty, 'train'), { recursive: true });

@@ -18,8 +18,9 @@ after(async () => {
 
 async function idxFolder(d: string): Promise<void> {
   await mkdir(d, { recursive: true });
-  await writeFile(join(d, 'train-images-idx3-ubyte.gz'), gzipSync(encodeIdx('images', [2, 2, 2], new Uint8Array(8))));
-  await writeFile(join(d, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdx('labels', [2], Uint8Array.from([0, 9]))));
+  // Ten classes, one training image each (every class needs training images).
+  await writeFile(join(d, 'train-images-idx3-ubyte.gz'), gzipSync(encodeIdx('images', [10, 2, 2], new Uint8Array(40))));
+  await writeFile(join(d, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdx('labels', [10], Uint8Array.from([0, 9, 1, 8, 2, 7, 3, 6, 4, 5]))));
   await writeFile(join(d, 't10k-images-idx3-ubyte'), encodeIdx('images', [1, 2, 2], new Uint8Array(4)));
   await writeFile(join(d, 't10k-labels-idx1-ubyte'), encodeIdx('labels', [1], Uint8Array.from([3])));
 }

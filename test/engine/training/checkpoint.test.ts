@@ -1,6 +1,7 @@
 // Checkpoint files: a bit-exact round trip of everything a resumed run needs, DataErrors that name the
 // file for anything that is not a whole checkpoint, and atomic writes (no temp file left, overwrite safe).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { after, test } from 'node:test';
 import { DataError } from '../../../src-shared/errors.ts';
 import { defaultTrainConfig } from '../../../src-shared/train-config.ts';
 import { resolveArch } from '../../../src-main/engine/models/register-all.ts';
-import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../../../src-main/engine/training/checkpoint.ts';
+import { readCheckpoint, requireFinite, writeCheckpoint, type Checkpoint } from '../../../src-main/engine/training/checkpoint.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pwb-ckpt-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,6 +34,7 @@ function sample(epochsDone = 3): Checkpoint {
     config: { ...defaultTrainConfig, epochs: 40, trainLimit: 1000 },
     epochsDone,
     rng: { seed: 7, nextEpoch: epochsDone },
+    owner: { runId: 4, createdAt: '2026-12-01T10:00:00.000Z' },
     best: { testAcc: 0.2, epoch: epochsDone },
     history,
     weights: new Map([
@@ -74,11 +76,12 @@ test('write then read gives back every field; weights and momentum bit-exact', (
   assert.deepEqual(back.best, { testAcc: 0.2, epoch: 3 });
   assert.deepEqual(back.history, ckpt.history);
   assert.deepEqual(Object.keys(back).sort(), Object.keys(ckpt).sort());
-  // The file is magic, header and exactly the tensor bytes: nothing lost, nothing extra.
+  // The file is magic, header, exactly the tensor bytes and their SHA-256: nothing lost, nothing extra.
   const bytes = readFileSync(path);
-  assert.equal(bytes.toString('latin1', 0, 8), 'PWBCKPT1');
+  assert.equal(bytes.toString('latin1', 0, 8), 'PWBCKPT2');
   const floats = [...ckpt.weights.values(), ...ckpt.momentum.values()].reduce((s, a) => s + a.length, 0);
-  assert.equal(bytes.length, 8 + 4 + bytes.readUInt32LE(8) + 4 * floats);
+  assert.equal(bytes.length, 8 + 4 + bytes.readUInt32LE(8) + 4 * floats + 32);
+  assert.ok(createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest().equals(bytes.subarray(bytes.length - 32)));
 });
 
 test('a checkpoint with no best and no momentum (before the first epoch) round-trips', () => {
@@ -128,7 +131,7 @@ test('a file truncated in its tensor data or in its header: DataError naming the
   const full = readFileSync(path);
   const headerEnd = 12 + full.readUInt32LE(8);
 
-  truncateSync(path, full.length - 1); // last momentum tensor loses a byte
+  truncateSync(path, full.length - 1); // one byte short: read as a digest after a last momentum tensor a byte short
   assert.throws(() => readCheckpoint(path), isDataErrorNaming(path, /truncated \(tensor 'features\.1\.gamma'\)/));
 
   writeFileSync(path, full.subarray(0, headerEnd + 10)); // most weights missing
@@ -153,8 +156,45 @@ test('a corrupt header: DataError naming the path', () => {
   const header = JSON.parse(full.toString('utf8', 12, 12 + headerLength));
   const json = Buffer.from(JSON.stringify({ ...header, epochsDone: -1 }), 'utf8');
   const prefix = Buffer.alloc(12);
-  prefix.write('PWBCKPT1', 0, 'latin1');
+  prefix.write('PWBCKPT2', 0, 'latin1');
   prefix.writeUInt32LE(json.length, 8);
   writeFileSync(path, Buffer.concat([prefix, json, full.subarray(12 + headerLength)]));
   assert.throws(() => readCheckpoint(path), isDataErrorNaming(path, /header is invalid/));
+});
+
+test('any flipped byte (header, tensors or digest) is caught by the SHA-256: DataError naming the path', () => {
+  const path = join(dir, 'flipped.ckpt');
+  writeCheckpoint(path, sample());
+  const full = readFileSync(path);
+  const headerEnd = 12 + full.readUInt32LE(8);
+  // A digit of the header's history (valid JSON either way), a tensor byte, the digest's last byte.
+  const digit = full.indexOf('812.5', 12);
+  for (const at of [digit, headerEnd + 17, full.length - 1]) {
+    const bad = Buffer.from(full);
+    bad[at] = at === digit ? '9'.charCodeAt(0) : bad[at]! ^ 0x01;
+    writeFileSync(path, bad);
+    assert.throws(() => readCheckpoint(path), isDataErrorNaming(path, /checkpoint is damaged \(its SHA-256 does not match its contents\)/), `byte ${at}`);
+  }
+});
+
+test('a first-format file (PWBCKPT1: no digest, no owner) still reads; requireFinite refuses NaN and ±Infinity', () => {
+  const path = join(dir, 'v1.ckpt');
+  const ckpt = sample();
+  writeCheckpoint(path, ckpt);
+  const v2 = readFileSync(path);
+  const headerLength = v2.readUInt32LE(8);
+  const header = JSON.parse(v2.toString('utf8', 12, 12 + headerLength));
+  delete header.owner;
+  const json = Buffer.from(JSON.stringify({ ...header, format: 1 }), 'utf8');
+  const prefix = Buffer.alloc(12);
+  prefix.write('PWBCKPT1', 0, 'latin1');
+  prefix.writeUInt32LE(json.length, 8);
+  writeFileSync(path, Buffer.concat([prefix, json, v2.subarray(12 + headerLength, v2.length - 32)]));
+  const back = readCheckpoint(path);
+  assert.equal(back.epochsDone, 3);
+  assert.deepEqual(bitsOf(back.weights.get('features.0.weight')!), bitsOf(ckpt.weights.get('features.0.weight')!));
+  // awkwardFloats holds ±Infinity and NaN: stored bit-exactly, refused for use.
+  assert.throws(() => requireFinite(path, back), isDataErrorNaming(path, /non-finite value \(Infinity\) in weight 'features\.0\.weight' \[6\]/));
+  const finite = { ...back, weights: new Map([['w', new Float32Array([1, 2])]]), momentum: new Map([['w', new Float32Array([0, -0])]]) };
+  assert.doesNotThrow(() => requireFinite(path, finite));
 });
