@@ -15,6 +15,7 @@ import { experimentResults } from '../jobs/experiment-results.ts';
 import { runsCsv, summaryCsv } from '../jobs/export-csv.ts';
 import { loadPreset, presetIds } from '../jobs/presets.ts';
 import { openDatabase } from '../store/db.ts';
+import { reconcileInterruptedRuns } from '../jobs/interrupted-runs.ts';
 import * as experiments from '../store/experiments.ts';
 import { listEpochMetrics } from '../store/metrics.ts';
 import { getRun, listRuns, markRunFinished } from '../store/runs.ts';
@@ -63,6 +64,8 @@ const requireJson = createRequire(import.meta.url);
 export function createWorkbench(options: WorkbenchOptions): Workbench {
   const { dbPath } = options;
   const db = openDatabase(dbPath);
+  // Runs and experiments left "running" by a process that died (this workbench's jobs have not started yet).
+  reconcileInterruptedRuns(db, dbPath);
   const listeners = new Set<EventListener>();
   const publish: EventListener = (name, payload) => {
     for (const listener of listeners) {

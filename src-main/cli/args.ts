@@ -2,10 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ValidationError, NotFoundError } from '../../src-shared/errors.ts';
 
+/** Decimal notation only: JavaScript's Number() would also take '0x1', '0b1', '0o7', ' 1 ' and ''. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const INTEGER = /^[+-]?\d+$/;
+
 export function parsePositiveInt(option: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new ValidationError(`${option}: expected a positive integer, got '${value}'`);
+    if (!INTEGER.test(value) || !Number.isSafeInteger(n) || n < 1) throw new ValidationError(`${option}: expected a positive integer, got '${value}'`);
     return n;
   };
 }
@@ -13,7 +17,7 @@ export function parsePositiveInt(option: string): (value: string) => number {
 export function parseInteger(option: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n)) throw new ValidationError(`${option}: expected an integer, got '${value}'`);
+    if (!INTEGER.test(value) || !Number.isSafeInteger(n)) throw new ValidationError(`${option}: expected an integer, got '${value}'`);
     return n;
   };
 }
@@ -21,9 +25,36 @@ export function parseInteger(option: string): (value: string) => number {
 export function parseNumber(option: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new ValidationError(`${option}: expected a number, got '${value}'`);
+    if (!DECIMAL.test(value) || !Number.isFinite(n)) throw new ValidationError(`${option}: expected a decimal number, got '${value}'`);
+    // The engine computes in float32: a value that rounds to 0 there would silently be 0.
+    if (n !== 0 && Math.fround(n) === 0) throw new ValidationError(`${option}: ${value} is 0 in float32 (the engine's precision); use a value of at least 1.2e-38`);
     return n;
   };
+}
+
+/** Options a command may take more than once (they collect their values). */
+const REPEATABLE = new Set(['--param']);
+
+/**
+ * Refuses an option given twice (`--epochs 3 --epochs 5`, `--augment --no-augment`): which one wins
+ * would be a guess. Stops at `--`.
+ */
+export function checkDuplicateOptions(argv: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const [i, token] of argv.entries()) {
+    if (token === '--') break;
+    if (!token.startsWith('--')) continue;
+    const name = token.split('=')[0]!;
+    const base = name.startsWith('--no-') ? `--${name.slice('--no-'.length)}` : name;
+    if (REPEATABLE.has(base)) continue;
+    const next = argv[i + 1];
+    const shown = !token.includes('=') && next !== undefined && !next.startsWith('--') ? `${token} ${next}` : token;
+    const first = seen.get(base);
+    if (first !== undefined) {
+      throw new ValidationError(`${base} is given twice (${first} and ${shown}); give it once`);
+    }
+    seen.set(base, shown);
+  }
 }
 
 export function parseNumberList(option: string): (value: string) => number[] {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { defaultDatabasePath } from '../store/default-path.ts';
 import { openDatabase, type Db } from '../store/db.ts';
+import { reconcileInterruptedRuns } from '../jobs/interrupted-runs.ts';
 
 export function databasePath(cmd: Command): string {
   const opts = cmd.optsWithGlobals() as { db?: string };
@@ -20,7 +21,18 @@ export interface WithDatabaseOptions {
 function open(cmd: Command, options: WithDatabaseOptions): { db: Db; path: string } {
   const path = databasePath(cmd);
   if (options.ifMissing && path !== ':memory:' && !existsSync(path)) throw options.ifMissing(path);
-  return { db: openDatabase(path), path };
+  const db = openDatabase(path);
+  if (path !== ':memory:') reconcileQuietly(db, path);
+  return { db, path };
+}
+
+/** Marks runs and experiments whose process died as interrupted (best effort: a read-only file stays as it is). */
+function reconcileQuietly(db: Db, path: string): void {
+  try {
+    reconcileInterruptedRuns(db, path);
+  } catch {
+    // read-only database or folder: the listing shows what is stored
+  }
 }
 
 export function withDatabase<T>(cmd: Command, fn: (db: Db, path: string) => T, options: WithDatabaseOptions = {}): T {

@@ -3,6 +3,7 @@
 // (PWB_DEBUG=1 prints the stack of unexpected errors).
 import { Command } from 'commander';
 import { isWorkbenchError } from '../../src-shared/errors.ts';
+import { checkDuplicateOptions } from './args.ts';
 import { registerArch } from './commands/arch.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerDatasets } from './commands/datasets.ts';
@@ -33,11 +34,11 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Exit status: 2 for bad input (validation, not found, bad data), 130 cancelled, 1 otherwise. */
+/** Exit status: 2 for bad input (validation, not found, bad data, a backend that cannot run here), 130 cancelled, 1 otherwise. */
 export function reportError(e: unknown): number {
   if (isWorkbenchError(e)) {
     process.stderr.write(`pwb: error: ${e.message}\n`);
-    return e.code === 'CANCELLED' ? 130 : e.code === 'VALIDATION' || e.code === 'NOT_FOUND' || e.code === 'DATA' ? 2 : 1;
+    return e.code === 'CANCELLED' ? 130 : ['VALIDATION', 'NOT_FOUND', 'DATA', 'BACKEND'].includes(e.code) ? 2 : 1;
   }
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`pwb: internal error: ${message.split('\n')[0]}${process.env.PWB_DEBUG ? `\n${(e as Error).stack}` : ' (PWB_DEBUG=1 shows the stack)'}\n`);
@@ -46,6 +47,7 @@ export function reportError(e: unknown): number {
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    checkDuplicateOptions(argv);
     await buildProgram().parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {

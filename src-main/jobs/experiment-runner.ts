@@ -25,7 +25,10 @@ import { createExperiment, updateExperiment } from '../store/experiments.ts';
 import { getRun, listRuns } from '../store/runs.ts';
 import type { PreparedExperiment } from './experiment-prepare.ts';
 import { createTrainRun, executeRun, type RunExtras, type RunHooks } from './train-run.ts';
+import { experimentDir } from './job-dirs.ts';
 import { acquireJobLock } from './run-lock.ts';
+
+export { experimentDir } from './job-dirs.ts';
 
 export interface ExperimentStep {
   /** 1-based position among all runs of the experiment, and their number. */
@@ -58,9 +61,6 @@ export function createExperimentRecord(db: Db, dbPath: string, prepared: Prepare
 }
 
 /** Folder of an experiment's own files (pruning plans) beside the database. */
-export function experimentDir(dbPath: string, experimentId: number): string {
-  return join(`${dbPath}.experiments`, String(experimentId));
-}
 
 export async function runExperiment(
   db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, exec: Execution, hooks: ExperimentHooks = {},

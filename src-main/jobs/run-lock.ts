@@ -34,6 +34,17 @@ export function acquireJobLock(dir: string, what: string, doing: string): () => 
   return () => rmSync(path, { force: true });
 }
 
+/**
+ * Whether the lock in `dir` has a live owner: 'live' (a process of this host that is still there),
+ * 'foreign' (another host's: cannot tell) or 'gone' (no lock, or its process has ended).
+ */
+export function lockState(dir: string): 'live' | 'foreign' | 'gone' {
+  const owner = readOwner(join(dir, LOCK_FILE));
+  if (!owner) return 'gone';
+  if (owner.host !== hostname()) return 'foreign';
+  return owner.pid === process.pid || isAlive(owner.pid) ? 'live' : 'gone';
+}
+
 function readOwner(path: string): { host: string; pid: number } | null {
   try {
     const v = JSON.parse(readFileSync(path, 'utf8')) as { host?: unknown; pid?: unknown };

@@ -16,12 +16,13 @@ import { openDataset } from '../engine/datasets/registry.ts';
 import { Model } from '../engine/models/model.ts';
 import { resolveArch, withData } from '../engine/models/register-all.ts';
 import { Rng } from '../engine/random.ts';
-import { readCheckpoint, requireFinite, type Checkpoint, type CheckpointOwner, type EpochMetrics } from '../engine/training/checkpoint.ts';
-import { LAST_CHECKPOINT, train, type BatchProgress, type TrainOptions } from '../engine/training/train.ts';
+import { readCheckpoint, repairBestCheckpoint, requireFinite, type Checkpoint, type CheckpointOwner, type EpochMetrics } from '../engine/training/checkpoint.ts';
+import { BEST_CHECKPOINT, LAST_CHECKPOINT, train, type BatchProgress, type TrainOptions } from '../engine/training/train.ts';
 import type { Db } from '../store/db.ts';
 import { canonicalJson, getArchSpec, putArchSpec } from '../store/arch-specs.ts';
 import { listEpochMetrics, recordEpoch } from '../store/metrics.ts';
 import { createRun, getRun, heartbeat, markRunFinished, markRunStarted, setRunCheckpointDir } from '../store/runs.ts';
+import { checkpointDirFor } from './job-dirs.ts';
 import { acquireRunLock } from './run-lock.ts';
 
 export interface TrainRequest {
@@ -73,10 +74,7 @@ export async function prepareTrainRun(req: TrainRequest): Promise<PreparedRun> {
   return { spec, dataset, config, backend, threads: resolveThreads(req.threads, backend) };
 }
 
-/** Checkpoints live beside the database: <db>.runs/<run id>/. */
-export function checkpointDirFor(dbPath: string, runId: number): string {
-  return join(`${dbPath}.runs`, String(runId));
-}
+export { checkpointDirFor } from './job-dirs.ts';
 
 export function createTrainRun(db: Db, dbPath: string, req: TrainRequest, prepared: PreparedRun): Run {
   const { spec, config } = prepared;
@@ -119,7 +117,10 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
   let resumeFrom: ReturnType<typeof readCheckpoint> | undefined;
   try {
     resumeFrom = existsSync(lastPath) ? readCheckpoint(lastPath) : undefined;
-    if (resumeFrom) checkCheckpointIsTheRuns(db, run, lastPath, resumeFrom, spec, config);
+    if (resumeFrom) {
+      checkCheckpointIsTheRuns(db, run, lastPath, resumeFrom, spec, config);
+      repairBestCheckpoint(join(dir, BEST_CHECKPOINT), resumeFrom);
+    }
   } catch (e) {
     releaseLock();
     throw e;

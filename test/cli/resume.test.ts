@@ -1,4 +1,5 @@
-// A training run killed (SIGKILL) after an epoch and resumed with `pwb resume` ends with the same
+// A training run killed (SIGKILL) after an epoch shows as interrupted (not "running" forever) and,
+// resumed with `pwb resume`, ends with the same
 // per-epoch metrics as an uninterrupted run with the same seed (1e-4, same backend), with no epoch
 // lost or duplicated.
 import assert from 'node:assert/strict';
@@ -52,6 +53,11 @@ test('kill -9 after epoch 1, then resume: same metrics as an uninterrupted run',
   assert.equal(interrupted.signal, 'SIGKILL', `the run should have been killed: ${interrupted.stderr}`);
   const before = await epochsOf(killed, 1);
   assert.ok(before.length >= 1 && before.length < 3, `the killed run stored ${before.length} epochs`);
+  // Nobody is left to end the killed run: the next command that opens the database marks it interrupted.
+  const shown = await pwb(['show', '1', '--json', '--db', killed]);
+  const { run: left } = JSON.parse(shown.stdout) as { run: { status: string; error: string | null } };
+  assert.equal(left.status, 'failed');
+  assert.match(left.error ?? '', /^interrupted: the process training it ended without finishing; resume with `pwb resume --run 1`$/);
 
   const resumed = await pwb(['resume', '--run', '1', '--db', killed, '--json']);
   assert.equal(resumed.code, 0, resumed.stderr);

@@ -1,7 +1,7 @@
 // Finding a WebGPU adapter, without TensorFlow.js: Dawn's in Node (the `webgpu` package, put on
-// navigator.gpu), or the browser's own. `auto` asks in a child process first (node webgpu-adapter.ts
-// prints one JSON line), so a machine whose only adapter is a software one never loads Dawn — nor
-// prints the driver's warnings — in the process that trains.
+// navigator.gpu), or the browser's own. In Node a child process asks first (node webgpu-adapter.ts
+// prints one JSON line), so a machine with no adapter (or, under auto, only a software one) never loads
+// Dawn — nor prints the Vulkan loader's warnings — in the process that trains.
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';

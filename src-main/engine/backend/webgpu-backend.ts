@@ -18,18 +18,21 @@ let started: Extract<AdapterProbe, { ok: true }> | null = null;
 
 /**
  * Starts tfjs's webgpu backend (once per process; later calls re-activate it). With `acceptSoftware`
- * false (auto), Node asks a child process first and loads Dawn here only for a real GPU adapter.
+ * false (auto) a software adapter is refused; in Node, Dawn is loaded here only once a child process
+ * has found an adapter worth it.
  */
 export async function startWebGpu(acceptSoftware: boolean): Promise<WebGpuAttempt> {
   if (started) {
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'webgpu backend did not restart' };
     return started;
   }
+  // In Node, a child process asks first: where there is no adapter (or only a software one, for auto)
+  // Dawn is never loaded here, and neither are the Vulkan loader's warnings printed.
   const inNode = !(globalThis.navigator as { gpu?: unknown } | undefined)?.gpu;
-  if (!acceptSoftware && inNode) {
+  if (inNode) {
     const child = await probeAdapterInChild();
     if (!child.ok) return child;
-    if (child.software) return skipped(child);
+    if (child.software && !acceptSoftware) return skipped(child);
   }
   const probe = await probeAdapter();
   if (!probe.ok || (probe.software && !acceptSoftware)) {

@@ -147,6 +147,22 @@ export function readCheckpoint(path: string): Checkpoint {
 }
 
 /**
+ * After a crash between writing last.ckpt and best.ckpt of an improving epoch, best.ckpt still holds the
+ * previous best. When `last` records its own final epoch as the best, best.ckpt must be that state:
+ * rewrites it from `last` if it is not (missing, damaged or older). Returns whether it rewrote it.
+ */
+export function repairBestCheckpoint(bestPath: string, last: Checkpoint): boolean {
+  if (!last.best || last.best.epoch !== last.epochsDone) return false;
+  try {
+    if (readCheckpoint(bestPath).epochsDone === last.epochsDone) return false;
+  } catch {
+    // missing or damaged: rewritten below
+  }
+  writeCheckpoint(bestPath, last);
+  return true;
+}
+
+/**
  * Refuses a checkpoint holding NaN or ±Infinity (the file stores any float bit-exactly; training from or
  * pruning such weights would only carry the divergence on).
  */

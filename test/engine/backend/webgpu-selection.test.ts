@@ -11,6 +11,10 @@ import { fileURLToPath } from 'node:url';
 import type { BackendInfo } from '../../../src-main/engine/backend/select-backend.ts';
 import { describeAdapter, isSoftwareAdapter } from '../../../src-main/engine/backend/webgpu-adapter.ts';
 import { WEBGPU_SKIP } from '../backends.ts';
+import { countRows, lines, runPwb } from '../../cli/helpers.ts';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const CHILD = fileURLToPath(new URL('./select-in-child.ts', import.meta.url));
 /** No Vulkan driver for the loader to find (the Vulkan loader reads both names). */
@@ -62,6 +66,15 @@ describe('without any adapter', { skip: WEBGPU_SKIP && !WEBGPU_SKIP.startsWith('
     assert.ok(r.ok, r.error);
     assert.notEqual(r.info!.name, 'webgpu');
     assert.match(r.info!.reason, /webgpu: no adapter from Dawn/);
+  });
+
+  test('pwb train --backend webgpu without an adapter: bad input, exit status 2, one line, no run stored', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'pwb-webgpu-none-')), 'runs.sqlite');
+    const r = await runPwb(['--db', db, 'train', '--arch', 'vgg_mini', '--dataset', 'fashion-mnist-mini', '--epochs', '1', '--backend', 'webgpu'], { env: NO_DRIVER });
+    assert.equal(r.code, 2, r.stderr);
+    assert.deepEqual(lines(r.stderr).length, 1, r.stderr);
+    assert.match(lines(r.stderr)[0]!, /^pwb: error: backend 'webgpu' cannot run here: webgpu: no adapter from Dawn/);
+    assert.equal(existsSync(db) ? countRows(db)?.runs ?? 0 : 0, 0);
   });
 
   test('--backend webgpu fails with one line saying why', () => {

@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { DataError } from '../../../src-shared/errors.ts';
 import { defaultTrainConfig } from '../../../src-shared/train-config.ts';
 import { resolveArch } from '../../../src-main/engine/models/register-all.ts';
-import { readCheckpoint, requireFinite, writeCheckpoint, type Checkpoint } from '../../../src-main/engine/training/checkpoint.ts';
+import { readCheckpoint, repairBestCheckpoint, requireFinite, writeCheckpoint, type Checkpoint } from '../../../src-main/engine/training/checkpoint.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pwb-ckpt-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -197,4 +197,20 @@ test('a first-format file (PWBCKPT1: no digest, no owner) still reads; requireFi
   assert.throws(() => requireFinite(path, back), isDataErrorNaming(path, /non-finite value \(Infinity\) in weight 'features\.0\.weight' \[6\]/));
   const finite = { ...back, weights: new Map([['w', new Float32Array([1, 2])]]), momentum: new Map([['w', new Float32Array([0, -0])]]) };
   assert.doesNotThrow(() => requireFinite(path, finite));
+});
+
+test('repairBestCheckpoint: a best.ckpt older than the best epoch last.ckpt records is rewritten from it; a current one is kept', () => {
+  const bestPath = join(dir, 'repair', 'best.ckpt');
+  const improvedLast = sample(3); // best = epoch 3 = its last epoch
+  writeCheckpoint(bestPath, sample(2)); // the crash came before best.ckpt of epoch 3 was written
+  assert.equal(repairBestCheckpoint(bestPath, improvedLast), true);
+  assert.equal(readCheckpoint(bestPath).epochsDone, 3);
+  assert.deepEqual(bitsOf(readCheckpoint(bestPath).weights.get('features.0.weight')!), bitsOf(improvedLast.weights.get('features.0.weight')!));
+  assert.equal(repairBestCheckpoint(bestPath, improvedLast), false, 'current: kept');
+  rmSync(bestPath);
+  assert.equal(repairBestCheckpoint(bestPath, improvedLast), true, 'missing: written');
+  // The last epoch did not improve: best.ckpt (an earlier epoch) is right as it is.
+  writeCheckpoint(bestPath, sample(2));
+  assert.equal(repairBestCheckpoint(bestPath, { ...sample(3), best: { testAcc: 0.2, epoch: 2 } }), false);
+  assert.equal(readCheckpoint(bestPath).epochsDone, 2);
 });
