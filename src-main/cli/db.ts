@@ -10,6 +10,12 @@ export function databasePath(cmd: Command): string {
   return opts.db ?? defaultDatabasePath();
 }
 
+/** Whether the command's database file exists (`:memory:` always does). */
+export function databaseExists(cmd: Command): boolean {
+  const path = databasePath(cmd);
+  return path === ':memory:' || existsSync(path);
+}
+
 export interface WithDatabaseOptions {
   /**
    * For commands that only look things up (show, resume): when the file does not exist, throw this

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { NotFoundError } from '../../../src-shared/errors.ts';
 import { listExperiments } from '../../store/experiments.ts';
 import { parsePositiveInt } from '../args.ts';
-import { withDatabase } from '../db.ts';
+import { databaseExists, withDatabase } from '../db.ts';
 import { printJson, table } from '../format.ts';
 
 export function registerExperiments(program: Command): void {
@@ -13,12 +13,11 @@ export function registerExperiments(program: Command): void {
     .option('--all', 'include hidden experiments')
     .option('--json', 'print a JSON array')
     .action((opts: { all?: boolean; json?: boolean }, cmd: Command) => {
-      withDatabase(cmd, (db) => {
-        const rows = listExperiments(db, { includeHidden: opts.all ?? false });
-        if (opts.json) return printJson(rows);
-        if (rows.length === 0) return console.log('no experiments yet: try `pwb run quickstart`');
-        console.log(table(['id', 'status', 'name', 'created'], rows.map((e) => [e.id, e.status, e.name, e.createdAt]), ['r', 'l', 'l', 'l']));
-      });
+      // A listing never creates the database: with none there yet, there is nothing to list.
+      const rows = databaseExists(cmd) ? withDatabase(cmd, (db) => listExperiments(db, { includeHidden: opts.all ?? false })) : [];
+      if (opts.json) return printJson(rows);
+      if (rows.length === 0) return console.log('no experiments yet: try `pwb run quickstart`');
+      console.log(table(['id', 'status', 'name', 'created'], rows.map((e) => [e.id, e.status, e.name, e.createdAt]), ['r', 'l', 'l', 'l']));
     });
   program
     .command('results')
