@@ -79,7 +79,8 @@ test('kill -9 after epoch 1, then resume: same metrics as an uninterrupted run',
 
 test('resuming a completed run is refused with one line', { timeout: 120_000 }, async () => {
   const db = join(dir, 'busy.sqlite');
-  const done = await pwb([...trainArgs, '--epochs', '1', '--db', db, '--json']);
+  const oneEpoch = trainArgs.map((a, i) => (trainArgs[i - 1] === '--epochs' ? '1' : a));
+  const done = await pwb([...oneEpoch, '--db', db, '--json']);
   assert.equal(done.code, 0, done.stderr);
   const again = await pwb(['resume', '--run', '1', '--db', db]);
   assert.notEqual(again.code, 0);
