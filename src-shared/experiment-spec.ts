@@ -12,7 +12,7 @@ export const ExperimentSpecSchema = z.strictObject({
   /** Schema version of this document. */
   version: z.literal(1),
   name: z.string().min(1).max(200),
-  description: z.string().optional(),
+  description: z.string().max(10_000).optional(),
   /** Dataset id (see `pwb datasets`) or a folder. */
   dataset: z.string().min(1),
   /** Architecture id (see `pwb arch`) or a full ArchSpec; input and classes come from the dataset. */

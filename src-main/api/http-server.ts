@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { ValidationError } from '../../src-shared/errors.ts';
+import { checkJsonShape, decodeUtf8 } from '../../src-shared/validate.ts';
 import {
   CALL_NAMES,
   isCallName,
@@ -192,9 +193,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (!isCallName(name)) {
       return sendReply(res, 404, failure('NOT_FOUND', 'NotFoundError', `unknown call '${name}'; valid calls: ${CALL_NAMES.join(', ')}`));
     }
-    let body: string;
+    let raw: Buffer;
     try {
-      body = await readBody(req, MAX_BODY_BYTES);
+      raw = await readBody(req, MAX_BODY_BYTES);
     } catch (e) {
       if (e instanceof BodyTooLarge) {
         res.setHeader('Connection', 'close');
@@ -203,12 +204,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       throw e;
     }
     let args: unknown;
-    if (body.trim() !== '') {
-      try {
-        args = JSON.parse(body);
-      } catch (e) {
-        return sendReply(res, 400, failure('VALIDATION', 'ValidationError', `${name}: the request body is not valid JSON (${(e as Error).message})`));
+    try {
+      const body = decodeUtf8(raw, `${name}: the request body`);
+      if (body.trim() !== '') {
+        try {
+          args = JSON.parse(body);
+        } catch (e) {
+          throw new ValidationError(`${name}: the request body is not valid JSON (${(e as Error).message})`);
+        }
+        checkJsonShape(args, `${name}: the request body`);
       }
+    } catch (e) {
+      return sendReply(res, 400, failure('VALIDATION', 'ValidationError', (e as Error).message));
     }
     const reply = await dispatchCall(options.api, name, args === null ? undefined : args);
     if (!reply.ok && reply.error.code === 'INTERNAL') console.error(`http: ${name} failed: ${reply.error.message}`);
@@ -352,7 +359,7 @@ function bearerToken(header: string | undefined): string | null {
 
 class BodyTooLarge extends Error {}
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
@@ -371,7 +378,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
   });
 }

@@ -1,6 +1,7 @@
 // Parsers for command-line values. Each failure is a ValidationError naming the option and the value.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ValidationError, NotFoundError } from '../../src-shared/errors.ts';
+import { checkJsonShape, decodeUtf8 } from '../../src-shared/validate.ts';
 
 /** Decimal notation only: JavaScript's Number() would also take '0x1', '0b1', '0o7', ' 1 ' and ''. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -73,19 +74,27 @@ export function parseInputShape(value: string): [number, number, number] {
 export function readSpecArgument(value: string): string | unknown {
   const looksLikePath = value.endsWith('.json') || value.includes('/');
   if (!looksLikePath) return value;
-  if (!existsSync(value)) throw new NotFoundError(`${value}: no such file`);
-  try {
-    return JSON.parse(readFileSync(value, 'utf8'));
-  } catch (e) {
-    throw new ValidationError(`${value}: not valid JSON (${(e as Error).message})`);
-  }
+  return readJsonFile(value);
 }
 
+/** A spec or config file is small; anything larger is not one (the same limit as an API request body). */
+export const MAX_JSON_FILE_BYTES = 1024 * 1024;
+
+/** A JSON document from `path`: at most 1 MB, valid UTF-8, valid JSON, not nested absurdly deep. */
 export function readJsonFile(path: string): unknown {
   if (!existsSync(path)) throw new NotFoundError(`${path}: no such file`);
+  const stat = statSync(path);
+  if (!stat.isFile()) throw new ValidationError(`${path}: not a file`);
+  if (stat.size > MAX_JSON_FILE_BYTES) {
+    throw new ValidationError(`${path}: ${stat.size} bytes; a spec or config file is at most ${MAX_JSON_FILE_BYTES} bytes`);
+  }
+  const text = decodeUtf8(readFileSync(path), path);
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new ValidationError(`${path}: not valid JSON (${(e as Error).message})`);
   }
+  checkJsonShape(parsed, path);
+  return parsed;
 }

@@ -165,6 +165,14 @@ test('calls: 200 with the reply, 404 for an unknown call, 400 for bad JSON, 405 
   assert.equal(badJson.status, 400);
   assert.match(JSON.parse(badJson.body).error.message, /not valid JSON/);
 
+  // Invalid UTF-8 is refused (it used to become U+FFFD silently), and so is absurd nesting.
+  const latin1 = await request('/api/call/getExperiment', { method: 'POST', headers: auth(), body: Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x3a, 0x31, 0x7d]) });
+  assert.equal(latin1.status, 400);
+  assert.match(JSON.parse(latin1.body).error.message, /^getExperiment: the request body: not valid UTF-8 \(byte 2 is 0xe9\)/);
+  const deep = await request('/api/call/estimateCost', { method: 'POST', headers: auth(), body: `{"spec":${'['.repeat(3000)}${']'.repeat(3000)}}` });
+  assert.equal(deep.status, 400);
+  assert.match(JSON.parse(deep.body).error.message, /nested deeper than 64 levels/);
+
   assert.equal((await request('/api/call/version', { headers: auth() })).status, 405);
   assert.equal((await request('/api/nothing', { headers: auth() })).status, 404);
 
