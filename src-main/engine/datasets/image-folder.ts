@@ -3,7 +3,7 @@
 // are decoded per read() with sharp, resized to one fixed size and returned as RGB uint8 HWC.
 
 import { existsSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { DataError, NotFoundError, ValidationError } from '../../../src-shared/errors.ts';
@@ -32,18 +32,36 @@ export function findTestFolder(root: string): string | null {
   return null;
 }
 
-async function listDirs(dir: string): Promise<string[]> {
+/**
+ * Entries of `dir` of one kind, symbolic links followed (a class folder or an image may be a link:
+ * datasets are often assembled that way). The layout is two levels deep and never recursed, so a
+ * link loop cannot trap the scan. A broken link is a DataError naming it.
+ */
+async function listEntries(dir: string, kind: 'dir' | 'file'): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      const target = await stat(join(dir, e.name)).catch(() => null);
+      if (!target) {
+        if (kind === 'dir' || IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase())) {
+          throw new DataError(`${join(dir, e.name)}: a symbolic link to nothing (its target is missing); fix or remove the link`);
+        }
+        continue;
+      }
+      isDir = target.isDirectory();
+      isFile = target.isFile();
+    }
+    if (kind === 'dir' ? isDir : isFile && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase())) out.push(e.name);
+  }
+  return out.sort();
 }
 
-async function listImages(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
-    .map((e) => e.name)
-    .sort();
-}
+const listDirs = (dir: string): Promise<string[]> => listEntries(dir, 'dir');
+const listImages = (dir: string): Promise<string[]> => listEntries(dir, 'file');
 
 /** Decodes one image to exactly [h, w, 3] uint8. */
 export async function decodeImage(path: string, height: number, width: number): Promise<Uint8Array> {

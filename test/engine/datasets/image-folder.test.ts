@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -84,6 +84,27 @@ test('a damaged image in test/ or train/ (a text file named .jpg, a truncated JP
       e instanceof DataError && e.message.startsWith(`${bad}: cannot decode image (`) && e.message.endsWith('replace or remove the file') && !e.message.includes('\n'),
       `${split} ${name}`);
   }
+});
+
+test('symbolic links to class folders and to images are followed; a broken one is a DataError naming it', async () => {
+  const root = await makeFolder('linked');
+  const elsewhere = join(dir, 'linked-elsewhere');
+  await mkdir(join(elsewhere, 'bird'), { recursive: true });
+  await solid(join(elsewhere, 'bird', 'f.png'), 8, 6, [5, 5, 5], 'png');
+  await solid(join(elsewhere, 'g.png'), 8, 6, [7, 7, 7], 'png');
+  await symlink(join(elsewhere, 'bird'), join(root, 'train', 'bird')); // a linked class folder
+  await symlink(join(elsewhere, 'g.png'), join(root, 'val', 'dog', 'g.png')); // a linked image
+  const ds = await loadImageFolder(root);
+  assert.deepEqual(ds.classNames, ['bird', 'cat', 'dog']);
+  assert.equal(ds.train.size, 5);
+  assert.deepEqual([...ds.train.labels], [0, 1, 1, 2, 2]);
+  assert.equal(ds.test.size, 2);
+  assert.deepEqual([...(await ds.test.read([0])).subarray(0, 3)], [1, 2, 3]);
+  assert.deepEqual([...(await ds.test.read([1])).subarray(0, 3)], [7, 7, 7]);
+
+  const broken = join(root, 'train', 'cat', 'gone.png');
+  await symlink(join(elsewhere, 'no-such.png'), broken);
+  await assert.rejects(loadImageFolder(root), (e: unknown) => e instanceof DataError && e.message === `${broken}: a symbolic link to nothing (its target is missing); fix or remove the link`);
 });
 
 test('folders without classes, images, or train/ give clear errors', async () => {
