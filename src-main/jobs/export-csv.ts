@@ -1,7 +1,8 @@
 // CSV export of an experiment (RFC 4180, through csv-stringify): one row per run, one per summary line.
 import { stringify } from 'csv-stringify/sync';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataError, ValidationError } from '../../src-shared/errors.ts';
 import type { ExperimentResults } from './experiment-results.ts';
 
 export function runsCsv(results: ExperimentResults): string {
@@ -30,12 +31,28 @@ export function summaryCsv(results: ExperimentResults): string {
   return stringify(rows, { header: true, columns: Object.keys(rows[0] ?? { regime: '' }) });
 }
 
-/** Writes runs.csv and summary.csv into `dir`; returns their paths. */
-export function writeCsv(results: ExperimentResults, dir: string): { runs: string; summary: string } {
-  mkdirSync(dir, { recursive: true });
+/**
+ * Writes experiment-<id>-runs.csv and -summary.csv into `dir` (created if missing); returns their paths.
+ * Refuses, before writing either, a `dir` that is a file and, without `overwrite`, files already there;
+ * a folder it cannot write is one line naming it.
+ */
+export function writeCsv(results: ExperimentResults, dir: string, opts: { overwrite?: boolean } = {}): { runs: string; summary: string } {
+  if (dir.trim() === '') throw new ValidationError("--csv: expected a folder, got ''");
   const runs = join(dir, `experiment-${results.experiment.id}-runs.csv`);
   const summary = join(dir, `experiment-${results.experiment.id}-summary.csv`);
-  writeFileSync(runs, runsCsv(results));
-  writeFileSync(summary, summaryCsv(results));
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ValidationError(`${dir}: is a file, not a folder; name a folder for --csv`);
+  for (const path of [runs, summary]) {
+    if (!opts.overwrite && existsSync(path)) throw new ValidationError(`${path} already exists; pass --force to overwrite it, or name another folder`);
+  }
+  const contents = [runsCsv(results), summaryCsv(results)];
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(runs, contents[0]!);
+    writeFileSync(summary, contents[1]!);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const where = err.path ?? dir;
+    throw new DataError(`${where}: cannot write the CSV files (${err.code ?? err.message}); choose a folder you can write to`);
+  }
   return { runs, summary };
 }

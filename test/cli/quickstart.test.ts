@@ -1,11 +1,11 @@
 // README's main command: the quickstart preset runs the whole comparison on the embedded data, prints
 // the table, exports CSV, and the database holds every epoch of every run.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import Database from 'better-sqlite3';
-import { explain, sandbox, tempDir } from './helpers.ts';
+import { explain, lines, sandbox, tempDir } from './helpers.ts';
 
 test('pwb run quickstart: table, CSV, every epoch stored', { timeout: 600_000 }, async (t) => {
   const box = sandbox(tempDir(t, 'pwb-quickstart-'));
@@ -46,5 +46,22 @@ test('pwb run quickstart: table, CSV, every epoch stored', { timeout: 600_000 },
     assert.equal(s.test, 'welch_t');
     assert.ok(Number(s.ci95_low) <= Number(s.diff_vs_finetune) && Number(s.diff_vs_finetune) <= Number(s.ci95_high));
     assert.ok(['true', 'false'].includes(s.significant!));
+  }
+
+  // Exporting again never overwrites without --force; a file or '' for --csv is one line; nothing changes.
+  const before = readFileSync(paths.runs, 'utf8');
+  writeFileSync(paths.runs, 'edited by hand');
+  const again = await box.run(['export', '1', '--csv', csvDir]);
+  assert.equal(again.code, 2, explain(again));
+  assert.deepEqual(lines(again.stderr), [`pwb: error: ${paths.runs} already exists; pass --force to overwrite it, or name another folder`]);
+  assert.equal(readFileSync(paths.runs, 'utf8'), 'edited by hand');
+  const forced = await box.run(['export', '1', '--csv', csvDir, '--force']);
+  assert.equal(forced.code, 0, explain(forced));
+  assert.equal(readFileSync(paths.runs, 'utf8'), before);
+  for (const [target, says] of [[paths.summary, /is a file, not a folder; name a folder for --csv$/], ['', /--csv: expected a folder, got ''$/]] as const) {
+    const bad = await box.run(['export', '1', '--csv', target]);
+    assert.equal(bad.code, 2, explain(bad));
+    assert.equal(lines(bad.stderr).length, 1, explain(bad));
+    assert.match(lines(bad.stderr)[0]!, says);
   }
 });
