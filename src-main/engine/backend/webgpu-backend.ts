@@ -11,8 +11,7 @@
 import * as tf from '../tf.ts';
 import { describeAdapter, probeAdapter, probeAdapterInChild, releaseDawn, type AdapterProbe } from './webgpu-adapter.ts';
 
-export { describeAdapter, isSoftwareAdapter, type GpuAdapterSummary } from './webgpu-adapter.ts';
-export type WebGpuAttempt = AdapterProbe;
+export { describeAdapter, type GpuAdapterSummary } from './webgpu-adapter.ts';
 
 let started: Extract<AdapterProbe, { ok: true }> | null = null;
 
@@ -21,7 +20,7 @@ let started: Extract<AdapterProbe, { ok: true }> | null = null;
  * false (auto) a software adapter is refused; in Node, Dawn is loaded here only once a child process
  * has found an adapter worth it.
  */
-export async function startWebGpu(acceptSoftware: boolean): Promise<WebGpuAttempt> {
+export async function startWebGpu(acceptSoftware: boolean): Promise<AdapterProbe> {
   if (started) {
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'webgpu backend did not restart' };
     return started;
@@ -51,6 +50,6 @@ export async function startWebGpu(acceptSoftware: boolean): Promise<WebGpuAttemp
   return probe;
 }
 
-function skipped(probe: Extract<AdapterProbe, { ok: true }>): WebGpuAttempt {
+function skipped(probe: Extract<AdapterProbe, { ok: true }>): AdapterProbe {
   return { ok: false, why: `webgpu skipped: its adapter is a software renderer (${describeAdapter(probe.adapter)}), slower than the CPU backends` };
 }
