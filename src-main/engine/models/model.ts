@@ -62,24 +62,49 @@ export class Model {
     ops.batchStats.length = 0;
   }
 
-  /** Folds batch statistics (from this model's forward or pooled across shards) into the running ones; disposes them. */
+  /**
+   * Folds batch statistics (from this model's forward or pooled across shards) into the running ones;
+   * disposes them. Every layer's statistics at once, end to end (one concat, the update, one split): ≈ 8
+   * ops in all instead of 8 per BN layer, where each op has a fixed cost (native TensorFlow, WebGPU).
+   */
   applyBatchStats(stats: readonly BatchStats[]): void {
+    if (stats.length === 0) return;
+    const layers = new Set(stats.map((s) => s.layer));
+    if (layers.size < stats.length || stats.length === 1) {
+      for (const s of stats) this.foldBatchStats([s]); // a layer met twice folds in order
+      return;
+    }
+    this.foldBatchStats(stats);
+  }
+
+  private foldBatchStats(stats: readonly BatchStats[]): void {
     tf.tidy(() => {
       // The constants as tensors once per call (on native TensorFlow each number operand is an upload).
       const keep = tf.scalar(1 - BN_MOMENTUM);
       const take = tf.scalar(BN_MOMENTUM);
-      for (const s of stats) {
-        const mean = this.variables.get(`${s.layer}.running_mean`)!;
-        const variance = this.variables.get(`${s.layer}.running_var`)!;
-        tf.tidy(() => {
-          mean.assign(tf.add(tf.mul(mean, keep), tf.mul(s.mean, take)));
-          const unbiased = tf.mul(s.variance, s.count / Math.max(1, s.count - 1));
-          variance.assign(tf.add(tf.mul(variance, keep), tf.mul(unbiased, take)));
-        });
-        s.mean.dispose();
-        s.variance.dispose();
-      }
+      const means = stats.map((s) => this.variables.get(`${s.layer}.running_mean`)!);
+      const variances = stats.map((s) => this.variables.get(`${s.layer}.running_var`)!);
+      const sizes = means.map((m) => m.size);
+      // PyTorch's running variance takes the unbiased batch variance: × n/(n−1), n per layer.
+      const bessel = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+      let at = 0;
+      stats.forEach((s, i) => {
+        bessel.fill(s.count / Math.max(1, s.count - 1), at, at + sizes[i]!);
+        at += sizes[i]!;
+      });
+      const joined = (ts: tf.Tensor[]): tf.Tensor => (ts.length === 1 ? ts[0]! : tf.concat(ts));
+      const mean = tf.add(tf.mul(joined(means), keep), tf.mul(joined(stats.map((s) => s.mean)), take));
+      const unbiased = tf.mul(joined(stats.map((s) => s.variance)), tf.tensor1d(bessel));
+      const variance = tf.add(tf.mul(joined(variances), keep), tf.mul(unbiased, take));
+      const meanParts = stats.length === 1 ? [mean] : tf.split(mean, sizes);
+      const varianceParts = stats.length === 1 ? [variance] : tf.split(variance, sizes);
+      means.forEach((m, i) => m.assign(meanParts[i]!));
+      variances.forEach((v, i) => v.assign(varianceParts[i]!));
     });
+    for (const s of stats) {
+      s.mean.dispose();
+      s.variance.dispose();
+    }
   }
 
   /** Every parameter (BN running statistics included) as plain arrays, in paramSpecs order. */

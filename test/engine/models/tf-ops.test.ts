@@ -166,15 +166,21 @@ for (const backend of backendsUnderTest) {
         assert.deepEqual(ops.batchStats.map((s) => s.layer), bnLayers);
         assert.deepEqual(bnLayers, ['features.1', 'features.5', 'features.9']);
         assert.deepEqual(ops.batchStats.map((s) => s.count), [3 * 28 * 28, 3 * 14 * 14, 3 * 7 * 7]);
-        const rvBefore = (await model.variables.get('features.5.running_var')!.data()).slice();
-        const varianceOfLayer = (await ops.batchStats[1]!.variance.data()).slice();
+        // Every layer's statistics are folded in at once (one vector end to end): each with its own n.
+        const counts = ops.batchStats.map((s) => s.count);
+        const before = await Promise.all(bnLayers.map(async (l) => ({
+          mean: (await model.variables.get(`${l}.running_mean`)!.data()).slice(),
+          variance: (await model.variables.get(`${l}.running_var`)!.data()).slice(),
+        })));
+        const batch = await Promise.all(ops.batchStats.map(async (s) => ({ mean: (await s.mean.data()).slice(), variance: (await s.variance.data()).slice() })));
         model.updateRunningStats(ops);
-        const n = 3 * 14 * 14;
-        await assertClose(
-          (await model.variables.get('features.5.running_var')!.data()),
-          Array.from(rvBefore, (r, i) => 0.9 * r + 0.1 * varianceOfLayer[i]! * (n / (n - 1))),
-          'features.5 running var',
-        );
+        for (const [i, l] of bnLayers.entries()) {
+          const n = counts[i]!;
+          await assertClose((await model.variables.get(`${l}.running_mean`)!.data()),
+            Array.from(before[i]!.mean, (r, j) => 0.9 * r + 0.1 * batch[i]!.mean[j]!), `${l} running mean`);
+          await assertClose((await model.variables.get(`${l}.running_var`)!.data()),
+            Array.from(before[i]!.variance, (r, j) => 0.9 * r + 0.1 * batch[i]!.variance[j]! * (n / (n - 1))), `${l} running var`);
+        }
         tf.dispose([x, logits]);
       } finally {
         model.dispose();

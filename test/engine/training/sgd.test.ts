@@ -9,7 +9,10 @@ import { Rng } from '../../../src-main/engine/random.ts';
 import { Sgd, type SgdOptions } from '../../../src-main/engine/training/sgd.ts';
 
 const LRS = [0.1, 0.05, 0.01];
-const SHAPES: Record<string, number[]> = { 'conv.weight': [2, 3], 'bn.gamma': [3] };
+// Three 1-D parameters: Sgd updates those as one vector (one buffer for all three).
+const SHAPES: Record<string, number[]> = { 'conv.weight': [2, 3], 'bn.gamma': [3], 'bn.beta': [3], 'fc.bias': [4] };
+/** Buffers Sgd holds for these parameters: one per multi-dimensional parameter, one for all the vectors. */
+const BUFFER_TENSORS = 2;
 
 before(async () => {
   await selectBackend('cpu');
@@ -98,7 +101,7 @@ for (const [label, opts] of cases) {
       else for (const [name] of params) assertNear(state.get(name)!, expected[t]!.buf.get(name)!, `step ${t + 1} buffer ${name}`);
     }
     // Buffers are created once (first step), then updated in place.
-    assert.equal(tf.memory().numTensors, before + (opts.momentum > 0 ? params.length : 0));
+    assert.equal(tf.memory().numTensors, before + (opts.momentum > 0 ? BUFFER_TENSORS : 0));
     sgd.dispose();
     assert.equal(tf.memory().numTensors, before);
     tf.dispose(params.map(([, v]) => v));
@@ -170,6 +173,36 @@ for (const nesterov of [false, true]) {
   });
 }
 
+test('the vectors updated together: a vector that loses its gradient, then gets it back, still matches torch.optim.SGD', async () => {
+  const opts = { momentum: 0.9, nesterov: true, weightDecay: 1e-4 };
+  const { w0, grads } = problem(5);
+  // Step 2 has no gradient for bn.beta (as a frozen or unused parameter): torch leaves it and its buffer alone.
+  const present = (t: number, name: string): boolean => !(t === 1 && name === 'bn.beta');
+  const w = new Map([...w0].map(([k, v]) => [k, [...v]]));
+  const buf = new Map<string, number[]>();
+  const params = makeParams(w0);
+  const sgd = new Sgd(opts);
+  for (let t = 0; t < LRS.length; t++) {
+    for (const [name, p] of w) {
+      if (!present(t, name)) continue;
+      const d = grads[t]!.get(name)!.map((gi, i) => gi + opts.weightDecay * p[i]!);
+      const b = buf.has(name) ? buf.get(name)!.map((bi, i) => opts.momentum * bi + d[i]!) : [...d];
+      buf.set(name, b);
+      w.set(name, p.map((pi, i) => pi - LRS[t]! * (d[i]! + opts.momentum * b[i]!)));
+    }
+    const g = Object.fromEntries(params.filter(([name]) => present(t, name)).map(([name, v]) => [v.name, tf.tensor(grads[t]!.get(name)!, SHAPES[name]!)]));
+    sgd.step(params, g, LRS[t]!);
+    tf.dispose(Object.values(g));
+    const state = await sgd.exportState();
+    for (const [name, v] of params) {
+      assertNear(v.dataSync(), w.get(name)!, `step ${t + 1} ${name}`);
+      assertNear(state.get(name)!, buf.get(name)!, `step ${t + 1} buffer ${name}`);
+    }
+  }
+  sgd.dispose();
+  tf.dispose(params.map(([, v]) => v));
+});
+
 test('importState replaces existing buffers without leaking and ignores unknown names', async () => {
   const { w0, grads } = problem(4);
   const params = makeParams(w0);
@@ -182,11 +215,14 @@ test('importState replaces existing buffers without leaking and ignores unknown 
     ['not.a.param', new Float32Array([7])],
   ]);
   sgd.importState(params, state);
-  assert.equal(tf.memory().numTensors, before, 'old buffer disposed');
+  // An import leaves one buffer per parameter (the next step joins the vectors' again): none leaked.
+  assert.equal(tf.memory().numTensors, before - BUFFER_TENSORS + params.length, 'old buffers disposed');
   const out = await sgd.exportState();
   assert.deepEqual(out.get('conv.weight'), new Float32Array([1, 2, 3, 4, 5, 6]));
   assert.equal(out.has('not.a.param'), false);
   assert.deepEqual(out.get('bn.gamma'), new Float32Array(grads[0]!.get('bn.gamma')!), 'first-step buffer = gradient');
+  sgd.step(params, g, 0.1);
+  assert.equal(tf.memory().numTensors, before, 'the vectors share one buffer again');
   tf.dispose(Object.values(g));
   sgd.dispose();
   tf.dispose(params.map(([, v]) => v));
