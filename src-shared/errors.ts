@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'DATA'
   | 'CANCELLED'
   | 'JOB_FAILED'
-  | 'BACKEND';
+  | 'BACKEND'
+  | 'STORAGE';
 
 export class WorkbenchError extends Error {
   readonly code: ErrorCode;
@@ -59,6 +60,13 @@ export class JobFailedError extends WorkbenchError {
 export class BackendError extends WorkbenchError {
   constructor(message: string) {
     super('BACKEND', message);
+  }
+}
+
+/** The disk under a file the workbench writes is full, read-only or not ours to write. */
+export class StorageError extends WorkbenchError {
+  constructor(message: string) {
+    super('STORAGE', message);
   }
 }
 

@@ -3,7 +3,7 @@
 //   GET  /<path>              a file of the renderer build (nothing outside it: no '..', no symlinks out)
 //   POST /api/call/<name>     body: the call's args as JSON (empty or null for none) → Reply JSON;
 //                             200 ok, 400 VALIDATION/DATA, 404 NOT_FOUND or unknown call, 409 ConflictError,
-//                             413 body over 1 MB, 500 INTERNAL
+//                             507 STORAGE (disk full, read-only), 413 body over 1 MB, 500 INTERNAL
 //   GET  /api/events          text/event-stream: `event: <name>\ndata: <json>\n\n`, a comment every 15 s
 // Every request needs the per-launch token (cookie, `Authorization: Bearer T` or `?token=T`), else
 // 401; clients that are not on this machine get 403 unless remote access was asked for.
@@ -105,6 +105,8 @@ export function statusOf(error: SerializedError): number {
       return 404;
     case 'CANCELLED':
       return 409;
+    case 'STORAGE':
+      return 507;
     default:
       return 500;
   }

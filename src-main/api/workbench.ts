@@ -15,6 +15,7 @@ import { experimentResults } from '../jobs/experiment-results.ts';
 import { runsCsv, summaryCsv } from '../jobs/export-csv.ts';
 import { loadPreset, presetIds } from '../jobs/presets.ts';
 import { openDatabase } from '../store/db.ts';
+import { storageFailure } from '../store/storage-failure.ts';
 import { reconcileInterruptedRuns } from '../jobs/interrupted-runs.ts';
 import * as experiments from '../store/experiments.ts';
 import { listEpochMetrics } from '../store/metrics.ts';
@@ -217,7 +218,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   };
 
   return {
-    api,
+    api: withStorageFailures(api, dbPath),
     subscribe(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
@@ -231,3 +232,18 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
 }
 
 export type { EventListener };
+
+/** The API whose calls report a full or read-only disk as one StorageError naming the database. */
+function withStorageFailures(api: WorkbenchApi, dbPath: string): WorkbenchApi {
+  const wrapped: Record<string, (args: unknown) => Promise<unknown>> = {};
+  for (const [name, call] of Object.entries(api) as Array<[string, (args: unknown) => Promise<unknown>]>) {
+    wrapped[name] = async (args) => {
+      try {
+        return await call(args);
+      } catch (e) {
+        throw storageFailure(e, dbPath) ?? e;
+      }
+    };
+  }
+  return wrapped as unknown as WorkbenchApi;
+}

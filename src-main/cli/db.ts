@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { defaultDatabasePath } from '../store/default-path.ts';
 import { openDatabase, type Db } from '../store/db.ts';
 import { reconcileInterruptedRuns } from '../jobs/interrupted-runs.ts';
+import { storageFailure } from '../store/storage-failure.ts';
 
 export function databasePath(cmd: Command): string {
   const opts = cmd.optsWithGlobals() as { db?: string };
@@ -45,6 +46,8 @@ export function withDatabase<T>(cmd: Command, fn: (db: Db, path: string) => T, o
   const { db, path } = open(cmd, options);
   try {
     return fn(db, path);
+  } catch (e) {
+    throw storageFailure(e, path) ?? e;
   } finally {
     db.close();
   }
@@ -54,6 +57,8 @@ export async function withDatabaseAsync<T>(cmd: Command, fn: (db: Db, path: stri
   const { db, path } = open(cmd, options);
   try {
     return await fn(db, path);
+  } catch (e) {
+    throw storageFailure(e, path) ?? e;
   } finally {
     db.close();
   }

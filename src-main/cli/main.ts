@@ -3,6 +3,7 @@
 // (PWB_DEBUG=1 prints the stack of unexpected errors).
 import { Command } from 'commander';
 import { isWorkbenchError } from '../../src-shared/errors.ts';
+import { storageFailure } from '../store/storage-failure.ts';
 import { checkDuplicateOptions } from './args.ts';
 import { registerArch } from './commands/arch.ts';
 import { registerBench } from './commands/bench.ts';
@@ -35,7 +36,10 @@ export function buildProgram(): Command {
 }
 
 /** Exit status: 2 for bad input (validation, not found, bad data, a backend that cannot run here), 130 cancelled, 1 otherwise. */
-export function reportError(e: unknown): number {
+export function reportError(error: unknown): number {
+  // A disk failure outside a database call (a file the command writes) still names its path.
+  const path = (error as NodeJS.ErrnoException | null)?.path;
+  const e = (typeof path === 'string' ? storageFailure(error, path) : null) ?? error;
   if (isWorkbenchError(e)) {
     process.stderr.write(`pwb: error: ${e.message}\n`);
     return e.code === 'CANCELLED' ? 130 : ['VALIDATION', 'NOT_FOUND', 'DATA', 'BACKEND'].includes(e.code) ? 2 : 1;

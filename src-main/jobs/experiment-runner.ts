@@ -23,6 +23,7 @@ import { addArtifact, listArtifacts } from '../store/artifacts.ts';
 import type { Db } from '../store/db.ts';
 import { createExperiment, updateExperiment } from '../store/experiments.ts';
 import { getRun, listRuns } from '../store/runs.ts';
+import { storageFailure } from '../store/storage-failure.ts';
 import type { PreparedExperiment } from './experiment-prepare.ts';
 import { createTrainRun, executeRun, type RunExtras, type RunHooks } from './train-run.ts';
 import { experimentDir } from './job-dirs.ts';
@@ -70,8 +71,8 @@ export async function runExperiment(
   let index = 0;
   // Taken before the status changes: a second process driving this experiment is refused with nothing changed.
   const releaseLock = acquireJobLock(experimentDir(dbPath, experimentId), `experiment ${experimentId}`, 'run');
-  updateExperiment(db, experimentId, { status: 'running' });
   try {
+    updateExperiment(db, experimentId, { status: 'running' });
     for (const seed of spec.seeds) {
       const baseline = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'baseline', seed }, {
         arch: prepared.base, parentRunId: null, config: prepared.configFor('baseline', seed), extras: baselineExtras(prepared),
@@ -89,8 +90,12 @@ export async function runExperiment(
     }
     updateExperiment(db, experimentId, { status: 'completed' });
   } catch (e) {
-    updateExperiment(db, experimentId, { status: e instanceof CancelledError ? 'cancelled' : 'failed' });
-    throw e;
+    try {
+      updateExperiment(db, experimentId, { status: e instanceof CancelledError ? 'cancelled' : 'failed' });
+    } catch {
+      // A full disk can fail this write too: reconciled as interrupted at the next open (the lock is released).
+    }
+    throw storageFailure(e, dbPath, `resume with \`pwb resume ${experimentId}\``) ?? e;
   } finally {
     releaseLock();
   }
@@ -121,7 +126,7 @@ async function ensureRun(
       { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads },
     );
   hooks.onRunStart?.(step, run);
-  const done = await executeRun(db, run.id, { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads }, hooks, req.extras);
+  const done = await executeRun(db, run.id, { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads }, { ...hooks, resumeCommand: `pwb resume ${experimentId}` }, req.extras);
   hooks.onRunDone?.(step, done);
   return done;
 }

@@ -22,6 +22,7 @@ import type { Db } from '../store/db.ts';
 import { canonicalJson, getArchSpec, putArchSpec } from '../store/arch-specs.ts';
 import { listEpochMetrics, recordEpoch } from '../store/metrics.ts';
 import { createRun, getRun, heartbeat, markRunFinished, markRunStarted, setRunCheckpointDir } from '../store/runs.ts';
+import { storageFailure } from '../store/storage-failure.ts';
 import { checkpointDirFor } from './job-dirs.ts';
 import { acquireRunLock } from './run-lock.ts';
 
@@ -53,6 +54,8 @@ export interface RunHooks {
   onEpoch?: (m: EpochMetrics, info: { numTensors: number }) => void;
   onBackend?: (b: BackendInfo) => void;
   signal?: AbortSignal;
+  /** The command that resumes this job, for messages (default: the run's own `pwb resume --run N`). */
+  resumeCommand?: string;
 }
 
 /** What a run inherits from its experiment: starting weights (fine-tuning), a regulariser, masks. */
@@ -133,9 +136,9 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
       : Model.create(spec, Rng.fromSeed(config.seed, 'init'));
   // Native TensorFlow's reason already names its intra-op threads, WebGPU's its adapter; wasm/cpu note their workers.
   const threadNote = backend.nativeThreads !== null || backend.name === 'webgpu' ? '' : prepared.threads > 1 ? `; ${prepared.threads} threads, data-parallel` : '; 1 thread';
-  markRunStarted(db, runId, { backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}${threadNote}` });
-  for (const m of resumeFrom?.history ?? []) recordEpoch(db, runId, m);
   try {
+    markRunStarted(db, runId, { backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}${threadNote}` });
+    for (const m of resumeFrom?.history ?? []) recordEpoch(db, runId, m);
     await train({
       model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal, threads: prepared.threads,
       owner: ownerOf(run),
@@ -155,8 +158,14 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
     markRunFinished(db, runId, 'completed');
   } catch (e) {
     const cancelled = e instanceof CancelledError;
-    markRunFinished(db, runId, cancelled ? 'cancelled' : 'failed', { error: (e as Error).message });
-    throw e;
+    const error = storageFailure(e, db.name, `resume with \`${hooks.resumeCommand ?? `pwb resume --run ${runId}`}\``) ?? e;
+    try {
+      markRunFinished(db, runId, cancelled ? 'cancelled' : 'failed', { error: (error as Error).message });
+    } catch {
+      // The disk that failed the run can fail this write too: the run then shows as interrupted at the
+      // next open (its lock is released below, so no live process owns it), and the cause is reported.
+    }
+    throw error;
   } finally {
     model.dispose();
     releaseLock();

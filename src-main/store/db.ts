@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DataError } from '../../src-shared/errors.ts';
 import { MIGRATIONS } from './migrations/index.ts';
+import { storageFailure, withStorageErrors } from './storage-failure.ts';
 import { migrate, schemaVersion } from './migrate.ts';
 
 export type Db = Database.Database;
@@ -20,6 +21,10 @@ const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
  * a SQLite database of another program, or was written by a newer schema than this code knows.
  */
 export function openDatabase(file: string): Db {
+  return withStorageErrors(file, () => open(file));
+}
+
+function open(file: string): Db {
   const inMemory = file === ':memory:';
   if (!inMemory) {
     checkHeader(file);
@@ -72,6 +77,9 @@ function checkReadable(db: Db, file: string): void {
   try {
     db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (e) {
+    // A full or read-only disk is not a damaged file: never advise moving the database aside for it.
+    const storage = storageFailure(e, file);
+    if (storage) throw storage;
     if (e instanceof Database.SqliteError) {
       throw new DataError(`${file} cannot be read as a SQLite database (${e.code}: ${e.message}); move it aside or choose another path (env PWB_DB)`);
     }

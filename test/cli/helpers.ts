@@ -27,6 +27,9 @@ export interface RunOptions {
   cwd?: string;
   /** Kill the child after this many milliseconds (default 60 s). */
   timeoutMs?: number;
+  /** Run as this user and group (needs root): how a root test sees what a normal user would. */
+  uid?: number;
+  gid?: number;
 }
 
 /** Variables that would change what `pwb` prints or where it writes, removed unless given. */
@@ -47,6 +50,7 @@ export function runPwb(args: string[], opts: RunOptions = {}): Promise<PwbResult
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: opts.timeoutMs ?? 60_000,
+      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
     });
     let stdout = '';
     let stderr = '';

@@ -79,6 +79,17 @@ export function writeCheckpoint(path: string, ckpt: Checkpoint): void {
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.length, MAGIC.length);
 
+  try {
+    writeAtomically(path, prefix, header, chunks);
+  } catch (e) {
+    // writeSync's errors (ENOSPC…) carry no path: name the checkpoint, so the message can.
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err === 'object' && typeof err.code === 'string' && err.path === undefined) err.path = path;
+    throw e;
+  }
+}
+
+function writeAtomically(path: string, prefix: Buffer, header: Buffer, chunks: Float32Array[]): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${dirname(path)}/.${basename(path)}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
