@@ -88,6 +88,13 @@ export async function openDataset(idOrPath: string, opts: OpenOptions = {}): Pro
   if (!statSync(path).isDirectory()) throw new DataError(`${path}: is a file; a dataset is a folder (IDX files, CIFAR binaries or train/ + val|test/ image folders)`);
   const format = prefixed ? (prefixed[1] as FolderFormat) : detectFormat(path);
   if (!format) {
+    const has = (name: string): boolean => existsSync(join(path, name)) && statSync(join(path, name)).isDirectory();
+    if (has('train') && !has('test') && !has('val')) {
+      throw new DataError(`${path}: has a train/ image folder but no test/ (or val/) beside it; add one with the same class folders, holding the images to evaluate on`);
+    }
+    if (!has('train') && (has('test') || has('val'))) {
+      throw new DataError(`${path}: has a ${has('test') ? 'test' : 'val'}/ image folder but no train/ beside it; add one with the same class folders, holding the training images`);
+    }
     throw new DataError(
       `${path}: cannot tell the dataset format; expected IDX files (train-images-idx3-ubyte[.gz], ...), CIFAR binaries ` +
         `(data_batch_1.bin... or train.bin/test.bin), or train/<class>/ and val/ or test/ image folders`,

@@ -119,6 +119,9 @@ function writeAtomically(path: string, prefix: Buffer, header: Buffer, chunks: F
   }
 }
 
+/** What a damaged checkpoint's message ends with: what the user can do. */
+const UNUSABLE = 'it cannot be used: resume from another copy or retrain the run';
+
 export function readCheckpoint(path: string): Checkpoint {
   let buf: Buffer;
   try {
@@ -128,24 +131,24 @@ export function readCheckpoint(path: string): Checkpoint {
   }
   const magic = buf.length >= MAGIC.length + 4 ? buf.toString('latin1', 0, MAGIC.length) : '';
   if (magic !== MAGIC && magic !== MAGIC_V1) {
-    throw new DataError(`${path}: not a Pruning Workbench checkpoint (bad magic)`);
+    throw new DataError(`${path}: not a Pruning Workbench checkpoint (bad magic); ${UNUSABLE}`);
   }
   // Structure first (so a cut file says where it was cut), then the digest over everything.
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const dataStart = MAGIC.length + 4 + headerLength;
-  if (dataStart > buf.length) throw new DataError(`${path}: checkpoint truncated in its header`);
+  if (dataStart > buf.length) throw new DataError(`${path}: checkpoint truncated in its header; ${UNUSABLE}`);
   const end = magic === MAGIC ? Math.max(dataStart, buf.length - DIGEST_BYTES) : buf.length;
   let parsed: z.infer<typeof HeaderSchema>;
   try {
     parsed = HeaderSchema.parse(JSON.parse(buf.toString('utf8', MAGIC.length + 4, dataStart)));
   } catch (e) {
-    throw new DataError(`${path}: checkpoint header is invalid (${(e as Error).message.split('\n')[0]})`);
+    throw new DataError(`${path}: checkpoint header is invalid (${(e as Error).message.split('\n')[0]}); ${UNUSABLE}`);
   }
   for (const t of parsed.tensors) {
-    if (dataStart + (t.offset + t.length) * 4 > end) throw new DataError(`${path}: checkpoint truncated (tensor '${t.name}')`);
+    if (dataStart + (t.offset + t.length) * 4 > end) throw new DataError(`${path}: checkpoint truncated (tensor '${t.name}'); ${UNUSABLE}`);
   }
   if (magic === MAGIC && (buf.length - end !== DIGEST_BYTES || !createHash('sha256').update(buf.subarray(0, end)).digest().equals(buf.subarray(end)))) {
-    throw new DataError(`${path}: checkpoint is damaged (its SHA-256 does not match its contents); it cannot be used: resume from another copy or retrain the run`);
+    throw new DataError(`${path}: checkpoint is damaged (its SHA-256 does not match its contents); ${UNUSABLE}`);
   }
   const { tensors, format: _f, ...header } = parsed;
   const weights = new Map<string, Float32Array>();
@@ -182,7 +185,7 @@ export function requireFinite(path: string, ckpt: Checkpoint): void {
     for (const [name, values] of map) {
       const bad = values.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) {
-        throw new DataError(`${path}: checkpoint holds a non-finite value (${values[bad]}) in ${group} '${name}' [${bad}]; it cannot be used: resume from another copy or retrain the run`);
+        throw new DataError(`${path}: checkpoint holds a non-finite value (${values[bad]}) in ${group} '${name}' [${bad}]; ${UNUSABLE}`);
       }
     }
   }

@@ -70,3 +70,27 @@ test('unknown ids, missing paths and unrecognised folders are clear errors', asy
   await mkdir(join(dir, 'junk'));
   await assert.rejects(openDataset(join(dir, 'junk')), (e: unknown) => e instanceof DataError && /cannot tell the dataset format/.test(e.message));
 });
+
+test('an image folder with train/ but no test/ (or the reverse) says which folder is missing', async () => {
+  await mkdir(join(dir, 'half', 'train', 'cat'), { recursive: true });
+  await assert.rejects(openDataset(join(dir, 'half')), (e: unknown) => e instanceof DataError
+    && e.message === `${join(dir, 'half')}: has a train/ image folder but no test/ (or val/) beside it; add one with the same class folders, holding the images to evaluate on`);
+  await mkdir(join(dir, 'other-half', 'val', 'cat'), { recursive: true });
+  await assert.rejects(openDataset(join(dir, 'other-half')), (e: unknown) => e instanceof DataError && /has a val\/ image folder but no train\/ beside it/.test(e.message));
+});
+
+test('an IDX set with no examples says which file is empty', async () => {
+  const d = join(dir, 'empty-idx');
+  await mkdir(d);
+  const header = (magic: number, ...dims: number[]): Buffer => {
+    const b = Buffer.alloc(4 + 4 * dims.length);
+    b.writeUInt32BE(magic, 0);
+    dims.forEach((v, i) => b.writeUInt32BE(v, 4 + 4 * i));
+    return b;
+  };
+  for (const split of ['train', 't10k']) {
+    await writeFile(join(d, `${split}-images-idx3-ubyte`), header(0x803, 0, 28, 28));
+    await writeFile(join(d, `${split}-labels-idx1-ubyte`), header(0x801, 0));
+  }
+  await assert.rejects(openDataset(d), (e: unknown) => e instanceof DataError && /train-labels-idx1-ubyte: no labels; the training set is empty/.test(e.message));
+});
