@@ -36,6 +36,11 @@ export const ExperimentSpecSchema = z.strictObject({
     .default({ capMultiple: null }),
   /** Fraction of the epochs and of the training data (0 < scale ≤ 1); results state it. */
   scale: z.number().gt(0).max(1).default(1),
+  /**
+   * Percentage points of test accuracy within which scratch and fine-tuned count as equivalent (the
+   * verdict's equivalence test, TOST at α = 0.05).
+   */
+  equivalenceMargin: z.number().gt(0).max(10).default(0.5),
 });
 
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;

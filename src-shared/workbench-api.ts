@@ -56,16 +56,24 @@ export interface ExperimentRow {
   createdAt: string;
 }
 
-/** Scratch-E / Scratch-B against fine-tuning: Welch's t-test of the final accuracies (fraction units). */
+/**
+ * Scratch-E / Scratch-B against fine-tuning over seeds (src-main/engine/stats/compare-regimes.ts): the
+ * paired t-test when seeds pair up, else Welch's; TOST equivalence within a margin; Wilcoxon beside a
+ * paired test. Fractions (0.01 = 1 pp). Null statistics where no test is defined (no spread, too few).
+ */
 export interface VersusFinetune {
+  method: 'paired-t' | 'welch-t' | 'none';
+  n: number;
   difference: number;
-  ci: [number, number];
-  confidence: number;
-  t: number;
-  df: number;
-  /** Two-sided p-value. */
-  p: number;
-  significant: boolean;
+  ci: [number, number] | null;
+  p: number | null;
+  t: number | null;
+  df: number | null;
+  equivalence: { margin: number; p: number | null; ci: [number, number] | null };
+  wilcoxon: { statistic: number; p: number; exact: boolean; n: number } | null;
+  outcome: 'better' | 'worse' | 'equivalent' | 'inconclusive';
+  seedsNeeded: { seeds: number; toShow: 'equivalence' | 'difference' } | null;
+  verdict: string;
 }
 
 /** One regime's line of the comparison (see src-main/jobs/experiment-results.ts). */
@@ -83,8 +91,8 @@ export interface SummaryLine {
   flopReduction: number | null;
   epochs: number | null;
   computeVsBaseline: number | null;
-  /** Scratch regimes only: the test with a one-line verdict, or just the reason there is none. */
-  vsFinetune: ((VersusFinetune & { verdict: string }) | { verdict: string }) | null;
+  /** Scratch regimes only: the comparison with its one-line verdict, or just the reason there is none. */
+  vsFinetune: VersusFinetune | { verdict: string } | null;
 }
 
 export interface ExperimentDetail {

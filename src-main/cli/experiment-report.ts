@@ -7,7 +7,7 @@ export function printResults(results: ExperimentResults): void {
   console.log(`\nexperiment ${experiment.id}: ${experiment.name} — ${experiment.status}${scale < 1 ? `, at scale ${scale} (fraction of epochs and training data)` : ''}`);
   console.log(
     table(
-      ['regime', 'arch', 'seeds', 'test acc (mean ± std)', 'best acc', 'params', 'FLOPs', 'params ↓', 'FLOPs ↓', 'epochs', 'compute', 'vs fine-tuned (Welch t-test)'],
+      ['regime', 'arch', 'seeds', 'test acc (mean ± std)', 'best acc', 'params', 'FLOPs', 'params ↓', 'FLOPs ↓', 'epochs', 'compute', 'vs fine-tuned (final test acc, seed by seed)'],
       results.summary.map((s) => [
         s.regime, s.arch, `${s.completed}/${s.seeds}`,
         s.accMean === null ? '-' : `${(s.accMean * 100).toFixed(2)} ± ${((s.accStd ?? 0) * 100).toFixed(2)}`,

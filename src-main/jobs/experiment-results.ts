@@ -1,11 +1,12 @@
 // The comparison an experiment answers, from its stored runs: per regime, mean ± std of the final
 // test accuracy over seeds, params, FLOPs, reductions, epochs and compute; and a verdict comparing
-// Scratch-E and Scratch-B with fine-tuning by Welch's t-test (95% confidence interval of the
-// difference; significant when p < 0.05). Final-epoch accuracy is the primary number (choosing the
+// Scratch-E and Scratch-B with fine-tuning, seed by seed (engine/stats/compare-regimes.ts: paired
+// t-test, TOST equivalence within the spec's margin, Wilcoxon check). Final-epoch accuracy is the primary number (choosing the
 // best epoch on the test set would flatter every regime); the best epoch's accuracy is shown beside it.
 import type { Experiment, Run, RunRegime } from '../../src-shared/store-schemas.ts';
 import type { SummaryLine } from '../../src-shared/workbench-api.ts';
-import { mean, std, welchTest } from '../engine/stats/welch.ts';
+import { compareRegimes, type SeedValue } from '../engine/stats/compare-regimes.ts';
+import { mean, std } from '../engine/stats/summary.ts';
 import type { Db } from '../store/db.ts';
 import { getExperiment } from '../store/experiments.ts';
 import { listRuns } from '../store/runs.ts';
@@ -34,7 +35,9 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
   const baseParams = baseline[0]?.params ?? null;
   const baseFlops = baseline[0]?.flops ?? null;
   const baseEpochs = baseline[0]?.epochsPlanned ?? null;
-  const finetuneAcc = finals(byRegime.get('finetune') ?? []);
+  const seedFinals = (rs: Run[]): SeedValue[] => rs.filter((r) => r.status === 'completed' && r.testAcc !== null).map((r) => ({ seed: r.seed, value: r.testAcc! }));
+  const finetuneAcc = seedFinals(byRegime.get('finetune') ?? []);
+  const marginPp = typeof experiment.spec.equivalenceMargin === 'number' ? experiment.spec.equivalenceMargin : 0.5;
 
   const summary: SummaryRow[] = [];
   for (const regime of ORDER) {
@@ -59,17 +62,14 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
       flopReduction: regime === 'baseline' ? null : reduction(first.flops, baseFlops),
       epochs: first.epochsPlanned,
       computeVsBaseline: compute,
-      vsFinetune: regime === 'scratch-e' || regime === 'scratch-b' ? verdict(accs, finetuneAcc) : null,
+      vsFinetune: regime === 'scratch-e' || regime === 'scratch-b' ? verdict(seedFinals(rs), finetuneAcc, marginPp / 100) : null,
     });
   }
   return { experiment, scale, runs, summary };
 }
 
-function verdict(scratch: number[], finetune: number[]): SummaryRow['vsFinetune'] {
+function verdict(scratch: SeedValue[], finetune: SeedValue[], margin: number): SummaryRow['vsFinetune'] {
   if (finetune.length === 0) return { verdict: 'no fine-tuned runs to compare with' };
-  const test = welchTest(scratch, finetune);
-  if (!test) return { verdict: `needs ≥ 2 completed seeds on each side (have ${scratch.length} and ${finetune.length})` };
-  const pp = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
-  const word = !test.significant ? 'no significant difference' : test.difference > 0 ? 'scratch better' : 'fine-tuned better';
-  return { ...test, verdict: `${word} (${pp(test.difference)} pp, 95% CI [${pp(test.ci[0])}, ${pp(test.ci[1])}], p=${test.p.toPrecision(2)})` };
+  if (scratch.length === 0) return { verdict: 'no completed runs yet' };
+  return compareRegimes(scratch, finetune, margin);
 }

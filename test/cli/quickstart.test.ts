@@ -43,10 +43,15 @@ test('pwb run quickstart: table, CSV, every epoch stored', { timeout: 600_000 },
   const summary = parse(readFileSync(paths.summary, 'utf8'), { columns: true }) as Array<Record<string, string>>;
   assert.deepEqual(summary.map((s) => s.regime), ['baseline', 'finetune', 'scratch-e', 'scratch-b']);
   for (const s of summary.filter((x) => x.regime.startsWith('scratch'))) {
-    assert.equal(s.test, 'welch_t');
-    assert.ok(Number(s.ci95_low) <= Number(s.diff_vs_finetune) && Number(s.diff_vs_finetune) <= Number(s.ci95_high));
-    assert.ok(['true', 'false'].includes(s.significant!));
+    // The two seeds pair up (same baseline, plan and data order): the paired test, with TOST and Wilcoxon.
+    assert.equal(s.test, 'paired-t');
+    assert.equal(s.test_n, '2');
+    assert.equal(s.equivalence_margin, '0.005');
+    assert.ok(['better', 'worse', 'equivalent', 'inconclusive'].includes(s.outcome!), s.outcome);
+    if (s.ci95_low !== '') assert.ok(Number(s.ci95_low) <= Number(s.diff_vs_finetune) && Number(s.diff_vs_finetune) <= Number(s.ci95_high));
+    assert.match(s.verdict!, new RegExp(`^(${s.outcome === 'better' ? 'scratch better' : s.outcome === 'worse' ? 'fine-tuned better' : s.outcome})\\b`));
   }
+  assert.doesNotMatch(r.stdout, /no significant difference/, 'two seeds are "inconclusive" (or decided), never "no significant difference"');
 
   // Exporting again never overwrites without --force; a file or '' for --csv is one line; nothing changes.
   const before = readFileSync(paths.runs, 'utf8');

@@ -10,7 +10,8 @@
 //     outcome is "equivalent" only for a difference of exactly 0, else "inconclusive", and it says so.
 import { equivalenceTest, seedsNeeded, type Equivalence } from './equivalence.ts';
 import { pairedTTest, tResult, type TTest } from './paired-t.ts';
-import { mean, std, welchTest } from './welch.ts';
+import { mean, std } from './summary.ts';
+import { welchTest } from './welch.ts';
 import { wilcoxonSignedRank, type SignedRank } from './wilcoxon.ts';
 
 /** Accuracy (fraction) of one completed run, with the seed it ran with. */

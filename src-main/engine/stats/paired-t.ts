@@ -2,7 +2,7 @@
 // baseline, plan and data order, so their difference is the observation (Student 1908; R's
 // t.test(paired = TRUE), SciPy's ttest_rel). Null when it is not defined: fewer than two pairs, or
 // differences without spread (then the difference is known exactly, and no test applies).
-import { mean, std } from './welch.ts';
+import { mean, noSpread, std } from './summary.ts';
 import { tCdf, tQuantile } from './student-t.ts';
 
 export interface TTest {
@@ -23,8 +23,8 @@ export function pairedTTest(a: readonly number[], b: readonly number[], confiden
   if (a.length !== b.length) throw new RangeError(`paired samples of different lengths (${a.length}, ${b.length})`);
   if (a.length < 2) return null;
   const d = a.map((x, i) => x - b[i]!);
+  if (noSpread(d, [...a, ...b])) return null;
   const se = std(d) / Math.sqrt(d.length);
-  if (se === 0) return null;
   return tResult(mean(d), se, d.length - 1, confidence);
 }
 

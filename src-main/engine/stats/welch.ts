@@ -1,13 +1,14 @@
 // Welch's two-sample t-test (unequal variances, Satterthwaite degrees of freedom) on the difference
-// of means a − b, with its confidence interval. Used for the verdict "does Scratch-B/Scratch-E differ
-// from fine-tuning?" over seeds. Student's t quantiles come from jstat.
-import jstatModule from 'jstat';
-
-const { jStat } = jstatModule as unknown as typeof import('jstat');
+// of means a − b, with its confidence interval: the verdict's test when the seeds do not pair up
+// (compare-regimes.ts). Null when it is not defined: a group of fewer than two, or no spread in either.
+import { mean, noSpread, std } from './summary.ts';
+import { tCdf, tQuantile } from './student-t.ts';
 
 export interface WelchResult {
   /** mean(a) − mean(b). */
   difference: number;
+  /** Standard error of the difference. */
+  se: number;
   ci: [number, number];
   confidence: number;
   t: number;
@@ -17,30 +18,17 @@ export interface WelchResult {
   significant: boolean;
 }
 
-export function mean(xs: readonly number[]): number {
-  return xs.reduce((s, x) => s + x, 0) / xs.length;
-}
-
-/** Sample standard deviation (n − 1); 0 for a single value. */
-export function std(xs: readonly number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
-}
-
-/** Null when either group has fewer than two values (no variance to test with). */
+/** Null when either group has fewer than two values, or neither varies (no variance to test with). */
 export function welchTest(a: readonly number[], b: readonly number[], confidence = 0.95): WelchResult | null {
   if (a.length < 2 || b.length < 2) return null;
   const difference = mean(a) - mean(b);
   const va = std(a) ** 2 / a.length;
   const vb = std(b) ** 2 / b.length;
   const se = Math.sqrt(va + vb);
-  if (se === 0) {
-    return { difference, ci: [difference, difference], confidence, t: difference === 0 ? 0 : Infinity, df: a.length + b.length - 2, p: difference === 0 ? 1 : 0, significant: difference !== 0 };
-  }
+  if (noSpread(a) && noSpread(b)) return null;
   const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
   const t = difference / se;
-  const p = 2 * (1 - jStat.studentt.cdf(Math.abs(t), df));
-  const q = jStat.studentt.inv(1 - (1 - confidence) / 2, df);
-  return { difference, ci: [difference - q * se, difference + q * se], confidence, t, df, p, significant: p < 1 - confidence };
+  const p = Math.min(1, 2 * (1 - tCdf(Math.abs(t), df)));
+  const q = tQuantile(1 - (1 - confidence) / 2, df);
+  return { difference, se, ci: [difference - q * se, difference + q * se], confidence, t, df, p, significant: p < 1 - confidence };
 }
