@@ -85,11 +85,15 @@ export interface SummaryLine {
   accMean: number | null;
   accStd: number | null;
   bestAccMean: number | null;
+  /** Means over the regime's runs; the *Std fields are null where every seed has the same value. */
   params: number | null;
+  paramsStd: number | null;
   flops: number | null;
+  flopsStd: number | null;
   paramReduction: number | null;
   flopReduction: number | null;
   epochs: number | null;
+  epochsStd: number | null;
   computeVsBaseline: number | null;
   /** Scratch regimes only: the comparison with its one-line verdict, or just the reason there is none. */
   vsFinetune: VersusFinetune | { verdict: string } | null;
@@ -100,6 +104,8 @@ export interface ExperimentDetail {
   scale: number;
   runs: Run[];
   summary: SummaryLine[];
+  /** What bends these results, one line each (src-main/jobs/experiment-results.ts). */
+  warnings: string[];
   /** Per-layer widths of the large and the pruned architecture (from the first seed's plan), for the arch chart. */
   widths: { layers: string[]; base: number[]; pruned: number[] } | null;
   /** Whether a job process is working on it now. */

@@ -11,11 +11,18 @@ export function printResults(results: ExperimentResults): void {
       results.summary.map((s) => [
         s.regime, s.arch, `${s.completed}/${s.seeds}`,
         s.accMean === null ? '-' : `${(s.accMean * 100).toFixed(2)} ± ${((s.accStd ?? 0) * 100).toFixed(2)}`,
-        percent(s.bestAccMean), s.params === null ? '-' : si(s.params), s.flops === null ? '-' : si(s.flops),
-        percent(s.paramReduction, 1), percent(s.flopReduction, 1), s.epochs ?? '-',
+        percent(s.bestAccMean), withSpread(s.params, s.paramsStd, si), withSpread(s.flops, s.flopsStd, si),
+        percent(s.paramReduction, 1), percent(s.flopReduction, 1), withSpread(s.epochs, s.epochsStd, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1))),
         s.computeVsBaseline === null ? '-' : `${s.computeVsBaseline.toFixed(2)}×`, s.vsFinetune?.verdict ?? '',
       ]),
       ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
   );
+  for (const w of results.warnings) console.log(`warning: ${w}`);
+}
+
+/** `value`, or `mean ± std` where the seeds differ (network slimming, magnitude masks). */
+function withSpread(value: number | null, spread: number | null, show: (v: number) => string): string {
+  if (value === null) return '-';
+  return spread === null ? show(value) : `${show(value)} ± ${show(spread)}`;
 }

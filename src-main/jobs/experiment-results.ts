@@ -20,6 +20,8 @@ export interface ExperimentResults {
   scale: number;
   runs: Run[];
   summary: SummaryRow[];
+  /** What bends these results (Scratch-B no longer than Scratch-E, data-parallel batch norm), one line each. */
+  warnings: string[];
 }
 
 const ORDER: RunRegime[] = ['baseline', 'finetune', 'scratch-e', 'scratch-b'];
@@ -45,27 +47,65 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
     if (!rs?.length) continue;
     const accs = finals(rs);
     const bests = rs.filter((r) => r.status === 'completed' && r.bestTestAcc !== null).map((r) => r.bestTestAcc!);
-    const first = rs[0]!;
+    // Network slimming and magnitude pruning give each seed its own architecture or mask: sizes, epochs
+    // and compute are means over the regime's runs, with their spread where they differ.
+    const params = spread(rs.map((r) => r.params));
+    const flops = spread(rs.map((r) => r.flops));
+    const epochs = spread(rs.map((r) => r.epochsPlanned));
+    const computes = baseFlops && baseEpochs ? rs.map((r) => (r.flops !== null ? (r.epochsPlanned * r.flops) / (baseEpochs * baseFlops) : null)) : [];
+    const compute = spread(computes);
     const reduction = (v: number | null, base: number | null): number | null => (v !== null && base ? 1 - v / base : null);
-    const compute = first.flops !== null && baseFlops && baseEpochs ? (first.epochsPlanned * first.flops) / (baseEpochs * baseFlops) : null;
     summary.push({
       regime,
-      arch: first.archId ?? '-',
+      arch: rs[0]!.archId ?? '-',
       seeds: rs.length,
       completed: accs.length,
       accMean: accs.length ? mean(accs) : null,
       accStd: accs.length ? std(accs) : null,
       bestAccMean: bests.length ? mean(bests) : null,
-      params: first.params,
-      flops: first.flops,
-      paramReduction: regime === 'baseline' ? null : reduction(first.params, baseParams),
-      flopReduction: regime === 'baseline' ? null : reduction(first.flops, baseFlops),
-      epochs: first.epochsPlanned,
-      computeVsBaseline: compute,
+      params: params.mean,
+      paramsStd: params.std,
+      flops: flops.mean,
+      flopsStd: flops.std,
+      paramReduction: regime === 'baseline' ? null : reduction(params.mean, baseParams),
+      flopReduction: regime === 'baseline' ? null : reduction(flops.mean, baseFlops),
+      epochs: epochs.mean,
+      epochsStd: epochs.std,
+      computeVsBaseline: compute.mean,
       vsFinetune: regime === 'scratch-e' || regime === 'scratch-b' ? verdict(seedFinals(rs), finetuneAcc, marginPp / 100) : null,
     });
   }
-  return { experiment, scale, runs, summary };
+  return { experiment, scale, runs, summary, warnings: warningsFor(runs, summary, scale) };
+}
+
+/** Mean of the known values, and their std where they differ (null where they are all equal). */
+function spread(values: Array<number | null>): { mean: number | null; std: number | null } {
+  const known = values.filter((v): v is number => v !== null);
+  if (known.length === 0) return { mean: null, std: null };
+  return { mean: mean(known), std: known.every((v) => v === known[0]) ? null : std(known) };
+}
+
+/** What bends these results, for the table, the CLI and the CSV. */
+function warningsFor(runs: readonly Run[], summary: readonly SummaryRow[], scale: number): string[] {
+  const out: string[] = [];
+  const e = summary.find((s) => s.regime === 'scratch-e');
+  const b = summary.find((s) => s.regime === 'scratch-b');
+  if (e?.epochs != null && b?.epochs != null && b.epochs <= e.epochs) {
+    out.push(`Scratch-B trains ${b.epochs} epochs, no more than Scratch-E's ${e.epochs}${scale < 1 ? ` (at scale ${scale} its compute budget rounds down to the same epochs)` : ''}: here it is not a separate regime; run at a larger scale`);
+  }
+  const sharded = runs
+    .map((r) => ({ r, threads: Number(/; (\d+) threads, data-parallel/.exec(r.backendReason ?? '')?.[1] ?? 1) }))
+    .filter((x) => x.threads > 1);
+  if (sharded.length > 0) {
+    const threads = [...new Set(sharded.map((x) => x.threads))].sort((x, y) => x - y);
+    const batch = Number((sharded[0]!.r.config as { batchSize?: unknown }).batchSize) || null;
+    const perShard = batch ? `${Math.floor(batch / threads[0]!)}${threads.length > 1 ? ' or fewer' : ''} of each batch's ${batch} images` : 'a part of each batch';
+    out.push(
+      `${sharded.length} of ${runs.length} runs trained data-parallel on ${threads.join('/')} threads: batch norm saw ${perShard} per shard, so their numbers depend on the core count; ` +
+        'train with --threads 1, or on native TensorFlow or WebGPU (one whole-batch step), for numbers that do not',
+    );
+  }
+  return out;
 }
 
 function verdict(scratch: SeedValue[], finetune: SeedValue[], margin: number): SummaryRow['vsFinetune'] {

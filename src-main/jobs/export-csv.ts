@@ -22,12 +22,14 @@ export function summaryCsv(results: ExperimentResults): string {
     return {
       experiment_id: results.experiment.id, regime: s.regime, arch: s.arch, seeds: s.seeds, completed: s.completed,
       test_acc_mean: s.accMean ?? '', test_acc_std: s.accStd ?? '', best_test_acc_mean: s.bestAccMean ?? '',
-      params: s.params ?? '', flops: s.flops ?? '', param_reduction: s.paramReduction ?? '', flop_reduction: s.flopReduction ?? '',
-      epochs: s.epochs ?? '', compute_vs_baseline: s.computeVsBaseline ?? '', scale: results.scale,
+      params: s.params ?? '', params_std: s.paramsStd ?? '', flops: s.flops ?? '', flops_std: s.flopsStd ?? '',
+      param_reduction: s.paramReduction ?? '', flop_reduction: s.flopReduction ?? '',
+      epochs: s.epochs ?? '', epochs_std: s.epochsStd ?? '', compute_vs_baseline: s.computeVsBaseline ?? '', scale: results.scale,
       diff_vs_finetune: v?.difference ?? '', test: v?.method ?? '', test_n: v?.n ?? '',
       ci95_low: v?.ci?.[0] ?? '', ci95_high: v?.ci?.[1] ?? '', p_value: v?.p ?? '',
       equivalence_margin: v?.equivalence.margin ?? '', tost_p: v?.equivalence.p ?? '', ci90_low: v?.equivalence.ci?.[0] ?? '', ci90_high: v?.equivalence.ci?.[1] ?? '',
       wilcoxon_p: v?.wilcoxon?.p ?? '', outcome: v?.outcome ?? '', seeds_needed: v?.seedsNeeded?.seeds ?? '', verdict: s.vsFinetune?.verdict ?? '',
+      warnings: results.warnings.join(' | '),
     };
   });
   return stringify(rows, { header: true, columns: Object.keys(rows[0] ?? { regime: '' }) });
