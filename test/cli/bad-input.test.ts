@@ -107,6 +107,9 @@ const CASES: Case[] = [
   { name: 'pwb arch with a resnet cfg of the wrong length', args: ['arch', fx.badResnetSpec], says: [/\bcfg\b/, /9 block widths/, /got 3/] },
   { name: 'pwb resume of a missing run', args: ['resume', '--run', '999'], says: [/run 999 not found/] },
   { name: 'pwb resume of a missing experiment', args: ['resume', '999'], says: [/experiment 999 not found/] },
+  { name: 'pwb table of a missing experiment', args: ['table', '999'], says: [/experiment 999 not found/] },
+  { name: 'pwb table with two formats', args: ['table', '--markdown', '--latex'], says: [/choose one output format, not --markdown and --latex/] },
+  { name: 'pwb table of a non-number', args: ['table', 'x1'], says: [/'x1'/] },
 ];
 
 function assertBadInput(r: PwbResult, c: Case, where: string): void {

@@ -127,6 +127,9 @@ async function serveSoak(): Promise<Record<string, unknown>> {
   const until = performance.now() + MINUTES * 60_000;
   let next = 0;
   let errors = 0;
+  // The server's resident memory through the burst: a leak grows steadily, a heap that settles does not.
+  const rssTrace: number[] = [before.rssMb];
+  const sampler = setInterval(() => rssTrace.push(mb(rssOf(server.pid))), Math.max(1000, (MINUTES * 60_000) / 20));
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (performance.now() < until) {
       const [name, body] = calls[next++ % calls.length]!;
@@ -139,8 +142,10 @@ async function serveSoak(): Promise<Record<string, unknown>> {
       }
     }
   }));
+  clearInterval(sampler);
   agent.destroy();
   const after = { rssMb: mb(rssOf(server.pid)), files: openFiles(server.pid) };
+  rssTrace.push(after.rssMb);
   const open = streams.filter((s) => !s.closed).length;
   const heard = streams.filter((s) => s.bytes > 0).length;
   for (const s of streams) s.req.destroy();
@@ -156,7 +161,7 @@ async function serveSoak(): Promise<Record<string, unknown>> {
     clients: CLIENTS, minutes: MINUTES, concurrency: CONCURRENCY, calls: latencies.length,
     callsPerSecond: Math.round(latencies.length / (MINUTES * 60)),
     latencyMs: { p50: q(0.5), p99: q(0.99), max: q(1) }, statuses: Object.fromEntries(statuses), errors,
-    server: { before, after },
+    server: { before, after, rssTraceMb: rssTrace },
   };
 }
 

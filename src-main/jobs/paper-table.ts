@@ -1,0 +1,81 @@
+// The paper's table over many experiments: one row per experiment (dataset, architecture, method,
+// pruned ratio), columns unpruned / fine-tuned / Scratch-E / Scratch-B as mean ± std of the final test
+// accuracy over seeds, the two verdicts against fine-tuning, and the published numbers beside ours
+// where a shipped table (published-results.ts) has the row.
+import type { Experiment } from '../../src-shared/store-schemas.ts';
+import type { SummaryLine, VersusFinetune } from '../../src-shared/workbench-api.ts';
+import type { Db } from '../store/db.ts';
+import { listExperiments } from '../store/experiments.ts';
+import { experimentResults } from './experiment-results.ts';
+import { publishedFor, type PublishedCell, type PublishedRow } from './published-results.ts';
+
+export const COLUMNS = ['unpruned', 'finetune', 'scratchE', 'scratchB'] as const;
+export type Column = (typeof COLUMNS)[number];
+const REGIME_OF: Record<Column, SummaryLine['regime']> = { unpruned: 'baseline', finetune: 'finetune', scratchE: 'scratch-e', scratchB: 'scratch-b' };
+
+export interface Cell {
+  /** Percent, as the paper prints them. */
+  mean: number | null;
+  std: number | null;
+  completed: number;
+  seeds: number;
+  published: PublishedCell;
+  /** mean − published mean, in percentage points. */
+  difference: number | null;
+}
+
+export interface PaperTableRow {
+  experimentId: number;
+  name: string;
+  status: Experiment['status'];
+  dataset: string;
+  arch: string;
+  method: string;
+  /** What was pruned: the method's target or percent. */
+  pruned: string;
+  scale: number;
+  cells: Record<Column, Cell>;
+  scratchE: VersusFinetune | { verdict: string } | null;
+  scratchB: VersusFinetune | { verdict: string } | null;
+  published: Pick<PublishedRow, 'label' | 'paper' | 'source'> | null;
+}
+
+/** Rows for `ids` (in that order), or every visible experiment, oldest first. */
+export function paperTable(db: Db, ids?: readonly number[]): PaperTableRow[] {
+  const experiments = ids?.length ? ids.map((id) => ({ id })) : listExperiments(db).slice().reverse();
+  return experiments.map(({ id }) => rowOf(db, id));
+}
+
+function rowOf(db: Db, id: number): PaperTableRow {
+  const results = experimentResults(db, id);
+  const spec = results.experiment.spec as { dataset?: unknown; arch?: unknown; method?: { id?: unknown; params?: unknown } };
+  const dataset = typeof spec.dataset === 'string' ? spec.dataset : '?';
+  const arch = typeof spec.arch === 'string' ? spec.arch : (results.summary.find((s) => s.regime === 'baseline')?.arch ?? 'custom');
+  const method = typeof spec.method?.id === 'string' ? spec.method.id : '?';
+  const params = spec.method?.params !== null && typeof spec.method?.params === 'object' ? (spec.method.params as Record<string, unknown>) : {};
+  const published = publishedFor({ dataset, arch, method, params });
+  const line = (c: Column): SummaryLine | undefined => results.summary.find((s) => s.regime === REGIME_OF[c]);
+  const cells = Object.fromEntries(COLUMNS.map((c) => {
+    const s = line(c);
+    const mean = s?.accMean == null ? null : s.accMean * 100;
+    const p = published?.[c] ?? null;
+    return [c, {
+      mean, std: s?.accStd == null ? null : s.accStd * 100, completed: s?.completed ?? 0, seeds: s?.seeds ?? 0,
+      published: p, difference: mean !== null && p ? mean - p[0] : null,
+    }];
+  })) as Record<Column, Cell>;
+  return {
+    experimentId: id, name: results.experiment.name, status: results.experiment.status, dataset, arch, method,
+    pruned: prunedLabel(params), scale: results.scale, cells,
+    scratchE: line('scratchE')?.vsFinetune ?? null, scratchB: line('scratchB')?.vsFinetune ?? null,
+    published: published ? { label: published.label, paper: published.paper, source: published.source } : null,
+  };
+}
+
+/** "A" for target resnet56_a, "40%" for percent 0.4, the ratios list, else the parameters as JSON. */
+function prunedLabel(params: Record<string, unknown>): string {
+  if (typeof params.target === 'string') return params.target.split('_').at(-1)!.toUpperCase();
+  if (typeof params.percent === 'number') return `${+(params.percent * 100).toFixed(2)}%`;
+  if (Array.isArray(params.ratios)) return `ratios ${params.ratios.join('/')}`;
+  return Object.keys(params).length ? JSON.stringify(params) : '-';
+}
