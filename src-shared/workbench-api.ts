@@ -25,6 +25,7 @@ export const CALL_NAMES = [
   'deleteExperiment',
   'exportCsv',
   'diagnoseCompute',
+  'paperTable',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 export type { CallArgs } from './workbench-args.ts';
@@ -134,6 +135,40 @@ export interface CostEstimate {
   runs: number;
 }
 
+/** The paper's table (src-main/jobs/paper-table.ts): its accuracy columns, in order. */
+export const PAPER_COLUMNS = ['unpruned', 'finetune', 'scratchE', 'scratchB'] as const;
+export type PaperColumn = (typeof PAPER_COLUMNS)[number];
+
+export interface PaperCell {
+  /** Final test accuracy in percent, as the paper prints it: mean and std over the completed seeds. */
+  mean: number | null;
+  std: number | null;
+  completed: number;
+  seeds: number;
+  /** The published [mean, std] (percent) where a shipped table has this row and cell. */
+  published: [number, number] | null;
+  /** mean − published mean, in percentage points. */
+  difference: number | null;
+}
+
+/** One experiment's row of the paper's table. */
+export interface PaperTableRow {
+  experimentId: number;
+  name: string;
+  status: Experiment['status'];
+  dataset: string;
+  arch: string;
+  method: string;
+  /** What was pruned: the method's target ("A"), percent ("40%") or ratios. */
+  pruned: string;
+  scale: number;
+  cells: Record<PaperColumn, PaperCell>;
+  scratchE: VersusFinetune | { verdict: string } | null;
+  scratchB: VersusFinetune | { verdict: string } | null;
+  /** The published table this row is matched to: its row label, the paper, and where the numbers come from. */
+  published: { label: string; paper: string; source: string } | null;
+}
+
 /** What each call resolves to. Plain JSON: it crosses structured clone and HTTP unchanged. */
 export interface CallResults {
   version: VersionInfo;
@@ -149,6 +184,8 @@ export interface CallResults {
   updateExperiment: ExperimentRow;
   deleteExperiment: { id: number; deleted: boolean };
   exportCsv: { runsCsv: string; summaryCsv: string; runsFile: string; summaryFile: string };
+  /** The paper's table over the given experiments (in that order), or every visible one, oldest first. */
+  paperTable: PaperTableRow[];
   /** The compute backends of this machine: what loads, on what device, how fast, and why not (as `pwb doctor`). */
   diagnoseCompute: ComputeReport;
 }

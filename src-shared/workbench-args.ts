@@ -28,6 +28,7 @@ export const CALL_ARGS = {
   }),
   deleteExperiment: z.strictObject({ id }),
   exportCsv: z.strictObject({ id }),
+  paperTable: z.strictObject({ ids: z.array(id).max(500).optional() }).optional(),
   diagnoseCompute: z.strictObject({ probe: z.boolean().optional() }).optional(),
 } as const satisfies Record<CallName, z.ZodType>;
 

@@ -111,6 +111,11 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       return { app, engine };
     },
 
+    async paperTable(args: CallArgs<'paperTable'>) {
+      const { paperTable } = await import('../jobs/paper-table.ts');
+      return paperTable(db, args?.ids);
+    },
+
     async diagnoseCompute(args: CallArgs<'diagnoseCompute'>) {
       const { diagnoseCompute } = await import('../jobs/compute-diagnosis.ts');
       return diagnoseCompute({ probe: args?.probe ?? true, threads: options.threads });
@@ -127,7 +132,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       const firstSeed = Array.isArray(seeds) && typeof seeds[0] === 'number' ? seeds[0] : null;
       let widths = widthsCache.get(id) ?? null;
       if (!widths && firstSeed !== null && results.runs.some((r) => r.regime !== 'baseline')) {
-        widths = (await options_()).planWidths(dbPath, id, firstSeed);
+        widths = (await options_()).planWidths(db, id, firstSeed);
         if (widths) widthsCache.set(id, widths);
       }
       return { ...results, widths, active: supervisor.activeId === id };

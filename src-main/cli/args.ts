@@ -81,12 +81,12 @@ export function readSpecArgument(value: string): string | unknown {
 export const MAX_JSON_FILE_BYTES = 1024 * 1024;
 
 /** A JSON document from `path`: at most 1 MB, valid UTF-8, valid JSON, not nested absurdly deep. */
-export function readJsonFile(path: string): unknown {
+export function readJsonFile(path: string, limit: { bytes: number; what: string } = { bytes: MAX_JSON_FILE_BYTES, what: 'a spec or config file' }): unknown {
   if (!existsSync(path)) throw new NotFoundError(`${path}: no such file`);
   const stat = statSync(path);
   if (!stat.isFile()) throw new ValidationError(`${path}: not a file`);
-  if (stat.size > MAX_JSON_FILE_BYTES) {
-    throw new ValidationError(`${path}: ${stat.size} bytes; a spec or config file is at most ${MAX_JSON_FILE_BYTES} bytes`);
+  if (stat.size > limit.bytes) {
+    throw new ValidationError(`${path}: ${stat.size} bytes; ${limit.what} is at most ${limit.bytes} bytes`);
   }
   const text = decodeUtf8(readFileSync(path), path);
   let parsed: unknown;

@@ -2,8 +2,7 @@
 // test accuracy (%) over seeds; where a published number exists it follows in brackets with our
 // difference from it; the verdict columns give the outcome word of each scratch regime vs fine-tuning.
 import { stringify } from 'csv-stringify/sync';
-import type { VersusFinetune } from '../../src-shared/workbench-api.ts';
-import { COLUMNS, type Cell, type Column, type PaperTableRow } from '../jobs/paper-table.ts';
+import { PAPER_COLUMNS as COLUMNS, type PaperCell as Cell, type PaperColumn as Column, type PaperTableRow, type VersusFinetune } from '../../src-shared/workbench-api.ts';
 import { table } from './format.ts';
 
 export type TableFormat = 'text' | 'markdown' | 'latex' | 'csv';

@@ -2,9 +2,7 @@
 // model: the datasets, architectures and methods to choose from (each method's params as JSON
 // Schema, for a generated form), the cost of a spec before it runs, and the per-layer widths of a
 // finished plan. Kept apart from the API so the API layer imports no engine code directly.
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
 import { PrunedRegimeSchema } from '../../src-shared/experiment-spec.ts';
@@ -17,7 +15,8 @@ import { families } from '../engine/models/register-all.ts';
 import { scratchBEpochs } from '../engine/pruning/budget.ts';
 import { methods } from '../engine/pruning/methods/register-all.ts';
 import { prepareExperiment } from './experiment-prepare.ts';
-import { experimentDir } from './experiment-runner.ts';
+import type { Db } from '../store/db.ts';
+import { getPlanJson } from '../store/plans.ts';
 
 export async function describeOptions(): Promise<OptionsInfo> {
   const datasets = (await describeDatasets()).map((d) => ({
@@ -77,14 +76,11 @@ export async function estimateCost(raw: unknown, where = 'spec'): Promise<CostEs
   };
 }
 
-/**
- * Output widths of every conv and dense layer, large vs pruned, from the seed's stored plan
- * (`<db>.experiments/<id>/plan-seed-<seed>.json`); null until that plan exists.
- */
-export function planWidths(dbPath: string, experimentId: number, seed: number): ExperimentDetail['widths'] {
-  const path = join(experimentDir(dbPath, experimentId), `plan-seed-${seed}.json`);
-  if (!existsSync(path)) return null;
-  const plan = parseOrThrow(PruningPlanSchema, JSON.parse(readFileSync(path, 'utf8')), path);
+/** Output widths of every conv and dense layer, large vs pruned, from the seed's stored plan; null until it exists. */
+export function planWidths(db: Db, experimentId: number, seed: number): ExperimentDetail['widths'] {
+  const json = getPlanJson(db, experimentId, seed);
+  if (json === null) return null;
+  const plan = parseOrThrow(PruningPlanSchema, JSON.parse(json), `experiment ${experimentId} plan (seed ${seed})`);
   const widthLayers = (spec: ArchSpec) => analyseCost(spec).layers.filter((l) => l.kind === 'conv' || l.kind === 'dense');
   const base = widthLayers(plan.base);
   const pruned = widthLayers(plan.pruned);

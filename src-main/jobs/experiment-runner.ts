@@ -3,7 +3,7 @@
 // a finished run is never redone, a half-finished one continues from its checkpoint, and a seed's
 // pruning plan is computed once from the baseline's final weights and kept as a JSON file. So an
 // experiment killed at any point and resumed ends with the same runs and metric rows.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
 import { CancelledError, JobFailedError } from '../../src-shared/errors.ts';
@@ -19,9 +19,9 @@ import { Rng } from '../engine/random.ts';
 import { scratchInit } from '../engine/pruning/methods/magnitude.ts';
 import { readCheckpoint, requireFinite } from '../engine/training/checkpoint.ts';
 import { LAST_CHECKPOINT } from '../engine/training/train.ts';
-import { addArtifact, listArtifacts } from '../store/artifacts.ts';
 import type { Db } from '../store/db.ts';
 import { createExperiment, updateExperiment } from '../store/experiments.ts';
+import { getPlanJson, putPlan } from '../store/plans.ts';
 import { getRun, listRuns } from '../store/runs.ts';
 import { storageFailure } from '../store/storage-failure.ts';
 import type { PreparedExperiment } from './experiment-prepare.ts';
@@ -77,7 +77,7 @@ export async function runExperiment(
       const baseline = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'baseline', seed }, {
         arch: prepared.base, parentRunId: null, config: prepared.configFor('baseline', seed), extras: baselineExtras(prepared),
       });
-      const plan = ensurePlan(db, dbPath, experimentId, prepared, baseline, seed);
+      const plan = ensurePlan(db, experimentId, prepared, baseline, seed);
       hooks.onPruned?.(seed, plan);
       // A pruned architecture without a published name of its own is called after its base and method.
       const named = plan.pruned.id !== undefined && plan.pruned.id !== plan.base.id;
@@ -182,25 +182,21 @@ function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, se
   };
 }
 
-/** The seed's plan: read from its file, or computed from the baseline's final weights and saved. */
-function ensurePlan(db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, baseline: Run, seed: number): PruningPlan {
-  const dir = experimentDir(dbPath, experimentId);
-  const path = join(dir, `plan-seed-${seed}.json`);
-  const plan = existsSync(path) ? parsePlan(JSON.parse(readFileSync(path, 'utf8')), path) : computePlan(db, dir, path, prepared, baseline, seed);
-  if (!listArtifacts(db, baseline.id, { kind: 'plan' }).some((a) => a.path === path)) {
-    addArtifact(db, { runId: baseline.id, kind: 'plan', path, bytes: readFileSync(path).length, sha256: null });
-  }
+/**
+ * The seed's plan: read from the database, or computed from the baseline's final weights and stored
+ * (plans of earlier versions, files beside the database, are moved in by migration 002).
+ */
+function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperiment, baseline: Run, seed: number): PruningPlan {
+  const stored = getPlanJson(db, experimentId, seed);
+  if (stored !== null) return parsePlan(JSON.parse(stored), `experiment ${experimentId} plan (seed ${seed})`);
+  const plan = computePlan(db, prepared, baseline, seed);
+  putPlan(db, experimentId, seed, JSON.stringify(plan));
   return plan;
 }
 
-function computePlan(db: Db, dir: string, path: string, prepared: PreparedExperiment, baseline: Run, seed: number): PruningPlan {
+function computePlan(db: Db, prepared: PreparedExperiment, baseline: Run, seed: number): PruningPlan {
   const done = getRun(db, baseline.id);
   if (done.status !== 'completed' || !done.checkpointDir) throw new JobFailedError(`baseline run ${baseline.id} has not finished`);
   const weights = baselineWeights(join(done.checkpointDir, LAST_CHECKPOINT));
-  const plan = prepared.method.plan(prepared.base, weights, prepared.params, Rng.fromSeed(seed, 'prune'));
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(plan)}\n`);
-  renameSync(tmp, path);
-  return plan;
+  return prepared.method.plan(prepared.base, weights, prepared.params, Rng.fromSeed(seed, 'prune'));
 }

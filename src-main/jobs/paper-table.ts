@@ -2,45 +2,17 @@
 // pruned ratio), columns unpruned / fine-tuned / Scratch-E / Scratch-B as mean ± std of the final test
 // accuracy over seeds, the two verdicts against fine-tuning, and the published numbers beside ours
 // where a shipped table (published-results.ts) has the row.
-import type { Experiment } from '../../src-shared/store-schemas.ts';
-import type { SummaryLine, VersusFinetune } from '../../src-shared/workbench-api.ts';
+import { PAPER_COLUMNS, type PaperCell, type PaperColumn, type PaperTableRow, type SummaryLine } from '../../src-shared/workbench-api.ts';
 import type { Db } from '../store/db.ts';
 import { listExperiments } from '../store/experiments.ts';
 import { experimentResults } from './experiment-results.ts';
-import { publishedFor, type PublishedCell, type PublishedRow } from './published-results.ts';
-
-export const COLUMNS = ['unpruned', 'finetune', 'scratchE', 'scratchB'] as const;
-export type Column = (typeof COLUMNS)[number];
-const REGIME_OF: Record<Column, SummaryLine['regime']> = { unpruned: 'baseline', finetune: 'finetune', scratchE: 'scratch-e', scratchB: 'scratch-b' };
-
-export interface Cell {
-  /** Percent, as the paper prints them. */
-  mean: number | null;
-  std: number | null;
-  completed: number;
-  seeds: number;
-  published: PublishedCell;
-  /** mean − published mean, in percentage points. */
-  difference: number | null;
-}
-
-export interface PaperTableRow {
-  experimentId: number;
-  name: string;
-  status: Experiment['status'];
-  dataset: string;
-  arch: string;
-  method: string;
-  /** What was pruned: the method's target or percent. */
-  pruned: string;
-  scale: number;
-  cells: Record<Column, Cell>;
-  scratchE: VersusFinetune | { verdict: string } | null;
-  scratchB: VersusFinetune | { verdict: string } | null;
-  published: Pick<PublishedRow, 'label' | 'paper' | 'source'> | null;
-}
+import { publishedFor } from './published-results.ts';
 
 /** Rows for `ids` (in that order), or every visible experiment, oldest first. */
+export type { PaperTableRow };
+
+const REGIME_OF: Record<PaperColumn, SummaryLine['regime']> = { unpruned: 'baseline', finetune: 'finetune', scratchE: 'scratch-e', scratchB: 'scratch-b' };
+
 export function paperTable(db: Db, ids?: readonly number[]): PaperTableRow[] {
   const experiments = ids?.length ? ids.map((id) => ({ id })) : listExperiments(db).slice().reverse();
   return experiments.map(({ id }) => rowOf(db, id));
@@ -54,8 +26,8 @@ function rowOf(db: Db, id: number): PaperTableRow {
   const method = typeof spec.method?.id === 'string' ? spec.method.id : '?';
   const params = spec.method?.params !== null && typeof spec.method?.params === 'object' ? (spec.method.params as Record<string, unknown>) : {};
   const published = publishedFor({ dataset, arch, method, params });
-  const line = (c: Column): SummaryLine | undefined => results.summary.find((s) => s.regime === REGIME_OF[c]);
-  const cells = Object.fromEntries(COLUMNS.map((c) => {
+  const line = (c: PaperColumn): SummaryLine | undefined => results.summary.find((s) => s.regime === REGIME_OF[c]);
+  const cells = Object.fromEntries(PAPER_COLUMNS.map((c) => {
     const s = line(c);
     const mean = s?.accMean == null ? null : s.accMean * 100;
     const p = published?.[c] ?? null;
@@ -63,7 +35,7 @@ function rowOf(db: Db, id: number): PaperTableRow {
       mean, std: s?.accStd == null ? null : s.accStd * 100, completed: s?.completed ?? 0, seeds: s?.seeds ?? 0,
       published: p, difference: mean !== null && p ? mean - p[0] : null,
     }];
-  })) as Record<Column, Cell>;
+  })) as Record<PaperColumn, PaperCell>;
   return {
     experimentId: id, name: results.experiment.name, status: results.experiment.status, dataset, arch, method,
     pruned: prunedLabel(params), scale: results.scale, cells,

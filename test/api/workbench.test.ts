@@ -1,7 +1,7 @@
 // The WorkbenchApi over a temp database filled by a real tiny experiment started through the API
 // (job process, events, store), then every call that reads or changes what it left behind.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -77,12 +77,36 @@ test('getExperiment: the comparison, per-layer widths from the plan, not active'
   assert.equal(d.active, false);
   assert.deepEqual(d.summary.map((s) => s.regime), ['baseline', 'finetune', 'scratch-e']);
   assert.equal(d.runs.length, 3);
-  assert.ok(d.widths, 'widths from plan-seed-1.json');
+  assert.ok(d.widths, 'widths from the seed-1 plan in the database');
   const { layers, base, pruned } = d.widths!;
   assert.ok(layers.length >= 3 && base.length === layers.length && pruned.length === layers.length);
   assert.ok(pruned.every((w, i) => w <= base[i]!));
   assert.ok(pruned.some((w, i) => w < base[i]!), 'l1_norm 50% of conv2/conv3 makes some layer narrower');
   await assert.rejects(wb.api.getExperiment({ id: 999 }), { code: 'NOT_FOUND' });
+});
+
+test('a copy of the database in another folder shows the same comparison, widths and paper table (plans live in it)', async () => {
+  const elsewhere = tempDir('pwb-api-copy-');
+  try {
+    const conn = new Database(dbPath);
+    conn.pragma('wal_checkpoint(TRUNCATE)');
+    conn.close();
+    const copied = path.join(elsewhere.dir, 'moved.sqlite');
+    copyFileSync(dbPath, copied);
+    const moved = createWorkbench({ dbPath: copied, warmUp: false });
+    try {
+      const [a, b] = await Promise.all([wb.api.getExperiment({ id: experimentId }), moved.api.getExperiment({ id: experimentId })]);
+      assert.ok(b.widths, 'the copy has the plan');
+      assert.deepEqual(b.widths, a.widths);
+      assert.deepEqual(b.summary, a.summary);
+      assert.deepEqual(b.warnings, a.warnings);
+      assert.deepEqual(await moved.api.paperTable({}), await wb.api.paperTable({}));
+    } finally {
+      await moved.close();
+    }
+  } finally {
+    elsewhere.remove();
+  }
 });
 
 test('diagnoseCompute: every backend candidate, what auto picks; bad args refused', async () => {

@@ -179,6 +179,20 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     await shot('compare');
   });
 
+  it('shows the paper-style Results table over the experiments', async () => {
+    await open('#/results');
+    await page.waitForSelector('[data-testid="results-table"]');
+    const row = page.locator(`[data-testid="results-row"][data-experiment="${smallId}"]`);
+    assert.equal(await row.count(), 1);
+    const cells = await row.locator('[data-testid="results-cell"]').allTextContents();
+    assert.equal(cells.length, 4, 'unpruned, fine-tuned, Scratch-E, Scratch-B');
+    for (const c of cells) assert.match(c.trim(), /^\d+\.\d\d ± \d+\.\d\d/, c);
+    const verdicts = await row.locator('[data-testid="results-verdict"]').allTextContents();
+    for (const v of verdicts) assert.match(v.trim(), /^(equivalent ±0\.5 pp|scratch better|fine-tuned better|inconclusive)$/, v);
+    assert.equal(await row.locator('[data-testid="published"]').count(), 0, 'no published numbers for an experiment no paper ran');
+    await shot('results');
+  });
+
   it('downloads the runs and the summary as CSV that parses', async () => {
     await open(`#/experiments/${smallId}/export`);
     await page.waitForSelector('[data-testid="export-csv"]');

@@ -122,6 +122,7 @@ test('routes parse and print', () => {
     assert.deepEqual(parseRoute(href.export(id)), { view: 'export', id });
   }
   assert.deepEqual(parseRoute(href.compute()), { view: 'compute' });
+  assert.deepEqual(parseRoute(href.results()), { view: 'results' });
   assert.equal(parseRoute('#/experiments/x').view, 'not-found');
 });
 

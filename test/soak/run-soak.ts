@@ -156,6 +156,8 @@ async function serveSoak(): Promise<Record<string, unknown>> {
   check(open === CLIENTS, `${open} of ${CLIENTS} event streams still open after the burst`);
   if (MINUTES >= 0.3) check(heard === CLIENTS, `${heard} of ${CLIENTS} event streams received the server's heartbeat`);
   check(errors === 0 && unexpected === 0, `${latencies.length} calls: ${errors} connection errors, ${unexpected} unexpected statuses (${[...statuses].map(([s, n]) => `${n}× ${s}`).join(', ')})`);
+  const settled = rssTrace.slice(Math.floor(rssTrace.length / 2));
+  check(Math.max(...settled) - Math.min(...settled) <= RSS_SLACK_MB, `server memory settles: ${Math.min(...settled)}–${Math.max(...settled)} MB over the second half of the burst (${before.rssMb} MB before it)`);
   check(after.files - before.files <= CONCURRENCY + 4, `server open files: ${before.files} with the clients connected, ${after.files} after the burst`);
   return {
     clients: CLIENTS, minutes: MINUTES, concurrency: CONCURRENCY, calls: latencies.length,

@@ -44,7 +44,7 @@ test('a failing migration rolls back every pending migration', (t) => {
   const db = new Database(':memory:');
   t.after(() => db.close());
   const broken = {
-    version: 2,
+    version: MIGRATIONS.length + 1,
     name: 'broken',
     up(d: Database.Database) {
       d.exec('CREATE TABLE half_done (x INTEGER) STRICT');

@@ -2,6 +2,7 @@
 // a schema change is a new file here with the next version.
 import type { Db } from '../db.ts';
 import { initial } from './001-initial.ts';
+import { plans } from './002-plans.ts';
 
 export interface Migration {
   readonly version: number;
@@ -11,4 +12,4 @@ export interface Migration {
   up(db: Db): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, plans];

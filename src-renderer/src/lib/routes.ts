@@ -6,6 +6,7 @@ export type Route =
   | { view: 'compare'; id: number }
   | { view: 'export'; id: number }
   | { view: 'compute' }
+  | { view: 'results' }
   | { view: 'not-found'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -14,6 +15,7 @@ export function parseRoute(hash: string): Route {
   const parts = p!.split('/').filter((s) => s.length > 0);
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'experiments')) return { view: 'experiments' };
   if (parts.length === 1 && parts[0] === 'compute') return { view: 'compute' };
+  if (parts.length === 1 && parts[0] === 'results') return { view: 'results' };
   if (parts.length === 1 && parts[0] === 'new') return { view: 'new', preset: new URLSearchParams(query).get('preset') };
   if (parts[0] === 'experiments' && parts.length >= 2 && /^\d+$/.test(parts[1]!)) {
     const id = Number(parts[1]);
@@ -31,4 +33,5 @@ export const href = {
   compare: (id: number): string => `#/experiments/${id}/compare`,
   export: (id: number): string => `#/experiments/${id}/export`,
   compute: (): string => '#/compute',
+  results: (): string => '#/results',
 };
