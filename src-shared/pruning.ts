@@ -28,6 +28,11 @@ export const PruningPlanSchema = z
      * (row-major, tfjs layout) values; bit i of the mask is bit (i % 8) of byte ⌊i / 8⌋ (LSB first).
      */
     masks: z.record(z.string(), z.string()).optional(),
+    /**
+     * Where the plan departs from what its params asked, one sentence each (channels restored to keep a
+     * layer alive, a layer a mask empties): shown as warnings beside the results.
+     */
+    notes: z.array(z.string().max(1000)).max(100).optional(),
   })
   .superRefine((plan, ctx) => {
     for (const [layer, list] of Object.entries(plan.keep)) {

@@ -9,6 +9,7 @@ import { compareRegimes, type SeedValue } from '../engine/stats/compare-regimes.
 import { mean, std } from '../engine/stats/summary.ts';
 import type { Db } from '../store/db.ts';
 import { getExperiment } from '../store/experiments.ts';
+import { listPlans } from '../store/plans.ts';
 import { listRuns } from '../store/runs.ts';
 
 /** One regime's line of the comparison; the type the API serves (src-shared/workbench-api.ts). */
@@ -20,7 +21,7 @@ export interface ExperimentResults {
   scale: number;
   runs: Run[];
   summary: SummaryRow[];
-  /** What bends these results (Scratch-B no longer than Scratch-E, data-parallel batch norm), one line each. */
+  /** What bends these results (Scratch-B no longer than Scratch-E, data-parallel batch norm, the plans' notes), one line each. */
   warnings: string[];
 }
 
@@ -75,7 +76,7 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
       vsFinetune: regime === 'scratch-e' || regime === 'scratch-b' ? verdict(seedFinals(rs), finetuneAcc, marginPp / 100) : null,
     });
   }
-  return { experiment, scale, runs, summary, warnings: warningsFor(runs, summary, scale) };
+  return { experiment, scale, runs, summary, warnings: [...warningsFor(runs, summary, scale), ...planNotes(db, experimentId)] };
 }
 
 /** Mean of the known values, and their std where they differ (null where they are all equal). */
@@ -83,6 +84,22 @@ function spread(values: Array<number | null>): { mean: number | null; std: numbe
   const known = values.filter((v): v is number => v !== null);
   if (known.length === 0) return { mean: null, std: null };
   return { mean: mean(known), std: known.every((v) => v === known[0]) ? null : std(known) };
+}
+
+/** What the seeds' plans noted (channels restored, layers a mask empties), the seeds that share a note together. */
+function planNotes(db: Db, experimentId: number): string[] {
+  const seedsOf = new Map<string, number[]>();
+  for (const p of listPlans(db, experimentId)) {
+    let notes: unknown;
+    try {
+      notes = (JSON.parse(p.planJson) as { notes?: unknown }).notes;
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(notes)) continue;
+    for (const n of notes) if (typeof n === 'string') seedsOf.set(n, [...(seedsOf.get(n) ?? []), p.seed]);
+  }
+  return [...seedsOf].map(([note, seeds]) => `seed${seeds.length === 1 ? '' : 's'} ${seeds.join(', ')}: ${note}`);
 }
 
 /** What bends these results, for the table, the CLI and the CSV. */

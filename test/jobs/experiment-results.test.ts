@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { experimentResults } from '../../src-main/jobs/experiment-results.ts';
+import { putPlan } from '../../src-main/store/plans.ts';
 import { chain, experimentWith } from './fake-experiments.ts';
 
 test('sizes that differ by seed are means with their spread; equal ones have none', (t) => {
@@ -41,4 +42,12 @@ test('warnings: Scratch-B no longer than Scratch-E, and batch norm on data-paral
   assert.equal(r.warnings.length, 2, r.warnings.join('\n'));
   assert.match(r.warnings[0]!, /^Scratch-B trains 2 epochs, no more than Scratch-E's 2 \(at scale 0\.05 its compute budget rounds down to the same epochs\)/);
   assert.match(r.warnings[1]!, /^4 of 8 runs trained data-parallel on 4 threads: batch norm saw 16 of each batch's 64 images per shard/);
+});
+
+test("the plans' notes become warnings, seeds with the same note together", (t) => {
+  const { db, id } = experimentWith(t, [...chain(1, 0.9, 0.91, 0.92), ...chain(2, 0.91, 0.9, 0.93), ...chain(3, 0.9, 0.9, 0.9)]);
+  putPlan(db, id, 1, JSON.stringify({ notes: ['restored 1 channel'] }));
+  putPlan(db, id, 2, JSON.stringify({ notes: ['restored 1 channel', 'emptied features.0.weight'] }));
+  putPlan(db, id, 3, JSON.stringify({}));
+  assert.deepEqual(experimentResults(db, id).warnings, ['seeds 1, 2: restored 1 channel', 'seed 2: emptied features.0.weight']);
 });

@@ -43,6 +43,16 @@ test('one global threshold over conv weights: every kept |w| exceeds every remov
   assert.ok(minKept > maxRemoved);
   assert.equal(removed, Math.floor(total * 0.3));
   assert.deepEqual(plan.pruned, plan.base);
+  assert.equal(plan.notes, undefined, 'no layer emptied: nothing to note');
+});
+
+test('a layer the global threshold empties is noted in the plan (shown as a warning beside the results)', () => {
+  const spec = resolveArch('vgg_mini');
+  const weights = randomWeights(spec, 2);
+  weights.get('features.0.weight')!.fill(1e-7);
+  const plan = magnitude.plan(spec, weights, { percent: 0.1 }, Rng.fromSeed(1));
+  assert.ok(!maskFor(plan).get('features.0.weight')!.includes(1));
+  assert.deepEqual(plan.notes, ['magnitude at percent 0.1 removes every weight of features.0.weight: no signal passes that layer']);
 });
 
 test('maskGradients / maskWeights keep masked entries at zero', () => {

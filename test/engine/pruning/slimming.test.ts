@@ -37,6 +37,7 @@ test('removes exactly ⌊total·percent⌋ channels, the smallest |γ| over all 
   const removedScores = all.filter((e) => !(plan.keep[e.layer] ?? [...Array(200).keys()]).includes(e.c)).map((e) => e.g);
   assert.ok(Math.min(...keptScores) >= Math.max(...removedScores));
   assert.deepEqual(plan.params, { percent: 0.25, sparsity: 1e-4, minChannels: 1, strictMinimum: false });
+  assert.equal(plan.notes, undefined, 'exactly the asked percent: nothing to note');
 });
 
 test('a layer the threshold would empty keeps minChannels (its largest |γ|), never zero', () => {
@@ -45,6 +46,8 @@ test('a layer the threshold would empty keeps minChannels (its largest |γ|), ne
   const one = slim.plan(spec, weights, { percent: 0.2 }, Rng.fromSeed(1));
   assert.deepEqual(one.keep['features.0'], [15]);
   assert.equal((one.pruned as { cfg: unknown[] }).cfg[0], 1);
+  // 22 of 112 asked; the restored channel makes it 21: the plan says so (a warning beside the results).
+  assert.deepEqual(one.notes, ['network_slimming removed 21 of 112 prunable channels (18.8%), not the 22 asked (percent 0.2): 1 layer kept channels back to keep minChannels 1: features.0 (+1)']);
   const four = slim.plan(spec, weights, { percent: 0.2, minChannels: 4 }, Rng.fromSeed(1));
   assert.deepEqual(four.keep['features.0'], [12, 13, 14, 15]);
 });

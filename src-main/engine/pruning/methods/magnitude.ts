@@ -48,14 +48,20 @@ export const magnitude: PruningMethod = {
     const k = Math.floor(total * params.percent);
     const threshold = k === 0 ? -1 : all[k - 1]!;
     const masks: Record<string, string> = {};
+    const emptied: string[] = [];
     for (const p of convs) {
       const w = weightOf(weights, p.name);
-      masks[p.name] = encodeMask(Uint8Array.from(w, (v) => (Math.abs(v) > threshold ? 1 : 0)));
+      const mask = Uint8Array.from(w, (v) => (Math.abs(v) > threshold ? 1 : 0));
+      if (!mask.includes(1)) emptied.push(p.name);
+      masks[p.name] = encodeMask(mask);
     }
-    return {
+    const plan: PruningPlan = {
       version: PRUNING_PLAN_VERSION, method: magnitude.id, params, kind: 'unstructured',
       base: structuredClone(spec), pruned: structuredClone(spec), keep: {}, masks,
     };
+    // The global threshold can take every weight of a layer: the network is then cut in two there.
+    if (emptied.length > 0) plan.notes = [`magnitude at percent ${params.percent} removes every weight of ${emptied.join(', ')}: no signal passes ${emptied.length === 1 ? 'that layer' : 'those layers'}`];
+    return plan;
   },
 };
 

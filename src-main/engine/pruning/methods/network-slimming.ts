@@ -79,6 +79,7 @@ export const networkSlimming: PruningMethod = {
     for (const i of order.slice(0, removeCount)) removed[entries[i]!.unit]!.add(entries[i]!.channel);
 
     const kept = new Map<string, number[]>();
+    const restored: string[] = [];
     units.forEach((u, i) => {
       if (removed[i]!.size === 0) return;
       const candidates = candidatesOf(u);
@@ -91,10 +92,19 @@ export const networkSlimming: PruningMethod = {
               `${params.percent}, fewer than minChannels ${params.minChannels}; lower 'percent' or drop 'strictMinimum'`,
           );
         }
+        restored.push(`${unitId(u)} (+${minimum - list.length})`);
         list = topK(scores[i]!, minimum, candidates);
       }
       kept.set(unitId(u), list);
     });
-    return structuredPlan(networkSlimming.id, params, spec, units, kept);
+    const plan = structuredPlan(networkSlimming.id, params, spec, units, kept);
+    if (restored.length > 0) {
+      const removedNow = entries.length - units.reduce((n, u) => n + (kept.get(unitId(u))?.length ?? candidatesOf(u).length), 0);
+      plan.notes = [
+        `network_slimming removed ${removedNow} of ${entries.length} prunable channels (${((100 * removedNow) / entries.length).toFixed(1)}%), not the ${removeCount} asked ` +
+          `(percent ${params.percent}): ${restored.length} layer${restored.length === 1 ? '' : 's'} kept channels back to keep minChannels ${params.minChannels}: ${restored.slice(0, 8).join(', ')}${restored.length > 8 ? ', …' : ''}`,
+      ];
+    }
+    return plan;
   },
 };
