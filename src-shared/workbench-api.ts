@@ -107,8 +107,12 @@ export interface ExperimentDetail {
   summary: SummaryLine[];
   /** What bends these results, one line each (src-main/jobs/experiment-results.ts). */
   warnings: string[];
-  /** Per-layer widths of the large and the pruned architecture (from the first seed's plan), for the arch chart. */
-  widths: { layers: string[]; base: number[]; pruned: number[] } | null;
+  /**
+   * Channels per layer of the large and the pruned architecture, for the arch chart: `pruned` is the mean
+   * over the seeds' plans, `seeds` each one. Output channels, or input channels where the pruning selects
+   * inputs (DenseNet).
+   */
+  widths: { quantity: 'output channels' | 'input channels'; layers: string[]; base: number[]; pruned: number[]; seeds: Array<{ seed: number; pruned: number[] }> } | null;
   /** Whether a job process is working on it now. */
   active: boolean;
 }

@@ -101,7 +101,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const options_ = () => import('../jobs/experiment-options.ts');
   const prepare_ = () => import('../jobs/experiment-prepare.ts');
   if (options.warmUp !== false) setImmediate(() => void Promise.all([options_(), prepare_()]).catch(() => {}));
-  /** A plan never changes once written, so neither do its widths. */
+  /** Plans never change once written, so neither do their widths (once every seed has its plan). */
   const widthsCache = new Map<number, NonNullable<ExperimentDetail['widths']>>();
 
   const api: WorkbenchApi = {
@@ -129,11 +129,12 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     async getExperiment({ id }) {
       const results = experimentResults(db, id);
       const seeds = results.experiment.spec.seeds;
-      const firstSeed = Array.isArray(seeds) && typeof seeds[0] === 'number' ? seeds[0] : null;
+      const seedCount = Array.isArray(seeds) ? seeds.length : 0;
       let widths = widthsCache.get(id) ?? null;
-      if (!widths && firstSeed !== null && results.runs.some((r) => r.regime !== 'baseline')) {
-        widths = (await options_()).planWidths(db, id, firstSeed);
-        if (widths) widthsCache.set(id, widths);
+      if (!widths && results.runs.some((r) => r.regime !== 'baseline')) {
+        widths = (await options_()).planWidths(db, id);
+        // Plans never change once written: cached once every seed has one.
+        if (widths && widths.seeds.length >= seedCount) widthsCache.set(id, widths);
       }
       return { ...results, widths, active: supervisor.activeId === id };
     },

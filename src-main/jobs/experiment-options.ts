@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { z } from 'zod';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
 import { PrunedRegimeSchema } from '../../src-shared/experiment-spec.ts';
-import { PruningPlanSchema } from '../../src-shared/pruning.ts';
+import { PruningPlanSchema, type PruningPlan } from '../../src-shared/pruning.ts';
 import { parseOrThrow } from '../../src-shared/validate.ts';
 import type { CostEstimate, ExperimentDetail, OptionsInfo } from '../../src-shared/workbench-api.ts';
 import { analyseCost } from '../engine/analysis/cost.ts';
@@ -16,7 +16,7 @@ import { scratchBEpochs } from '../engine/pruning/budget.ts';
 import { methods } from '../engine/pruning/methods/register-all.ts';
 import { prepareExperiment } from './experiment-prepare.ts';
 import type { Db } from '../store/db.ts';
-import { getPlanJson } from '../store/plans.ts';
+import { listPlans } from '../store/plans.ts';
 
 export async function describeOptions(): Promise<OptionsInfo> {
   const datasets = (await describeDatasets()).map((d) => ({
@@ -76,16 +76,45 @@ export async function estimateCost(raw: unknown, where = 'spec'): Promise<CostEs
   };
 }
 
-/** Output widths of every conv and dense layer, large vs pruned, from the seed's stored plan; null until it exists. */
-export function planWidths(db: Db, experimentId: number, seed: number): ExperimentDetail['widths'] {
-  const json = getPlanJson(db, experimentId, seed);
-  if (json === null) return null;
-  const plan = parseOrThrow(PruningPlanSchema, JSON.parse(json), `experiment ${experimentId} plan (seed ${seed})`);
+/**
+ * Channels per layer, large vs pruned, from every stored plan of the experiment: the mean over seeds and
+ * each seed (network slimming and magnitude prune each seed differently); null until a plan exists.
+ * Conv and dense output widths, except DenseNet, whose pruning selects each layer's input channels.
+ */
+export function planWidths(db: Db, experimentId: number): ExperimentDetail['widths'] {
+  const plans = listPlans(db, experimentId).map((p) => ({
+    seed: p.seed,
+    plan: parseOrThrow(PruningPlanSchema, JSON.parse(p.planJson), `experiment ${experimentId} plan (seed ${p.seed})`),
+  }));
+  if (plans.length === 0) return null;
+  const each = plans.map(({ seed, plan }) => ({ seed, ...widthsOfPlan(plan) }));
+  const first = each[0]!;
+  const comparable = each.filter((w) => w.layers.length === first.layers.length);
+  return {
+    quantity: first.quantity,
+    layers: first.layers,
+    base: first.base,
+    pruned: first.layers.map((_, i) => comparable.reduce((sum, w) => sum + w.pruned[i]!, 0) / comparable.length),
+    seeds: comparable.map((w) => ({ seed: w.seed, pruned: w.pruned })),
+  };
+}
+
+function widthsOfPlan(plan: PruningPlan): { quantity: 'output channels' | 'input channels'; layers: string[]; base: number[]; pruned: number[] } {
+  if (plan.base.family === 'densenet' && plan.pruned.family === 'densenet') {
+    const n = (plan.base.cfg.length - 3) / 3;
+    const layers = plan.base.cfg.map((_, k) => {
+      const b = Math.floor(k / (n + 1));
+      const j = k % (n + 1);
+      return k === 3 * n + 2 ? 'bn' : j < n ? `dense${b + 1}.${j}` : `trans${b + 1}`;
+    });
+    return { quantity: 'input channels', layers, base: [...plan.base.cfg], pruned: [...plan.pruned.cfg] };
+  }
   const widthLayers = (spec: ArchSpec) => analyseCost(spec).layers.filter((l) => l.kind === 'conv' || l.kind === 'dense');
   const base = widthLayers(plan.base);
   const pruned = widthLayers(plan.pruned);
   const prunedByName = new Map(pruned.map((l) => [l.name, l.outShape.at(-1)!]));
   return {
+    quantity: 'output channels',
     layers: base.map((l) => l.name),
     base: base.map((l) => l.outShape.at(-1)!),
     pruned: base.map((l, i) => prunedByName.get(l.name) ?? pruned[i]?.outShape.at(-1) ?? l.outShape.at(-1)!),
