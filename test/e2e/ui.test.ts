@@ -173,7 +173,7 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     const regimes = await page.locator('[data-testid="compare-row"]').evaluateAll((rows) => rows.map((r) => (r as any).dataset.regime));
     assert.deepEqual(regimes, ['baseline', 'finetune', 'scratch-e', 'scratch-b']);
     const verdicts = await page.locator('[data-testid="compare-row"] [data-testid="verdict"]').allTextContents();
-    assert.match(verdicts[2]!, /^(equivalent|scratch better|fine-tuned better|inconclusive)\b/);
+    assert.match(verdicts[2]!.trim(), /^(equivalent|scratch better|fine-tuned better|inconclusive)\b/);
     assert.ok(Number(await page.getAttribute('[data-testid="arch-chart"]', 'data-bars')) > 0);
     assert.ok(Number(await page.getAttribute('[data-testid="compare-chart"]', 'data-points')) > 0);
     await shot('compare');
