@@ -171,6 +171,8 @@ export interface PaperTableRow {
   scratchB: VersusFinetune | { verdict: string } | null;
   /** The published table this row is matched to: its row label, the paper, and where the numbers come from. */
   published: { label: string; paper: string; source: string } | null;
+  /** Every completed run: final test accuracy (fraction) against its size, for the parameter-efficiency scatter. */
+  points: Array<{ regime: Run['regime']; seed: number; params: number | null; flops: number | null; acc: number }>;
 }
 
 /** What each call resolves to. Plain JSON: it crosses structured clone and HTTP unchanged. */

@@ -41,6 +41,9 @@ function rowOf(db: Db, id: number): PaperTableRow {
     pruned: prunedLabel(params), scale: results.scale, cells,
     scratchE: line('scratchE')?.vsFinetune ?? null, scratchB: line('scratchB')?.vsFinetune ?? null,
     published: published ? { label: published.label, paper: published.paper, source: published.source } : null,
+    points: results.runs
+      .filter((r) => r.status === 'completed' && r.testAcc !== null)
+      .map((r) => ({ regime: r.regime, seed: r.seed, params: r.params, flops: r.flops, acc: r.testAcc! })),
   };
 }
 

@@ -190,6 +190,8 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     const verdicts = await row.locator('[data-testid="results-verdict"]').allTextContents();
     for (const v of verdicts) assert.match(v.trim(), /^(equivalent ±0\.5 pp|scratch better|fine-tuned better|inconclusive)$/, v);
     assert.equal(await row.locator('[data-testid="published"]').count(), 0, 'no published numbers for an experiment no paper ran');
+    // 2 seeds × (baseline, fine-tuned, Scratch-E, Scratch-B), one point per completed run.
+    assert.equal(Number(await page.getAttribute('[data-testid="results-scatter"]', 'data-points')), 8);
     await shot('results');
   });
 

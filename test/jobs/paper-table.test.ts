@@ -28,6 +28,8 @@ test('three experiments: the preset rows get the published numbers beside ours, 
   assert.equal(custom.pruned, 'ratios 0/0.5/0.5');
   assert.equal(custom.cells.unpruned.published, null);
   assert.deepEqual(paperTable(db, [3, 1]).map((r) => r.experimentId), [3, 1], 'named experiments in the order given');
+  assert.equal(r56.points.length, 12, 'a point per completed run');
+  assert.deepEqual(r56.points.filter((p) => p.regime === 'scratch-e').map((p) => p.acc), [0.926, 0.927, 0.928]);
 
   const text = formatPaperTable(rows, 'text');
   assert.match(text, /ResNet-56-A .* 92\.70 ± 0\.10 \[paper 92\.96 ± 0\.26, −0\.26\]/);

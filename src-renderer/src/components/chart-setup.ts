@@ -12,6 +12,7 @@ import {
   LineElement,
   LogarithmicScale,
   PointElement,
+  ScatterController,
   Tooltip,
   type Plugin,
 } from 'chart.js';
@@ -39,6 +40,7 @@ Chart.register(
   LineController,
   LineElement,
   PointElement,
+  ScatterController,
   Tooltip,
   whiteBackground,
 );
