@@ -22,6 +22,9 @@ const SelectionSchema = z.array(z.number().int().nonnegative());
  * Head: `pool` then one Linear–BN1d–ReLU per entry of `fc`, then Linear(classes).
  * L1-norm CIFAR head: pool 'global_avg', fc [512]; slimming CIFAR head: 'global_avg', fc [];
  * ImageNet VGG-11-BN: 'flatten', fc [4096, 4096].
+ * 'global_avg' averages the whole final map. The reference's CIFAR VGG applies `AvgPool2d(2)` there,
+ * which is the same thing for its cfgs on 32×32 inputs (the map is 2×2) but not for a custom cfg or input
+ * that ends on a larger map: there the reference would pool 2×2 windows and flatten, this averages all.
  */
 export const VggSpecSchema = z.strictObject({
   family: z.literal('vgg'),

@@ -9,6 +9,7 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { DataError, NotFoundError, ValidationError } from '../../../src-shared/errors.ts';
 import { Rng } from '../random.ts';
 import type { Dataset, DatasetSplit, InputShape } from './dataset.ts';
+import { CIFAR_MEAN, CIFAR_STD } from './cifar-binary.ts';
 import { ChannelStats } from './in-memory.ts';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
@@ -19,7 +20,7 @@ export interface ImageFolderOptions {
   name?: string;
   /** [height, width] every image is resized to (stretching); default: the first training image's size. */
   size?: [number, number];
-  /** How many training images (a deterministic sample) estimate mean/std; default 1000. */
+  /** Above 60,000 training images, how many (a deterministic sample) estimate mean/std; default 1000. */
   statsSample?: number;
 }
 
@@ -129,11 +130,27 @@ class ImageFolderSplit implements DatasetSplit {
 /** Splits up to this many images are decoded in full when the folder is opened (≈ 5 s for CIFAR's 60,000). */
 const VERIFY_ALL_UP_TO = 60_000;
 
-async function verifyAll(split: ImageFolderSplit): Promise<void> {
+/** Decodes every image (a damaged one is a DataError naming it); `stats` also accumulates their channels. */
+async function verifyAll(split: ImageFolderSplit, stats?: ChannelStats): Promise<void> {
   const chunk = 512;
   for (let at = 0; at < split.size; at += chunk) {
-    await split.read(Int32Array.from({ length: Math.min(chunk, split.size - at) }, (_, i) => at + i));
+    const batch = await split.read(Int32Array.from({ length: Math.min(chunk, split.size - at) }, (_, i) => at + i));
+    stats?.add(batch);
   }
+}
+
+/**
+ * The normalisation of datasets whose reference constants are known, recognised by their classes and
+ * image size: a CIFAR-10 image folder uses the constants of the built-in `cifar10` (the reference's
+ * transforms.Normalize, not the per-pixel std), so the same images are normalised the same by every loader.
+ */
+const KNOWN_STATS: Array<{ name: string; classes: string[]; shape: InputShape; mean: number[]; std: number[] }> = [
+  { name: 'CIFAR-10', classes: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'], shape: [32, 32, 3], mean: CIFAR_MEAN, std: CIFAR_STD },
+];
+
+function knownStats(classNames: readonly string[], shape: InputShape): (typeof KNOWN_STATS)[number] | null {
+  const sorted = [...classNames].sort();
+  return KNOWN_STATS.find((k) => k.shape.every((d, i) => d === shape[i]) && k.classes.length === sorted.length && k.classes.every((c, i) => c === sorted[i])) ?? null;
 }
 
 async function scanSplit(dir: string, classNames: string[], isTrain: boolean): Promise<{ files: string[]; labels: Int32Array }> {
@@ -204,11 +221,18 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}
   const testSplit = new ImageFolderSplit(test.files, test.labels, shape);
   // Every image of both splits decodes before anything is written (a damaged test image would otherwise
   // fail the run after its first epoch); folders too large to check at each open are checked as read.
-  for (const split of [trainSplit, testSplit]) if (split.size <= VERIFY_ALL_UP_TO) await verifyAll(split);
-  const { mean, std } = await estimateStats(trainSplit, sample);
+  // The training split's channel statistics come from all of it where it is decoded anyway, else from a
+  // deterministic sample; a folder of a dataset with reference constants uses those.
+  const known = knownStats(classNames, shape);
+  const whole = trainSplit.size <= VERIFY_ALL_UP_TO ? new ChannelStats(3) : undefined;
+  for (const split of [trainSplit, testSplit]) if (split.size <= VERIFY_ALL_UP_TO) await verifyAll(split, split === trainSplit ? whole : undefined);
+  const { mean, std } = known ?? whole?.result() ?? (await estimateStats(trainSplit, sample));
+  const normalisation = known
+    ? `${known.name}'s reference constants`
+    : whole ? `all ${trainSplit.size} training images` : `a sample of ${Math.min(sample, trainSplit.size)} training images`;
   return {
     id: opts.id ?? `folder:${root}`,
-    name: opts.name ?? `Image folder ${basename(root)}`,
+    name: opts.name ?? `Image folder ${basename(root)} (normalised by ${normalisation})`,
     source: root,
     inputShape: shape,
     classNames,

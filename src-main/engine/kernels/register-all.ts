@@ -1,6 +1,5 @@
 // Kernels this project adds to tfjs backends that lack them, or replaces where the stock one is slow or
-// wrong (see /work/shared/STYLE.md item 8). An explicit list and a loop, like tfjs's own
-// register_all_kernels.
+// wrong. An explicit list and a loop, like tfjs's own register_all_kernels.
 
 // The stock wasm kernels register on import: import it first so that they can never come in after ours.
 import '@tensorflow/tfjs-backend-wasm';

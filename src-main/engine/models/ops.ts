@@ -68,7 +68,11 @@ export interface InitScheme {
    * ResNet), 'fan_in' uses k·k·in (PyTorch's kaiming_normal default, for families that ask for it).
    */
   conv: 'fan_out' | 'fan_in';
-  /** Initial BN scale γ (0.5 in RNP's VGG/PreResNet/DenseNet, 1 elsewhere); β starts at 0. */
+  /**
+   * Initial scale γ of the BN layers on feature maps (BatchNorm2d): 0.5 in RNP's VGG/PreResNet/DenseNet
+   * (their `_initialize_weights` fills only BatchNorm2d), 1 elsewhere. BN on feature vectors (BatchNorm1d,
+   * the VGG head) always starts at γ = 1, PyTorch's default, which every reference model keeps. β starts at 0.
+   */
   bnGamma: number;
   /** Dense weights: N(0, 0.01²) with zero bias (RNP VGG), or PyTorch's default U(±1/√fan_in). */
   dense: 'normal_0.01' | 'torch_default';
@@ -84,6 +88,8 @@ export interface ParamSpec {
   /** The layer that owns it and that layer's kind. */
   layer: string;
   layerKind: 'conv' | 'dense' | 'bn';
+  /** BN only: over feature maps [h, w, c] (BatchNorm2d) or feature vectors [f] (BatchNorm1d). */
+  bnOver?: 'maps' | 'features';
   trainable: boolean;
   /** Fan used by the initialiser (k·k·out or k·k·in for convs, in for dense). */
   fan: number;

@@ -85,9 +85,9 @@ export function createShapeOps(opts: { convFan?: 'fan_in' | 'fan_out' } = {}): S
     named.add(name);
     lastNamed = name;
   };
-  const param = (layer: string, layerKind: ParamSpec['layerKind'], role: ParamRole, shape: number[], fan: number): void => {
+  const param = (layer: string, layerKind: ParamSpec['layerKind'], role: ParamRole, shape: number[], fan: number, bnOver?: ParamSpec['bnOver']): void => {
     const trainable = role !== 'running_mean' && role !== 'running_var';
-    params.push({ name: `${layer}.${role}`, shape, role, layer, layerKind, trainable, fan });
+    params.push({ name: `${layer}.${role}`, shape, role, layer, layerKind, ...(bnOver ? { bnOver } : {}), trainable, fan });
   };
   const map3 = (name: string, x: ShapeValue): [number, number, number] => {
     if (x.shape.length !== 3) fail(name, `expects a [h, w, c] feature map, got [${x.shape.join(', ')}]`);
@@ -131,7 +131,8 @@ export function createShapeOps(opts: { convFan?: 'fan_in' | 'fan_out' } = {}): S
     batchNorm(name, x) {
       claim(name);
       const c = x.shape[x.shape.length - 1]!;
-      for (const role of ['gamma', 'beta', 'running_mean', 'running_var'] as const) param(name, 'bn', role, [c], c);
+      const over = x.shape.length === 3 ? 'maps' : 'features';
+      for (const role of ['gamma', 'beta', 'running_mean', 'running_var'] as const) param(name, 'bn', role, [c], c, over);
       // BN1d (on [features]) is not counted by RNP's FLOP counter.
       return record(name, 'bn', [...x.shape], { params: 2 * c, flops: x.shape.length === 3 ? 2 * numel(x.shape) : 0 });
     },

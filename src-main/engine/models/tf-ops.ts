@@ -63,9 +63,9 @@ export class TfOps implements Ops<tf.Tensor> {
     const stats = this.batchStats;
     const normalise = tf.customGrad((xIn, g, b, save) => {
       const input = xIn as tf.Tensor;
-      const mean = tf.mean(input, axes);
+      const mean = meanOverAllButLast(input);
       const centred = tf.sub(input, mean);
-      const variance = tf.mean(tf.square(centred), axes);
+      const variance = meanOverAllButLast(tf.square(centred));
       const invStd = tf.rsqrt(tf.add(variance, BN_EPSILON));
       const xhat = tf.mul(centred, invStd);
       stats.push({ layer: name, mean: tf.keep(mean), variance: tf.keep(variance), count });
@@ -182,4 +182,19 @@ export class TfOps implements Ops<tf.Tensor> {
     if (extra < 0) throw new ValidationError(`shortcut cannot shrink ${x.shape[3]} channels to ${channels}`);
     return extra === 0 ? y : tf.pad(y, [[0, 0], [0, 0], [0, 0], [0, extra]]);
   }
+}
+
+/**
+ * Mean over every axis but the channels, one spatial axis at a time: each step sums at most one axis's
+ * values, so a float32 kernel's rounding stays ≈ 1e-7 relative at 224×224 maps (one sum over
+ * batch·h·w values drifts to ≈ 1e-5; PyTorch accumulates BN statistics in double). Two-pass with the
+ * centring in batchNorm above.
+ */
+function meanOverAllButLast(x: tf.Tensor): tf.Tensor {
+  if (x.rank <= 2) return tf.mean(x, 0);
+  return tf.tidy(() => {
+    let m = x;
+    for (let axis = x.rank - 2; axis >= 0; axis--) m = tf.mean(m, axis);
+    return m;
+  });
 }

@@ -7,6 +7,8 @@
 // functional (uncounted) global average. The ImageNet model's convs carry a bias (torchvision's
 // make_layers), the CIFAR ones do not: a 'flatten' head implies conv biases.
 // Layer names are the reference module paths: features.<i> (conv, BN), classifier[.<i>].
+// Initialisation as RNP's `_initialize_weights`: conv N(0, 2/(k·k·out)), BatchNorm2d γ 0.5, Linear
+// N(0, 0.01²) with zero bias; the head's BatchNorm1d is not touched there, so it keeps PyTorch's γ = 1.
 import type { VggSpec } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';

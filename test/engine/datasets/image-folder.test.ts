@@ -59,6 +59,27 @@ test('an image folder lists classes and labels, and decodes to a fixed RGB size'
   assert.equal((await sized.train.read([0, 1, 2])).length, 3 * 4 * 5 * 3);
 });
 
+test('normalisation: all training images of a folder; a CIFAR-10 folder uses the built-in cifar10 constants', async () => {
+  const plain = await loadImageFolder(await makeFolder('stats'), { statsSample: 1 });
+  // Every training image counts (statsSample only applies above 60,000): not the one-image sample.
+  assert.ok(Math.abs(plain.mean[0]! - (200 + 20 + 90 + 0) / 4 / 255) < 0.02, `red mean ${plain.mean[0]}`);
+  assert.match(plain.name, /\(normalised by all 4 training images\)$/);
+
+  const root = join(dir, 'cifar-like');
+  const classes = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+  for (const c of classes) {
+    for (const split of ['train', 'test']) await mkdir(join(root, split, c), { recursive: true });
+    await solid(join(root, 'train', c, '0000.png'), 32, 32, [250, 250, 250], 'png');
+    await solid(join(root, 'test', c, '0000.png'), 32, 32, [10, 10, 10], 'png');
+  }
+  const cifar = await loadImageFolder(root);
+  assert.deepEqual(cifar.mean, [0.4914, 0.4822, 0.4465], 'the reference constants, not these white images');
+  assert.deepEqual(cifar.std, [0.2023, 0.1994, 0.201]);
+  assert.match(cifar.name, /\(normalised by CIFAR-10's reference constants\)$/);
+  const other = await loadImageFolder(root, { size: [16, 16] });
+  assert.ok(other.mean[0]! > 0.9, 'at another size it is not CIFAR-10: its own statistics');
+});
+
 test('images are decoded only when read; an unreadable one is a DataError naming it', async () => {
   const root = await makeFolder('lazy');
   const ds = await loadImageFolder(root);

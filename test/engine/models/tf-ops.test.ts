@@ -112,6 +112,34 @@ for (const backend of backendsUnderTest) {
       });
     }
 
+    test('batch statistics at ImageNet size (2×224×224×64, mean 3) against float64', async () => {
+      const [n, h, w, c] = [2, 224, 224, 64];
+      const xv = randomArray(Rng.fromSeed(3), n * h * w * c, 2, 3);
+      const mean64 = new Float64Array(c);
+      const var64 = new Float64Array(c);
+      for (let i = 0; i < xv.length; i++) mean64[i % c] += xv[i]!;
+      for (let k = 0; k < c; k++) mean64[k]! /= n * h * w;
+      for (let i = 0; i < xv.length; i++) var64[i % c] += (xv[i]! - mean64[i % c]!) ** 2;
+      for (let k = 0; k < c; k++) var64[k]! /= n * h * w;
+      const vars = new Map<string, tf.Variable>([
+        ['bn.gamma', tf.variable(tf.ones([c]))], ['bn.beta', tf.variable(tf.zeros([c]))],
+        ['bn.running_mean', tf.variable(tf.zeros([c]))], ['bn.running_var', tf.variable(tf.ones([c]))],
+      ]);
+      const x = tf.tensor4d(xv, [n, h, w, c]);
+      const ops = new TfOps(vars, true);
+      tf.tidy(() => {
+        ops.batchNorm('bn', x);
+      });
+      const s = ops.batchStats[0]!;
+      const worst = (a: ArrayLike<number>, b: Float64Array): number => Math.max(...Array.from(b, (v, k) => Math.abs(a[k]! - v) / Math.abs(v)));
+      const [em, ev] = [worst(await s.mean.data(), mean64), worst(await s.variance.data(), var64)];
+      // Our composite reduces one axis at a time (≈ 1e-7; one float32 sum over 100k values drifts to
+      // ≈ 1e-5); native TensorFlow runs its own fused kernel, whose float32 sums show that drift.
+      const bound = backend === 'tensorflow' ? 5e-5 : 2e-6;
+      assert.ok(em <= bound && ev <= bound, `mean ${em.toExponential(2)}, variance ${ev.toExponential(2)} relative error (bound ${bound})`);
+      tf.dispose([x, s.mean, s.variance, ...vars.values()]);
+    });
+
     test('training BN records the batch mean and biased variance; updateRunningStats follows PyTorch', async () => {
       const model = Model.create(resolveArch('vgg_mini'), Rng.fromSeed(1));
       try {
