@@ -105,13 +105,14 @@ class CifarResNet(nn.Module):
 
 
 def init_like_pwb(model, bn_gamma, dense_normal):
-    """The engine's initialisation (build.ts): conv N(0, 2/(k*k*out)), BN gamma fixed, beta 0."""
+    """The engine's initialisation (build.ts): conv N(0, 2/(k*k*out)), BatchNorm2d gamma fixed,
+    BatchNorm1d gamma 1 (PyTorch's default, as the reference keeps it), beta 0."""
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             k = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
             m.weight.data.normal_(0, math.sqrt(2.0 / k))
         elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
-            m.weight.data.fill_(bn_gamma)
+            m.weight.data.fill_(bn_gamma if isinstance(m, nn.BatchNorm2d) else 1.0)
             m.bias.data.zero_()
         elif isinstance(m, nn.Linear) and dense_normal:
             m.weight.data.normal_(0, 0.01)

@@ -1,0 +1,146 @@
+"""PyTorch side of the parity test (test/engine/parity/torch-parity.test.ts).
+
+Reads one JSON object on stdin: {"spec": ArchSpec, "weights": {name: [values]} (pwb layout: conv
+[kh, kw, in, out], dense [in, out]), "x": [values] (NHWC), "shape": [n, h, w, c], "y": [labels]}. Builds
+the same network in PyTorch with pwb's parameter names (VGG and CIFAR ResNet, as in the reference
+code), runs one training-mode forward and backward in float64 and an eval-mode forward, and prints
+{"loss", "grads": {name: [values] in pwb layout}, "eval_logits": [values], "batch_stats": {bn: [mean, var]}}.
+"""
+import json
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def to_torch(name, values, shape):
+    t = torch.tensor(values, dtype=torch.float64).reshape(shape)
+    if t.dim() == 4:
+        return t.permute(3, 2, 0, 1).contiguous()  # [kh, kw, in, out] -> [out, in, kh, kw]
+    if t.dim() == 2:
+        return t.t().contiguous()  # [in, out] -> [out, in]
+    return t
+
+
+def to_pwb(t):
+    if t.dim() == 4:
+        return t.permute(2, 3, 1, 0).contiguous()
+    if t.dim() == 2:
+        return t.t().contiguous()
+    return t
+
+
+class Net(nn.Module):
+    """Modules keyed by pwb layer name; `forward` follows src-main/engine/models/<family>.ts."""
+
+    def __init__(self, spec, shapes):
+        super().__init__()
+        self.spec = spec
+        self.layers = nn.ModuleDict()
+        for layer, (kind, shape) in shapes.items():
+            key = layer.replace(".", "__")
+            if kind == "conv":
+                kh, kw, cin, cout = shape
+                self.layers[key] = nn.Conv2d(cin, cout, kh, bias=False)
+            elif kind == "dense":
+                self.layers[key] = nn.Linear(shape[0], shape[1])
+            elif kind == "bn2d":
+                self.layers[key] = nn.BatchNorm2d(shape[0], eps=1e-5, momentum=0.1)
+            elif kind == "bn1d":
+                self.layers[key] = nn.BatchNorm1d(shape[0], eps=1e-5, momentum=0.1)
+
+    def m(self, name):
+        return self.layers[name.replace(".", "__")]
+
+    def conv(self, name, x, stride=1, pad=1):
+        return F.conv2d(x, self.m(name).weight, None, stride, pad)
+
+    def forward(self, x):
+        s = self.spec
+        if s["family"] == "vgg":
+            i = 0
+            for v in s["cfg"]:
+                if v == "M":
+                    x = F.max_pool2d(x, 2)
+                    i += 1
+                    continue
+                x = F.relu(self.m(f"features.{i + 1}")(self.conv(f"features.{i}", x)))
+                i += 3
+            x = x.mean(dim=(2, 3))
+            for j, _ in enumerate(s["fc"]):
+                x = F.relu(self.m(f"classifier.{3 * j + 1}")(self.m(f"classifier.{3 * j}")(x)))
+            return self.m("classifier" if not s["fc"] else f"classifier.{3 * len(s['fc'])}")(x)
+        if s["family"] == "resnet":
+            n = (s["depth"] - 2) // 6
+            x = F.relu(self.m("bn1")(self.conv("conv1", x)))
+            b = 0
+            for st, planes in enumerate(s["widths"]):
+                for i in range(n):
+                    name = f"layer{st + 1}.{i}"
+                    stride = 2 if st > 0 and i == 0 else 1
+                    out = F.relu(self.m(f"{name}.bn1")(self.conv(f"{name}.conv1", x, stride)))
+                    out = self.m(f"{name}.bn2")(self.conv(f"{name}.conv2", out))
+                    short = x
+                    if stride != 1 or x.shape[1] != planes:
+                        short = F.avg_pool2d(x, stride) if stride > 1 else x
+                        short = F.pad(short, (0, 0, 0, 0, 0, planes - short.shape[1]))
+                    x = F.relu(out + short)
+                    b += 1
+            return self.m("fc")(x.mean(dim=(2, 3)))
+        raise SystemExit(f"torch_step.py: family {s['family']} is not mirrored here")
+
+
+def main():
+    req = json.load(sys.stdin)
+    torch.set_num_threads(1)
+    weights = {k: v for k, v in req["weights"].items()}
+    shapes = {}
+    for name, entry in req["params"].items():
+        layer, role = name.rsplit(".", 1)
+        if entry["kind"] == "conv" and role == "weight":
+            shapes[layer] = ("conv", entry["shape"])
+        elif entry["kind"] == "dense" and role == "weight":
+            shapes[layer] = ("dense", entry["shape"])
+        elif entry["kind"] == "bn" and role == "gamma":
+            shapes[layer] = ("bn1d" if entry.get("over") == "features" else "bn2d", entry["shape"])
+    net = Net(req["spec"], shapes).double()
+    by_name = {}
+    for name, entry in req["params"].items():
+        layer, role = name.rsplit(".", 1)
+        mod = net.m(layer)
+        attr = {"weight": "weight", "bias": "bias", "gamma": "weight", "beta": "bias", "running_mean": "running_mean", "running_var": "running_var"}[role]
+        target = getattr(mod, attr)
+        with torch.no_grad():
+            target.copy_(to_torch(name, weights[name], entry["shape"]))
+        by_name[name] = target
+    n, h, w, c = req["shape"]
+    x = torch.tensor(req["x"], dtype=torch.float64).reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()
+    y = torch.tensor(req["y"], dtype=torch.long)
+    net.train()
+    stats = {}
+    hooks = []
+    for layer, (kind, _) in shapes.items():
+        if kind.startswith("bn"):
+            def hook(mod, inp, out, layer=layer):
+                t = inp[0]
+                dims = (0, 2, 3) if t.dim() == 4 else (0,)
+                stats[layer] = [t.mean(dim=dims).tolist(), t.var(dim=dims, unbiased=False).tolist()]
+            hooks.append(net.m(layer).register_forward_hook(hook))
+    loss = F.cross_entropy(net(x), y)
+    loss.backward()
+    for hk in hooks:
+        hk.remove()
+    grads = {name: to_pwb(p.grad).flatten().tolist() for name, p in by_name.items() if p.grad is not None}
+    # Eval-mode forward of the same (initial) weights: the running statistics, not the batch's.
+    with torch.no_grad():
+        for name, entry in req["params"].items():
+            if name.endswith("running_mean") or name.endswith("running_var"):
+                by_name[name].copy_(to_torch(name, weights[name], entry["shape"]))
+        net.eval()
+        logits = net(x)
+    print(json.dumps({"loss": loss.item(), "grads": grads, "eval_logits": logits.flatten().tolist(), "batch_stats": stats}))
+
+
+if __name__ == "__main__":
+    main()
