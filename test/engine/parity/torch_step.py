@@ -2,8 +2,8 @@
 
 Reads one JSON object on stdin: {"spec": ArchSpec, "weights": {name: [values]} (pwb layout: conv
 [kh, kw, in, out], dense [in, out]), "x": [values] (NHWC), "shape": [n, h, w, c], "y": [labels]}. Builds
-the same network in PyTorch with pwb's parameter names (VGG and CIFAR ResNet, as in the reference
-code), runs one training-mode forward and backward in float64 and an eval-mode forward, and prints
+the same network in PyTorch with pwb's parameter names (as in the reference code: VGG, CIFAR ResNet,
+PreResNet, DenseNet, channel selections included), runs one training-mode forward and backward in float64 and an eval-mode forward, and prints
 {"loss", "grads": {name: [values] in pwb layout}, "eval_logits": [values], "batch_stats": {bn: [mean, var]}}.
 """
 import json
@@ -14,8 +14,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+DTYPE = torch.float64
+
+
 def to_torch(name, values, shape):
-    t = torch.tensor(values, dtype=torch.float64).reshape(shape)
+    t = torch.tensor(values, dtype=DTYPE).reshape(shape)
     if t.dim() == 4:
         return t.permute(3, 2, 0, 1).contiguous()  # [kh, kw, in, out] -> [out, in, kh, kw]
     if t.dim() == 2:
@@ -53,8 +56,9 @@ class Net(nn.Module):
     def m(self, name):
         return self.layers[name.replace(".", "__")]
 
-    def conv(self, name, x, stride=1, pad=1):
-        return F.conv2d(x, self.m(name).weight, None, stride, pad)
+    def conv(self, name, x, stride=1, pad=None):
+        w = self.m(name).weight
+        return F.conv2d(x, w, None, stride, w.shape[-1] // 2 if pad is None else pad)
 
     def forward(self, x):
         s = self.spec
@@ -88,11 +92,52 @@ class Net(nn.Module):
                     x = F.relu(out + short)
                     b += 1
             return self.m("fc")(x.mean(dim=(2, 3)))
+        if s["family"] == "preresnet":
+            n = (s["depth"] - 2) // 9
+            x = self.conv("conv1", x)
+            k = 0
+            for st, planes in enumerate(s["widths"]):
+                for i in range(n):
+                    name = f"layer{st + 1}.{i}"
+                    stride = 2 if st > 0 and i == 0 else 1
+                    out = F.relu(self.pick(self.m(f"{name}.bn1")(x), k))
+                    out = F.relu(self.m(f"{name}.bn2")(self.conv(f"{name}.conv1", out, 1, 0)))
+                    out = F.relu(self.m(f"{name}.bn3")(self.conv(f"{name}.conv2", out, stride, 1)))
+                    out = self.conv(f"{name}.conv3", out, 1, 0)
+                    changes = stride != 1 or x.shape[1] != 4 * planes
+                    residual = self.conv(f"{name}.downsample.0", x, stride, 0) if changes else x
+                    x = out + residual
+                    k += 1
+            x = F.relu(self.pick(self.m("bn")(x), 3 * n))
+            return self.m("fc")(x.mean(dim=(2, 3)))
+        if s["family"] == "densenet":
+            n = (s["depth"] - 4) // 3
+            x = self.conv("conv1", x)
+            for b in range(3):
+                for j in range(n):
+                    name = f"dense{b + 1}.{j}"
+                    out = F.relu(self.pick(self.m(f"{name}.bn1")(x), b * (n + 1) + j))
+                    x = torch.cat([x, self.conv(f"{name}.conv1", out)], 1)
+                if b < 2:
+                    out = F.relu(self.pick(self.m(f"trans{b + 1}.bn1")(x), b * (n + 1) + n))
+                    x = F.avg_pool2d(self.conv(f"trans{b + 1}.conv1", out, 1, 0), 2)
+            x = F.relu(self.pick(self.m("bn")(x), 3 * n + 2))
+            return self.m("fc")(x.mean(dim=(2, 3)))
         raise SystemExit(f"torch_step.py: family {s['family']} is not mirrored here")
+
+    def pick(self, x, k):
+        """A channel-selection layer: the kept channels (spec.select[k]) of the BN output."""
+        sel = self.spec.get("select")
+        if not sel:
+            return x
+        return x.index_select(1, torch.tensor(sel[k], dtype=torch.long))
 
 
 def main():
+    global DTYPE
     req = json.load(sys.stdin)
+    # float64 is the reference; float32 (the "dtype" field) shows how far float32 itself strays on the case.
+    DTYPE = torch.float32 if req.get("dtype") == "float32" else torch.float64
     torch.set_num_threads(1)
     weights = {k: v for k, v in req["weights"].items()}
     shapes = {}
@@ -104,7 +149,7 @@ def main():
             shapes[layer] = ("dense", entry["shape"])
         elif entry["kind"] == "bn" and role == "gamma":
             shapes[layer] = ("bn1d" if entry.get("over") == "features" else "bn2d", entry["shape"])
-    net = Net(req["spec"], shapes).double()
+    net = Net(req["spec"], shapes).to(DTYPE)
     by_name = {}
     for name, entry in req["params"].items():
         layer, role = name.rsplit(".", 1)
@@ -115,7 +160,7 @@ def main():
             target.copy_(to_torch(name, weights[name], entry["shape"]))
         by_name[name] = target
     n, h, w, c = req["shape"]
-    x = torch.tensor(req["x"], dtype=torch.float64).reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()
+    x = torch.tensor(req["x"], dtype=DTYPE).reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()
     y = torch.tensor(req["y"], dtype=torch.long)
     net.train()
     stats = {}
