@@ -70,3 +70,9 @@ export function scaleConfig(config: TrainConfig, scale: number, trainSize: numbe
     trainLimit: Math.max(Math.min(config.batchSize, available), Math.round(available * scale)),
   };
 }
+
+/** The smallest training batch of the experiment's regimes: what the default data-parallel split may use. */
+export function smallestBatch(prepared: PreparedExperiment): number {
+  const seed = prepared.spec.seeds[0]!;
+  return Math.min(...(['baseline', ...prepared.spec.regimes] as const).map((r) => prepared.configFor(r, seed).batchSize));
+}

@@ -75,7 +75,8 @@ async function main(): Promise<number> {
       prepared = await prepareExperiment(experiment.spec, `experiment ${experimentId}`);
       const threads = values.threads === undefined ? undefined : Number(values.threads);
       const backend = await selectBackend(parseBackendChoice(values.backend ?? 'auto'), { threads });
-      exec = { backend, threads: resolveThreads(threads, backend) };
+      const { smallestBatch } = await import('./experiment-prepare.ts');
+      exec = { backend, threads: resolveThreads(threads, backend, smallestBatch(prepared)) };
     } catch (e) {
       status('failed', (e as Error).message);
       send({ type: 'done', status: 'failed', message: (e as Error).message });

@@ -74,7 +74,7 @@ export async function prepareTrainRun(req: TrainRequest): Promise<PreparedRun> {
   const spec = withData(archSpec, dataset.inputShape, dataset.classNames.length);
   analyseCost(spec); // throws a ValidationError naming the layer if the input is too small for the network
   const backend = await selectBackend(req.backend ?? 'auto', { threads: req.threads });
-  return { spec, dataset, config, backend, threads: resolveThreads(req.threads, backend) };
+  return { spec, dataset, config, backend, threads: resolveThreads(req.threads, backend, config.batchSize) };
 }
 
 export { checkpointDirFor } from './job-dirs.ts';
@@ -221,7 +221,7 @@ export async function prepareResume(db: Db, runId: number, backend: BackendChoic
         'name one with --backend (its numbers will then differ slightly from an uninterrupted run)',
     );
   }
-  return { spec, dataset, config, backend: info, threads: resolveThreads(threads, info) };
+  return { spec, dataset, config, backend: info, threads: resolveThreads(threads, info, config.batchSize) };
 }
 
 /** "2 intra-op threads (TensorFlow)" or "2 data-parallel threads": what the thread count means on `backend`. */
@@ -234,12 +234,23 @@ export function threadsNote(backend: BackendInfo, threads: number): string {
  * Threads for data-parallel training: as asked (1..64), else every core. 1 on native TensorFlow, whose own
  * intra-op pool (sized by the same option when it loaded) parallelises each op.
  */
-export function resolveThreads(asked: number | undefined, backend: BackendInfo): number {
+/**
+ * Images each data-parallel shard sees at least, by default: batch norm computes each shard's own
+ * moments, so a default may not split a batch finer than this (64 images: 2 shards, not 16 of 4).
+ */
+export const MIN_SHARD_IMAGES = 32;
+
+/**
+ * Data-parallel workers for wasm/cpu: `asked` (--threads) as given; by default every core, but no more
+ * shards than `batchSize` / MIN_SHARD_IMAGES. Native TensorFlow and WebGPU take whole batches: 1.
+ */
+export function resolveThreads(asked: number | undefined, backend: BackendInfo, batchSize?: number): number {
   const cores = availableParallelism();
   if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > 64)) {
     throw new ValidationError(`--threads: expected an integer from 1 to 64, got ${asked}`);
   }
   // Native TensorFlow threads inside each op; a GPU takes the whole batch: no data-parallel workers.
   if (backend.name === 'tensorflow' || backend.name === 'webgpu') return 1;
-  return asked ?? cores;
+  if (asked !== undefined) return asked;
+  return batchSize === undefined ? cores : Math.max(1, Math.min(cores, Math.floor(batchSize / MIN_SHARD_IMAGES)));
 }

@@ -22,7 +22,7 @@ export function registerResume(program: Command): void {
     .argument('<id>', 'experiment id (see `pwb experiments`), or run id with --run (see `pwb list`)', parsePositiveInt('<id>'))
     .option('--run', 'the id is a run id: resume that training run only')
     .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
-    .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core)', parsePositiveInt('--threads'))
+    .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON object on stdout (the run, or {experiment, summary, runs})')
     .option('--no-progress', 'no progress output on stderr')
     .action(async (id: number, opts: ResumeOpts, cmd: Command) => {
@@ -46,7 +46,8 @@ export function registerResume(program: Command): void {
           const experiment = getExperiment(db, id);
           const prepared = await prepareExperiment(experiment.spec, `experiment ${id}`);
           const backend = await selectBackend(opts.backend, { threads: opts.threads });
-          const results = await runExperimentWithProgress(db, dbPath, id, prepared, { backend, threads: resolveThreads(opts.threads, backend) }, { progress: opts.progress });
+          const { smallestBatch } = await import('../../jobs/experiment-prepare.ts');
+          const results = await runExperimentWithProgress(db, dbPath, id, prepared, { backend, threads: resolveThreads(opts.threads, backend, smallestBatch(prepared)) }, { progress: opts.progress });
           if (opts.json) printJson({ experiment: results.experiment, summary: results.summary, runs: results.runs });
           else printResults(results);
         },

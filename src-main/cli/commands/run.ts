@@ -26,7 +26,7 @@ export function registerRun(program: Command): void {
     .option('--seeds <n>', 'use seeds 1..n instead of the spec\'s', parsePositiveInt('--seeds'))
     .option('--data <dataset>', 'dataset id or folder to use instead of the spec\'s (e.g. cifar10:/data/cifar-10-batches-bin)')
     .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
-    .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core)', parsePositiveInt('--threads'))
+    .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON object {experiment, summary, runs} on stdout')
     .option('--no-progress', 'no progress output on stderr')
     .action(async (arg: string, opts: RunOpts, cmd: Command) => {
@@ -47,7 +47,8 @@ async function startExperiment(raw: Record<string, unknown>, where: string, opts
   const { resolveThreads } = await import('../../jobs/train-run.ts');
   const prepared = await prepareExperiment(raw, where);
   const backend = await selectBackend(opts.backend, { threads: opts.threads });
-  const exec = { backend, threads: resolveThreads(opts.threads, backend) };
+  const { smallestBatch } = await import('../../jobs/experiment-prepare.ts');
+  const exec = { backend, threads: resolveThreads(opts.threads, backend, smallestBatch(prepared)) };
   await withDatabaseAsync(cmd, async (db, dbPath) => {
     const { createExperimentRecord } = await import('../../jobs/experiment-runner.ts');
     const { runExperimentWithProgress } = await import('../run-experiment.ts');

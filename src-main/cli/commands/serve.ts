@@ -37,7 +37,7 @@ export function registerServe(program: Command): void {
     .option('--allow-remote', 'accept connections from other machines (and a non-loopback --host)')
     .option('--renderer <dir>', 'the renderer build folder (default: out/renderer of this checkout)')
     .option('--backend <name>', 'backend of the job processes: auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
-    .option('--threads <n>', 'threads per job: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core)', parsePositiveInt('--threads'))
+    .option('--threads <n>', 'threads per job: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
     .action(async (opts: ServeOpts, cmd: Command) => {
       const { isLoopbackHost, startHttpServer } = await import('../../api/http-server.ts');
       if (!isLoopbackHost(opts.host) && !opts.allowRemote) {

@@ -55,7 +55,7 @@ export function registerTrain(program: Command): void {
     .option('--train-limit <n>', 'train on a fixed subset of n examples', parsePositiveInt('--train-limit'))
     .option('--test-limit <n>', 'evaluate on the first n test examples', parsePositiveInt('--test-limit'))
     .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
-    .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core)', parsePositiveInt('--threads'))
+    .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON object (the stored run) on stdout')
     .option('--no-progress', 'no progress output on stderr')
     .action(async (opts: TrainOpts, cmd: Command) => {

@@ -1,0 +1,25 @@
+// Default data-parallel workers: every core, but no shard of fewer than 32 images (batch norm computes
+// each shard's own moments); --threads as given; native TensorFlow and WebGPU always whole batches.
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { test } from 'node:test';
+import type { BackendInfo } from '../../src-main/engine/backend/select-backend.ts';
+import { MIN_SHARD_IMAGES, resolveThreads } from '../../src-main/jobs/train-run.ts';
+
+const on = (name: string): BackendInfo => ({ name } as BackendInfo);
+const cores = availableParallelism();
+
+test('by default at most batch / 32 shards, and never more than the cores', () => {
+  assert.equal(MIN_SHARD_IMAGES, 32);
+  assert.equal(resolveThreads(undefined, on('wasm'), 64), Math.min(cores, 2));
+  assert.equal(resolveThreads(undefined, on('wasm'), 16), 1, 'a batch of 16 is one shard');
+  assert.equal(resolveThreads(undefined, on('cpu'), 4096), Math.min(cores, 128));
+  assert.equal(resolveThreads(undefined, on('wasm')), cores, 'without a batch size: every core');
+});
+
+test('--threads is taken as given; native TensorFlow and WebGPU take whole batches', () => {
+  assert.equal(resolveThreads(3, on('wasm'), 16), 3);
+  assert.equal(resolveThreads(undefined, on('tensorflow'), 256), 1);
+  assert.equal(resolveThreads(4, on('webgpu'), 256), 1);
+  assert.throws(() => resolveThreads(0, on('wasm'), 64), /--threads: expected an integer from 1 to 64, got 0/);
+});
