@@ -8,7 +8,8 @@
 //     difference" is never a verdict: with few seeds it only means "too few seeds to tell".
 //   - No spread (every seed's difference equal, or both groups constant): no test is defined; the
 //     outcome is "equivalent" only for a difference of exactly 0, else "inconclusive", and it says so.
-import { equivalenceTest, seedsNeeded, type Equivalence } from './equivalence.ts';
+import type { VersusFinetune } from '../../../src-shared/workbench-api.ts';
+import { equivalenceTest, seedsNeeded } from './equivalence.ts';
 import { pairedTTest, tResult, type TTest } from './paired-t.ts';
 import { mean, std } from './summary.ts';
 import { welchTest } from './welch.ts';
@@ -20,29 +21,10 @@ export interface SeedValue {
   value: number;
 }
 
-export type Outcome = 'better' | 'worse' | 'equivalent' | 'inconclusive';
-export type TestMethod = 'paired-t' | 'welch-t' | 'none';
-
-export interface Comparison {
-  method: TestMethod;
-  /** Pairs (paired) or the smaller group's seeds (Welch). */
-  n: number;
-  /** mean(scratch) − mean(fine-tuned), as a fraction. */
-  difference: number;
-  /** 95% interval of the difference; null when no test applies. */
-  ci: [number, number] | null;
-  /** Two-sided p of the primary test. */
-  p: number | null;
-  t: number | null;
-  df: number | null;
-  equivalence: (Equivalence & { margin: number }) | { margin: number; p: null; ci: null };
-  wilcoxon: SignedRank | null;
-  outcome: Outcome;
-  /** For an inconclusive outcome: the seeds the observed spread would need (null: more than 1000, or unknown). */
-  seedsNeeded: { seeds: number; toShow: 'equivalence' | 'difference' } | null;
-  /** One line saying all of it, for tables and the CLI. */
-  verdict: string;
-}
+/** The comparison as the API serves it (src-shared/workbench-api.ts): one definition for both sides. */
+export type Comparison = VersusFinetune;
+export type Outcome = Comparison['outcome'];
+export type TestMethod = Comparison['method'];
 
 export const DEFAULT_MARGIN = 0.005;
 const ALPHA = 0.05;
