@@ -38,3 +38,8 @@ export function applyNativeEnvironment(threads: number | undefined, env: NodeJS.
   };
   return applied;
 }
+
+/** What TensorFlow was started with, or null before the tensorflow backend was first selected. */
+export function nativeSettings(): NativeSettings | null {
+  return applied;
+}

@@ -9,6 +9,8 @@ import { before, describe, test } from 'node:test';
 import * as tf from '../../../src-main/engine/tf.ts';
 import { selectBackend } from '../../../src-main/engine/backend/select-backend.ts';
 import { tensorflowKernels, registerTensorflowKernels } from '../../../src-main/engine/kernels/tensorflow/register-all.ts';
+import { maxPoolGradPath } from '../../../src-main/engine/kernels/tensorflow/MaxPoolGrad.ts';
+import { nativeSettings } from '../../../src-main/engine/backend/native-environment.ts';
 import { TfOps } from '../../../src-main/engine/models/tf-ops.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 import { skipReason } from '../backends.ts';
@@ -86,9 +88,12 @@ describe('tensorflow-backend kernels against cpu', { skip: skipReason('tensorflo
     { name: '3x3 s2 pad 1, negative inputs (padding never wins)', x: [2, 8, 8, 3], size: 3, strides: 2, pad: 1 as const },
     { name: '2x2 s2 valid', x: [2, 8, 8, 4], size: 2, strides: 2, pad: 'valid' as const },
     { name: '3x3 s1 pad 1', x: [1, 7, 7, 2], size: 3, strides: 1, pad: 1 as const },
+    { name: '2x2 s2 valid, ties (coarse values: a window\'s first maximum takes the gradient)', x: [4, 8, 8, 3], size: 2, strides: 2, pad: 'valid' as const, levels: 1 },
+    { name: '3x3 s2 same, ties', x: [2, 9, 9, 3], size: 3, strides: 2, pad: 'same' as const, levels: 1 },
+    { name: '2x2 s2 valid, a training-sized map', x: [16, 32, 32, 16], size: 2, strides: 2, pad: 'valid' as const },
   ]) {
     test(`maxPool ${c.name}: output and gradient`, async () => {
-      const xv = randomArray(Rng.fromSeed(9, c.name), c.x.reduce((a, b) => a * b), -3);
+      const xv = randomArray(Rng.fromSeed(9, c.name), c.x.reduce((a, b) => a * b), -3, 'levels' in c ? c.levels : 0);
       const result = await onBoth(() => {
         const x = tf.tensor4d(xv, c.x as [number, number, number, number]);
         const f = (xi: tf.Tensor) => tf.maxPool(xi as tf.Tensor4D, c.size, c.strides, c.pad);
@@ -101,6 +106,11 @@ describe('tensorflow-backend kernels against cpu', { skip: skipReason('tensorflo
       assertClose(result, ['y', 'dx']);
     });
   }
+
+  test("the pool gradient runs on oneDNN where TensorFlow has it on (its first result matched TensorFlow's MaxPoolGrad)", (t) => {
+    if (nativeSettings()?.oneDnn !== true) return t.skip('TensorFlow runs without oneDNN here (TF_ENABLE_ONEDNN_OPTS off, or macOS)');
+    assert.equal(maxPoolGradPath(), 'matches');
+  });
 
   test('ReLU gradient through ReluGrad equals dy·step(x), zeros included', async () => {
     const rng = Rng.fromSeed(12);
