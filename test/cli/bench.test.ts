@@ -16,10 +16,11 @@ interface Row {
   backendReason: string;
   error: string | null;
   torchError: string | null;
+  rounds: number;
 }
 
 test('one row per (model, backend, threads), each measured on its backend', { skip: !tensorflowInstalled && TENSORFLOW_SKIP }, async () => {
-  const r = await runPwb(['bench', '--models', 'bench_cnn', '--threads', '1,2', '--steps', '1', '--warmup', '0', '--no-torch', '--json'], { timeoutMs: 180_000 });
+  const r = await runPwb(['bench', '--models', 'bench_cnn', '--threads', '1,2', '--steps', '1', '--warmup', '0', '--rounds', '1', '--no-torch', '--json'], { timeoutMs: 180_000 });
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { backends: string[]; rows: Row[] };
   assert.deepEqual(out.backends, ['tensorflow', 'wasm']);
@@ -39,12 +40,13 @@ test('one row per (model, backend, threads), each measured on its backend', { sk
 });
 
 test('a backend that cannot run gives rows naming the reason; the others still run', async () => {
-  const r = await runPwb(['bench', '--models', 'bench_cnn', '--threads', '1', '--steps', '1', '--warmup', '0', '--no-torch', '--json', '--backend', 'wasm,tensorflow'], {
+  const r = await runPwb(['bench', '--models', 'bench_cnn', '--threads', '1', '--steps', '1', '--warmup', '0', '--rounds', '2', '--no-torch', '--json', '--backend', 'wasm,tensorflow'], {
     timeoutMs: 180_000,
   });
   assert.equal(r.code, 0, r.stderr);
   const rows = (JSON.parse(r.stdout) as { rows: Row[] }).rows;
-  assert.deepEqual(rows.map((x) => x.backend), ['wasm', 'tensorflow']);
+  assert.deepEqual(rows.map((x) => x.backend), ['wasm', 'tensorflow'], 'one row per (model, backend, threads) whatever the rounds');
+  assert.deepEqual(rows.map((x) => x.rounds), [2, 2]);
   assert.ok(rows[0]!.trainImagesPerSec! > 0);
   if (tensorflowInstalled) assert.equal(rows[1]!.error, null);
   else assert.match(rows[1]!.error!, /backend 'tensorflow' cannot run here: .*tfjs-node not installed/);

@@ -4,7 +4,8 @@
 //
 // Each (backend, thread count) is measured in a child process of its own: native TensorFlow fixes its
 // thread pool when it loads, and one process holds only one native package. The parent runs the
-// PyTorch reference once per (model, thread count) and sets every backend's figures beside it.
+// PyTorch reference per (model, thread count) after them, and does the whole again `--rounds` times:
+// each ratio pairs figures of the same round (bench-rounds.ts).
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +14,12 @@ import { ValidationError } from '../../../src-shared/errors.ts';
 import { parseBackendChoice, type BackendChoice } from '../../engine/backend/backend-choice.ts';
 import { benchModel, benchModelIds, INFER_BATCH_SIZE, TRAIN_BATCH_SIZE, type BenchModel } from '../../engine/bench/bench-models.ts';
 import { parsePositiveInt } from '../args.ts';
+import { combineRounds, type Round, type TorchFigures } from './bench-rounds.ts';
 import { printJson, table } from '../format.ts';
 
 const SEED = 1;
 const WINDOWS = 3;
+const ROUNDS = 3;
 /** Internal: set in the child processes the bench runs, one per (backend, thread count). */
 const CHILD_ENV = 'PWB_BENCH_CHILD';
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
@@ -29,6 +32,7 @@ interface BenchOpts {
   backend?: BenchBackend[];
   steps?: number;
   warmup?: number;
+  rounds: number;
   torch: boolean;
   json?: boolean;
 }
@@ -48,9 +52,14 @@ export interface BenchRow {
   backendReason: string;
   torchTrainImagesPerSec: number | null;
   torchInferImagesPerSec: number | null;
-  /** pwb ÷ PyTorch: 1 means as fast as PyTorch. */
+  /** pwb ÷ PyTorch: 1 means as fast as PyTorch. The median over rounds of the ratio within each round. */
   trainRatio: number | null;
   inferRatio: number | null;
+  /** The lowest and highest per-round ratio. */
+  trainRatioRange: [number, number] | null;
+  inferRatioRange: [number, number] | null;
+  /** Rounds the figures are medians over (each round: every backend, then PyTorch). */
+  rounds: number;
   warmupSteps: number;
   timedSteps: number;
   error: string | null;
@@ -87,6 +96,7 @@ export function registerBench(program: Command): void {
     .option('--backend <list>', 'comma-separated: webgpu, tensorflow, wasm, cpu (default: webgpu on a real GPU, tensorflow where installed, and wasm)', parseBackends)
     .option('--steps <n>', 'timed steps per window (default: per model)', parsePositiveInt('--steps'))
     .option('--warmup <n>', 'untimed warm-up steps (default: per model)', parseNonNegativeInt)
+    .option('--rounds <n>', `repeat the whole measurement, backends then PyTorch, n times: figures are medians over rounds, ratios pair each round's figures (default: ${ROUNDS})`, parsePositiveInt('--rounds'), ROUNDS)
     .option('--no-torch', 'skip the PyTorch reference')
     .option('--json', 'print one JSON object')
     .action(async (opts: BenchOpts) => {
@@ -111,42 +121,37 @@ async function orchestrate(opts: BenchOpts): Promise<void> {
   const torch = opts.torch ? await findTorch() : { found: null, reason: 'skipped (--no-torch)' };
   log(torch.found ? `PyTorch ${torch.found.version} via ${torch.found.python}` : `PyTorch reference: ${torch.reason}`);
 
-  const rows: BenchRow[] = [];
-  for (const backend of backends) {
-    // A GPU takes the whole batch: its row runs once, at the most threads (the PyTorch row it is compared with).
-    for (const threads of backend === 'webgpu' ? [Math.max(...threadCounts)] : threadCounts) {
-      log(`${backend}, ${threads} thread${threads > 1 ? 's' : ''}: ${opts.models.join(', ')} (child process)`);
-      rows.push(...(await measureInChild(opts, backend, threads, log)));
+  const rounds: Round[] = [];
+  for (let round = 1; round <= opts.rounds; round++) {
+    if (opts.rounds > 1) log(`round ${round} of ${opts.rounds}`);
+    const rows: BenchRow[] = [];
+    for (const backend of backends) {
+      // A GPU takes the whole batch: its row runs once, at the most threads (the PyTorch row it is compared with).
+      for (const threads of backend === 'webgpu' ? [Math.max(...threadCounts)] : threadCounts) {
+        log(`${backend}, ${threads} thread${threads > 1 ? 's' : ''}: ${opts.models.join(', ')} (child process)`);
+        rows.push(...(await measureInChild(opts, backend, threads, log)));
+      }
     }
-  }
-  const reference = new Map<string, { train: number; infer: number } | { error: string }>();
-  if (torch.found) {
-    for (const m of models) {
-      for (const threads of threadCounts) {
-        log(`${m.id}: PyTorch, ${threads} thread${threads > 1 ? 's' : ''}`);
-        try {
-          const t = await runTorchBench(torch.found.python, {
-            ...stepsFor(m, opts), model: m.id, batchSize: TRAIN_BATCH_SIZE, inferBatchSize: INFER_BATCH_SIZE, threads,
-          });
-          reference.set(`${m.id} ${threads}`, { train: t.trainImagesPerSec, infer: t.inferImagesPerSec });
-        } catch (e) {
-          reference.set(`${m.id} ${threads}`, { error: firstLine(e) });
-          log(`${m.id}: PyTorch failed: ${firstLine(e)}`);
+    const reference = new Map<string, TorchFigures>();
+    if (torch.found) {
+      for (const m of models) {
+        for (const threads of threadCounts) {
+          log(`${m.id}: PyTorch, ${threads} thread${threads > 1 ? 's' : ''}`);
+          try {
+            const t = await runTorchBench(torch.found.python, {
+              ...stepsFor(m, opts), model: m.id, batchSize: TRAIN_BATCH_SIZE, inferBatchSize: INFER_BATCH_SIZE, threads,
+            });
+            reference.set(`${m.id} ${threads}`, { train: t.trainImagesPerSec, infer: t.inferImagesPerSec });
+          } catch (e) {
+            reference.set(`${m.id} ${threads}`, { error: firstLine(e) });
+            log(`${m.id}: PyTorch failed: ${firstLine(e)}`);
+          }
         }
       }
     }
+    rounds.push({ rows, torch: reference });
   }
-  for (const row of rows) {
-    const t = reference.get(`${row.model} ${row.threads}`);
-    if (!torch.found) row.torchError = torch.reason;
-    else if (!t || 'error' in t) row.torchError = t && 'error' in t ? t.error : 'not run';
-    else {
-      row.torchTrainImagesPerSec = t.train;
-      row.torchInferImagesPerSec = t.infer;
-      row.trainRatio = row.trainImagesPerSec === null ? null : row.trainImagesPerSec / t.train;
-      row.inferRatio = row.inferImagesPerSec === null ? null : row.inferImagesPerSec / t.infer;
-    }
-  }
+  const rows = combineRounds(rounds, torch.found ? null : torch.reason);
   const totalSeconds = (performance.now() - started) / 1000;
   log(`done in ${totalSeconds.toFixed(0)} s`);
 
@@ -157,6 +162,7 @@ async function orchestrate(opts: BenchOpts): Promise<void> {
       torch: torch.found ? { python: torch.found.python, version: torch.found.version } : { unavailable: torch.reason },
       seed: SEED,
       windows: WINDOWS,
+      rounds: opts.rounds,
       totalSeconds,
       rows,
     });
@@ -170,21 +176,22 @@ async function orchestrate(opts: BenchOpts): Promise<void> {
       rows.map((r) => [
         r.model, r.backend, r.threads, r.batchSize,
         r.trainImagesPerSec === null ? 'error' : rate(r.trainImagesPerSec), r.inferImagesPerSec === null ? 'error' : rate(r.inferImagesPerSec),
-        rate(r.torchTrainImagesPerSec), rate(r.torchInferImagesPerSec), ratio(r.trainRatio), ratio(r.inferRatio),
+        rate(r.torchTrainImagesPerSec), rate(r.torchInferImagesPerSec), ratio(r.trainRatio, r.trainRatioRange), ratio(r.inferRatio, r.inferRatioRange),
       ]),
       ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
   );
   console.log(`training at batch ${TRAIN_BATCH_SIZE}; inference at batch ${INFER_BATCH_SIZE} (wasm and cpu infer on one thread, ` +
-    `native TensorFlow and PyTorch on the row's threads); ratio = pwb ÷ PyTorch; images/s are medians of ${WINDOWS} timed ` +
-    'windows after warm-up.');
+    `native TensorFlow and PyTorch on the row's threads); images/s: per round the median of ${WINDOWS} timed windows after ` +
+    `warm-up, then the median over ${opts.rounds} round${opts.rounds > 1 ? 's' : ''} (each: every backend, then PyTorch); ratio = pwb ÷ PyTorch ` +
+    'within a round, median (lowest–highest) over rounds.');
   for (const b of backends) {
     const r = rows.find((x) => x.backend === b && x.backendReason);
     if (r) console.log(`${b}: ${r.backendReason}`);
   }
   for (const r of rows) if (r.error) console.log(`${r.model}, ${r.backend}, ${r.threads} threads: ${r.error}`);
   if (!torch.found) console.log(`PyTorch: ${torch.reason}`);
-  else for (const [key, t] of reference) if ('error' in t) console.log(`${key} threads, PyTorch: ${t.error}`);
+  else for (const r of rows) if (r.torchError && r.backend === backends[0]) console.log(`${r.model}, ${r.threads} threads, PyTorch: ${r.torchError}`);
 }
 
 /** Whether WebGPU offers a real GPU here (asked in a child process): only then is it benched by default. */
@@ -252,6 +259,7 @@ function emptyRow(
     model: m.id, backend, threads, batchSize: TRAIN_BATCH_SIZE, inferBatchSize: INFER_BATCH_SIZE,
     trainImagesPerSec: null, inferImagesPerSec: null, inferThreads, backendReason,
     torchTrainImagesPerSec: null, torchInferImagesPerSec: null, trainRatio: null, inferRatio: null,
+    trainRatioRange: null, inferRatioRange: null, rounds: 1,
     warmupSteps: steps.warmupSteps, timedSteps: steps.timedSteps, error: null, torchError: null,
   };
 }
@@ -266,8 +274,9 @@ function rate(v: number | null): string {
   return v === null ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(1);
 }
 
-function ratio(v: number | null): string {
-  return v === null ? '-' : v.toFixed(3);
+function ratio(v: number | null, spread: [number, number] | null): string {
+  if (v === null) return '-';
+  return spread && spread[0] !== spread[1] ? `${v.toFixed(3)} (${spread[0].toFixed(2)}–${spread[1].toFixed(2)})` : v.toFixed(3);
 }
 
 function firstLine(e: unknown): string {
