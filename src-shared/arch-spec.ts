@@ -32,6 +32,13 @@ export const VggSpecSchema = z.strictObject({
   cfg: z.array(z.union([positiveInt, z.literal('M')])).min(1),
   pool: z.enum(['global_avg', 'flatten']),
   fc: z.array(positiveInt),
+  /**
+   * Which reference vgg.py sets the conv bias and the initialisation. 'pruning' (the default): RNP's
+   * cifar/{l1-norm-pruning,network-slimming} models, no conv bias (except with the 'flatten' head, as
+   * torchvision's ImageNet VGG), conv N(0, 2/(k·k·out)), BatchNorm2d γ 0.5. 'weight_level': RNP's
+   * cifar/weight-level/models/cifar/vgg.py (its `vgg19_bn`), conv bias, conv N(0, 2/(k·k·in)), γ 1.
+   */
+  reference: z.enum(['pruning', 'weight_level']).optional(),
 });
 
 /**

@@ -3,6 +3,7 @@
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import type { Rng } from '../random.ts';
 import type { ParamSpec } from './ops.ts';
+import { initSchemeOf } from './family.ts';
 import { familyOf } from './register-all.ts';
 import { traceShapes, type ShapeTrace } from './shape-ops.ts';
 
@@ -25,7 +26,7 @@ export function collectParams(spec: ArchSpec): ParamSpec[] {
  * weight and bias ~ U(±1/√fan_in).
  */
 export function initParams(spec: ArchSpec, rng: Rng): Map<string, Float32Array> {
-  const scheme = familyOf(spec).init;
+  const scheme = initSchemeOf(familyOf(spec), spec);
   const values = new Map<string, Float32Array>();
   for (const p of collectParams(spec)) {
     const a = new Float32Array(p.shape.reduce((x, y) => x * y, 1));

@@ -8,10 +8,17 @@ export interface ModelFamily<S extends ArchSpec = ArchSpec> {
   /** Where the architecture and its initialisation come from (paper, reference file). */
   source: string;
   init: InitScheme;
+  /** Where a variant's initialisation differs from the family's `init` (e.g. VggSpec.reference). */
+  initFor?(spec: S): InitScheme;
   /** Named variants, keyed by their stable snake_case id. */
   variants: Record<string, S>;
   /** Throws ValidationError naming the field when the spec is inconsistent (e.g. cfg of the wrong length). */
   validate(spec: S): void;
   /** Logits for a batch of images x ([h, w, c] per example) -> [classes]. */
   forward<T>(ops: Ops<T>, x: T, spec: S): T;
+}
+
+/** The initialisation `spec` gets: its family's, or the variant's own where the family says so. */
+export function initSchemeOf<S extends ArchSpec>(family: ModelFamily<S>, spec: S): InitScheme {
+  return family.initFor?.(spec) ?? family.init;
 }

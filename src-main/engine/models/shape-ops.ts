@@ -8,7 +8,7 @@
 // MACs count multiply-accumulates of conv and dense weights only.
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
-import type { ModelFamily } from './family.ts';
+import { initSchemeOf, type ModelFamily } from './family.ts';
 import type { ConvArgs, Ops, ParamRole, ParamSpec, PoolArgs } from './ops.ts';
 
 export interface ShapeValue {
@@ -207,7 +207,7 @@ export function createShapeOps(opts: { convFan?: 'fan_in' | 'fan_out' } = {}): S
 
 /** Runs `family.forward` on `spec.input` and checks that it ends in [classes] logits. */
 export function traceShapes(family: ModelFamily, spec: ArchSpec): ShapeTrace {
-  const { ops, params, layers } = createShapeOps({ convFan: family.init.conv });
+  const { ops, params, layers } = createShapeOps({ convFan: initSchemeOf(family, spec).conv });
   const out = family.forward(ops, { shape: [...spec.input] }, spec);
   if (out.shape.length !== 1 || out.shape[0] !== spec.classes) {
     throw new ValidationError(`${family.family} forward ended in [${out.shape.join(', ')}], expected [${spec.classes}]`);

@@ -9,9 +9,14 @@
 // Layer names are the reference module paths: features.<i> (conv, BN), classifier[.<i>].
 // Initialisation as RNP's `_initialize_weights`: conv N(0, 2/(k·k·out)), BatchNorm2d γ 0.5, Linear
 // N(0, 0.01²) with zero bias; the head's BatchNorm1d is not touched there, so it keeps PyTorch's γ = 1.
+// `vgg19_bn` (and its depth siblings) is the weight-level experiments' model instead
+// (cifar/weight-level/models/cifar/vgg.py, spec.reference 'weight_level'): the same cfgs and functional
+// 2×2 average on the 2×2 map, a single Linear(512, classes), conv with bias, conv N(0, 2/(k·k·in)),
+// BatchNorm2d γ 1, Linear N(0, 0.01²).
 import type { VggSpec } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
+import type { InitScheme } from './ops.ts';
 
 type Cfg = VggSpec['cfg'];
 
@@ -27,6 +32,13 @@ function cifar(id: string, depth: 11 | 13 | 16 | 19, fc: number[]): VggSpec {
   return { family: 'vgg', id, input: [32, 32, 3], classes: 10, cfg: [...CFGS[depth]], pool: 'global_avg', fc };
 }
 
+function weightLevel(id: string, depth: 11 | 13 | 16 | 19): VggSpec {
+  return { ...cifar(id, depth, []), reference: 'weight_level' };
+}
+
+const RNP_PRUNING_INIT: InitScheme = { conv: 'fan_out', bnGamma: 0.5, dense: 'normal_0.01' };
+const RNP_WEIGHT_LEVEL_INIT: InitScheme = { conv: 'fan_in', bnGamma: 1, dense: 'normal_0.01' };
+
 const variants: Record<string, VggSpec> = {
   vgg11: cifar('vgg11', 11, [512]),
   vgg13: cifar('vgg13', 13, [512]),
@@ -36,6 +48,10 @@ const variants: Record<string, VggSpec> = {
   vgg13_slim: cifar('vgg13_slim', 13, []),
   vgg16_slim: cifar('vgg16_slim', 16, []),
   vgg19_slim: cifar('vgg19_slim', 19, []),
+  vgg11_bn: weightLevel('vgg11_bn', 11),
+  vgg13_bn: weightLevel('vgg13_bn', 13),
+  vgg16_bn: weightLevel('vgg16_bn', 16),
+  vgg19_bn: weightLevel('vgg19_bn', 19),
   vgg11_bn_imagenet: {
     family: 'vgg',
     id: 'vgg11_bn_imagenet',
@@ -60,8 +76,10 @@ const variants: Record<string, VggSpec> = {
 export const vgg: ModelFamily<VggSpec> = {
   family: 'vgg',
   source:
-    'Liu et al. ICLR 2019; RNP cifar/{l1-norm-pruning,network-slimming}/models/vgg.py, imagenet/network-slimming/vgg.py',
-  init: { conv: 'fan_out', bnGamma: 0.5, dense: 'normal_0.01' },
+    'Liu et al. ICLR 2019; RNP cifar/{l1-norm-pruning,network-slimming}/models/vgg.py, imagenet/network-slimming/vgg.py, ' +
+    'cifar/weight-level/models/cifar/vgg.py',
+  init: RNP_PRUNING_INIT,
+  initFor: (spec) => (spec.reference === 'weight_level' ? RNP_WEIGHT_LEVEL_INIT : RNP_PRUNING_INIT),
   variants,
 
   validate(spec) {
@@ -72,7 +90,7 @@ export const vgg: ModelFamily<VggSpec> = {
 
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {
-    const bias = spec.pool === 'flatten';
+    const bias = spec.pool === 'flatten' || spec.reference === 'weight_level';
     let i = 0; // the reference's features.<i> module index: conv, BN, ReLU, or pool
     for (let j = 0; j < spec.cfg.length; j++) {
       const v = spec.cfg[j]!;

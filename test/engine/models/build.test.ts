@@ -55,6 +55,22 @@ test('VGG: conv N(0, 2/(k·k·out)), BatchNorm2d γ 0.5, the head\'s BatchNorm1d
   assert.ok(values.get('classifier.1.gamma')!.every((v) => v === 1));
 });
 
+test("vgg19_bn (the weight-level code's model): conv N(0, 2/(k·k·in)) with zero bias, BatchNorm2d γ 1, one Linear N(0, 0.01²), 20,040,522 parameters", () => {
+  const spec = resolveArch('vgg19_bn');
+  const values = initParams(spec, Rng.fromSeed(1));
+  const conv = stats(values.get('features.7.weight')!); // 3×3×64×128: fan-in 576, fan-out 1152
+  assert.ok(Math.abs(conv.std / Math.sqrt(2 / (9 * 64)) - 1) < 0.01, `std ${conv.std}`);
+  assert.ok(values.get('features.7.bias')!.every((v) => v === 0));
+  assert.ok(values.get('features.8.gamma')!.every((v) => v === 1));
+  assert.ok(Math.abs(stats(values.get('classifier.weight')!).std / 0.01 - 1) < 0.05);
+  const params = collectParams(spec);
+  assert.equal(params.filter((p) => p.layerKind === 'conv' && p.role === 'bias').length, 16);
+  assert.deepEqual(params.filter((p) => p.layerKind === 'dense').map((p) => `${p.name} [${p.shape}]`), ['classifier.weight [512,10]', 'classifier.bias [10]']);
+  // cifar/weight-level/models/cifar/vgg.py vgg19_bn(num_classes=10): 16 convs with bias, 16 BN, Linear(512, 10)
+  const count = params.filter((p) => p.trainable).reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+  assert.equal(count, 20_040_522);
+});
+
 test('CIFAR ResNet: BN γ 1, conv fan_out as in the reference, fc PyTorch default U(±1/√in)', () => {
   const values = initParams(resolveArch('resnet110'), Rng.fromSeed(3));
   const w = [...values.entries()].filter(([n]) => /^layer3\.\d+\.conv2\.weight$/.test(n)).map(([, v]) => v);

@@ -16,6 +16,7 @@ import { collectParams } from '../../../src-main/engine/models/build.ts';
 const EXPECTED_IDS = [
   'vgg11', 'vgg13', 'vgg16', 'vgg19',
   'vgg11_slim', 'vgg13_slim', 'vgg16_slim', 'vgg19_slim',
+  'vgg11_bn', 'vgg13_bn', 'vgg16_bn', 'vgg19_bn',
   'vgg11_bn_imagenet', 'vgg_mini',
   'resnet20', 'resnet32', 'resnet56', 'resnet110', 'resnet_mini',
   'preresnet164', 'densenet40',

@@ -33,6 +33,10 @@ export const TEST_SPECS: Record<ArchFamily, Array<{ label: string; spec: ArchSpe
       label: 'tiny flatten head (conv bias, flatten, BN1d ×2)',
       spec: { family: 'vgg', input: [8, 8, 3], classes: 5, cfg: [8, 'M', 12, 'M'], pool: 'flatten', fc: [24, 16] },
     },
+    {
+      label: 'weight-level VGG (conv bias, global pool, single linear)',
+      spec: { family: 'vgg', input: [8, 8, 3], classes: 5, cfg: [8, 'M', 12, 12], pool: 'global_avg', fc: [], reference: 'weight_level' },
+    },
   ],
   resnet: [{ label: 'resnet20 at 16×16', spec: withData(resolveArch('resnet20'), [16, 16, 3], 10) }],
   preresnet: [{ label: 'preresnet20 (n=2) at 16×16', spec: preresnet(20, [16, 16, 3]) }],
