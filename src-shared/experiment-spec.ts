@@ -41,6 +41,13 @@ export const ExperimentSpecSchema = z.strictObject({
    * verdict's equivalence test, TOST at α = 0.05).
    */
   equivalenceMargin: z.number().gt(0).max(10).default(0.5),
+  /**
+   * Hold out this fraction of the training split for every run (the same images for all seeds and
+   * regimes) and choose each run's best epoch on it, not on the test set (TrainConfig.valSplit). Null:
+   * the best epoch is chosen on the test set, as the reference code does. Either way the table's
+   * accuracies are the last epoch's on the test set.
+   */
+  valSplit: z.number().gt(0).max(0.5).nullable().default(null),
 });
 
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;

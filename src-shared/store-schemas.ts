@@ -49,8 +49,11 @@ export const RunSchema = z.strictObject({
   trainAcc: accuracy.nullable(),
   testLoss: loss,
   testAcc: accuracy.nullable(),
+  /** Test accuracy at the best epoch: chosen by held-out accuracy where the run held some out, else by test accuracy. */
   bestTestAcc: accuracy.nullable(),
   bestEpoch: z.number().int().positive().nullable(),
+  /** Held-out accuracy at the best epoch (TrainConfig.valSplit); null where the test set chose it. */
+  bestValAcc: accuracy.nullable().default(null),
   params: z.number().int().nonnegative().nullable(),
   flops: z.number().int().nonnegative().nullable(),
   /** Mean training throughput over the recorded epochs. */
@@ -99,6 +102,9 @@ export const EpochMetricSchema = z.strictObject({
   imagesPerSec: z.number().nonnegative().nullable(),
   /** Wall-clock seconds the epoch took (training and evaluation). */
   wallS: z.number().nonnegative(),
+  /** On the held-out part of the training split (TrainConfig.valSplit); null without one. */
+  valLoss: loss,
+  valAcc: accuracy.nullable(),
 });
 export type EpochMetric = z.infer<typeof EpochMetricSchema>;
 
@@ -106,6 +112,8 @@ export const NewEpochMetricSchema = EpochMetricSchema.omit({ runId: true }).exte
   testLoss: loss.default(null),
   testAcc: accuracy.nullable().default(null),
   imagesPerSec: z.number().nonnegative().nullable().default(null),
+  valLoss: loss.default(null),
+  valAcc: accuracy.nullable().default(null),
 });
 export type NewEpochMetric = z.input<typeof NewEpochMetricSchema>;
 

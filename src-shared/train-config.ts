@@ -23,6 +23,12 @@ export const TrainConfigSchema = z.strictObject({
   trainLimit: z.number().int().min(1).nullable(),
   /** Evaluate on at most N test examples (null = all). */
   testLimit: z.number().int().min(1).nullable(),
+  /**
+   * Hold out this fraction of the training split (stratified, the same images for every seed) and choose
+   * the best epoch on it instead of on the test set (null: on the test set, as the reference code does).
+   * Accuracies are still measured on the test set.
+   */
+  valSplit: z.number().gt(0).max(0.5).nullable().default(null),
 });
 
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
@@ -42,6 +48,7 @@ export const defaultTrainConfig: TrainConfig = {
   augment: null,
   trainLimit: null,
   testLimit: null,
+  valSplit: null,
 };
 
 /** Partial overrides, validated key by key (unknown keys rejected). */

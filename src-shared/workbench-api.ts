@@ -85,7 +85,13 @@ export interface SummaryLine {
   completed: number;
   accMean: number | null;
   accStd: number | null;
+  /** Test accuracy at each run's best epoch, mean over seeds. */
   bestAccMean: number | null;
+  /**
+   * What chose those best epochs: 'held-out' images of the training split (valSplit), the 'test' set (as
+   * the reference code does: optimistic), 'mixed' where runs differ, null without a best epoch.
+   */
+  bestChosenOn: 'held-out' | 'test' | 'mixed' | null;
   /** Means over the regime's runs; the *Std fields are null where every seed has the same value. */
   params: number | null;
   paramsStd: number | null;

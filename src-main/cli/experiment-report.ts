@@ -4,14 +4,16 @@ import { percent, si, table } from './format.ts';
 
 export function printResults(results: ExperimentResults): void {
   const { experiment, scale } = results;
+  const chosenOn = new Set(results.summary.map((s) => s.bestChosenOn).filter((c) => c !== null));
+  const bestHeader = chosenOn.size === 1 ? `best acc (epoch chosen on ${chosenOn.has('held-out') ? 'held-out train images' : chosenOn.has('test') ? 'test' : 'test or held-out'})` : 'best acc';
   console.log(`\nexperiment ${experiment.id}: ${experiment.name} — ${experiment.status}${scale < 1 ? `, at scale ${scale} (fraction of epochs and training data)` : ''}`);
   console.log(
     table(
-      ['regime', 'arch', 'seeds', 'test acc (mean ± std)', 'best acc', 'params', 'FLOPs', 'params ↓', 'FLOPs ↓', 'epochs', 'compute', 'vs fine-tuned (final test acc, seed by seed)'],
+      ['regime', 'arch', 'seeds', 'test acc (mean ± std)', bestHeader, 'params', 'FLOPs', 'params ↓', 'FLOPs ↓', 'epochs', 'compute', 'vs fine-tuned (final test acc, seed by seed)'],
       results.summary.map((s) => [
         s.regime, s.arch, `${s.completed}/${s.seeds}`,
         s.accMean === null ? '-' : `${(s.accMean * 100).toFixed(2)} ± ${((s.accStd ?? 0) * 100).toFixed(2)}`,
-        percent(s.bestAccMean), withSpread(s.params, s.paramsStd, si), withSpread(s.flops, s.flopsStd, si),
+        `${percent(s.bestAccMean)}${chosenOn.size > 1 && s.bestChosenOn ? ` (${s.bestChosenOn})` : ''}`, withSpread(s.params, s.paramsStd, si), withSpread(s.flops, s.flopsStd, si),
         percent(s.paramReduction, 1), percent(s.flopReduction, 1), withSpread(s.epochs, s.epochsStd, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1))),
         s.computeVsBaseline === null ? '-' : `${s.computeVsBaseline.toFixed(2)}×`, s.vsFinetune?.verdict ?? '',
       ]),

@@ -26,14 +26,17 @@ export async function runWithProgress(db: Db, runId: number, prepared: PreparedR
       onEpoch: (m) =>
         progress.epochDone(
           `epoch ${m.epoch}/${config.epochs}  lr ${m.lr.toPrecision(3)}  train loss ${fixed(m.trainLoss)} acc ${percent(m.trainAcc)}  ` +
-            `test loss ${fixed(m.testLoss)} acc ${percent(m.testAcc)}  ${m.imagesPerSec.toFixed(0)} img/s  ${m.wallS.toFixed(1)} s`,
+            `test loss ${fixed(m.testLoss)} acc ${percent(m.testAcc)}  ` +
+            (typeof m.valAcc === 'number' ? `held-out loss ${fixed(m.valLoss ?? null)} acc ${percent(m.valAcc)}  ` : '') +
+            `${m.imagesPerSec.toFixed(0)} img/s  ${m.wallS.toFixed(1)} s`,
         ),
     });
     progress.stop();
     if (opts.json) printJson(run);
     else {
       console.log(
-        `run ${run.id} ${run.status}: test accuracy ${percent(run.testAcc)} (best ${percent(run.bestTestAcc)} at epoch ${run.bestEpoch}), ` +
+        `run ${run.id} ${run.status}: test accuracy ${percent(run.testAcc)} (best ${percent(run.bestTestAcc)} at epoch ${run.bestEpoch}` +
+          `${run.bestValAcc !== null ? `, chosen on held-out images: ${percent(run.bestValAcc)}` : ''}), ` +
           `test loss ${fixed(run.testLoss)}, ${run.epochsDone} epochs, ${run.imagesPerSec?.toFixed(0) ?? '-'} img/s on ${run.backend}`,
       );
     }

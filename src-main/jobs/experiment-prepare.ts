@@ -8,6 +8,7 @@ import { defaultTrainConfig, TrainConfigSchema, type TrainConfig, type TrainConf
 import { parseOrThrow } from '../../src-shared/validate.ts';
 import { analyseCost } from '../engine/analysis/cost.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
+import { heldOutSplit } from '../engine/datasets/held-out.ts';
 import { openDataset } from '../engine/datasets/registry.ts';
 import { resolveArch, withData } from '../engine/models/register-all.ts';
 import { checkFamily, parseParams, type PruningMethod } from '../engine/pruning/method.ts';
@@ -46,7 +47,9 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
 
   const baselineConfig = mergeConfig(spec.baseline, `${where}: baseline`);
   const finetuneConfig = mergeConfig({ ...referenceFinetune, ...spec.finetune }, `${where}: finetune`);
-  const scaled = (config: TrainConfig, seed: number): TrainConfig => scaleConfig({ ...config, seed }, spec.scale, dataset.train.size);
+  const trainSize = spec.valSplit ? heldOutSplit(dataset.train.labels, spec.valSplit).train.length : dataset.train.size;
+  const scaled = (config: TrainConfig, seed: number): TrainConfig =>
+    scaleConfig({ ...config, seed, valSplit: spec.valSplit ?? config.valSplit }, spec.scale, trainSize);
 
   return {
     spec, dataset, base, method, params, predefinedTarget,

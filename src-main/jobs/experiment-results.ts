@@ -47,7 +47,9 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
     const rs = byRegime.get(regime);
     if (!rs?.length) continue;
     const accs = finals(rs);
-    const bests = rs.filter((r) => r.status === 'completed' && r.bestTestAcc !== null).map((r) => r.bestTestAcc!);
+    const withBest = rs.filter((r) => r.status === 'completed' && r.bestTestAcc !== null);
+    const bests = withBest.map((r) => r.bestTestAcc!);
+    const heldOut = withBest.filter((r) => r.bestValAcc !== null).length;
     // Network slimming and magnitude pruning give each seed its own architecture or mask: sizes, epochs
     // and compute are means over the regime's runs, with their spread where they differ.
     const params = spread(rs.map((r) => r.params));
@@ -64,6 +66,7 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
       accMean: accs.length ? mean(accs) : null,
       accStd: accs.length ? std(accs) : null,
       bestAccMean: bests.length ? mean(bests) : null,
+      bestChosenOn: withBest.length === 0 ? null : heldOut === withBest.length ? 'held-out' : heldOut === 0 ? 'test' : 'mixed',
       params: params.mean,
       paramsStd: params.std,
       flops: flops.mean,

@@ -10,7 +10,8 @@ export function runsCsv(results: ExperimentResults): string {
     experiment_id: results.experiment.id, run_id: r.id, parent_run_id: r.parentRunId ?? '', regime: r.regime, seed: r.seed,
     arch: r.archId ?? '', dataset: r.datasetId, status: r.status, epochs_planned: r.epochsPlanned, epochs_done: r.epochsDone,
     train_loss: r.trainLoss ?? '', train_acc: r.trainAcc ?? '', test_loss: r.testLoss ?? '', test_acc: r.testAcc ?? '',
-    best_test_acc: r.bestTestAcc ?? '', best_epoch: r.bestEpoch ?? '', params: r.params ?? '', flops: r.flops ?? '',
+    best_test_acc: r.bestTestAcc ?? '', best_epoch: r.bestEpoch ?? '', best_chosen_on: r.bestEpoch === null ? '' : r.bestValAcc !== null ? 'held-out' : 'test',
+    best_val_acc: r.bestValAcc ?? '', params: r.params ?? '', flops: r.flops ?? '',
     images_per_sec: r.imagesPerSec ?? '', backend: r.backend ?? '', scale: results.scale, created_at: r.createdAt, finished_at: r.finishedAt ?? '',
   }));
   return stringify(rows, { header: true, columns: Object.keys(rows[0] ?? { run_id: '' }) });
@@ -21,7 +22,7 @@ export function summaryCsv(results: ExperimentResults): string {
     const v = s.vsFinetune && 'outcome' in s.vsFinetune ? s.vsFinetune : null;
     return {
       experiment_id: results.experiment.id, regime: s.regime, arch: s.arch, seeds: s.seeds, completed: s.completed,
-      test_acc_mean: s.accMean ?? '', test_acc_std: s.accStd ?? '', best_test_acc_mean: s.bestAccMean ?? '',
+      test_acc_mean: s.accMean ?? '', test_acc_std: s.accStd ?? '', best_test_acc_mean: s.bestAccMean ?? '', best_chosen_on: s.bestChosenOn ?? '',
       params: s.params ?? '', params_std: s.paramsStd ?? '', flops: s.flops ?? '', flops_std: s.flopsStd ?? '',
       param_reduction: s.paramReduction ?? '', flop_reduction: s.flopReduction ?? '',
       epochs: s.epochs ?? '', epochs_std: s.epochsStd ?? '', compute_vs_baseline: s.computeVsBaseline ?? '', scale: results.scale,

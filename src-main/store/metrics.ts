@@ -21,7 +21,7 @@ import { writeTransaction } from './tx.ts';
 export function recordEpoch(db: Db, runId: number, metric: NewEpochMetric): EpochMetric {
   const m = parseOrThrow(
     NewEpochMetricSchema,
-    { ...metric, trainLoss: finiteOrNull(metric.trainLoss), testLoss: finiteOrNull(metric.testLoss) },
+    { ...metric, trainLoss: finiteOrNull(metric.trainLoss), testLoss: finiteOrNull(metric.testLoss), valLoss: finiteOrNull(metric.valLoss ?? null) },
     `run ${runId} epoch ${metric.epoch}`,
   );
   return writeTransaction(db, () => {
@@ -29,9 +29,9 @@ export function recordEpoch(db: Db, runId: number, metric: NewEpochMetric): Epoc
     db.prepare('DELETE FROM epoch_metrics WHERE run_id = ? AND epoch > ?').run(runId, m.epoch);
     db.prepare(
       `INSERT OR REPLACE INTO epoch_metrics
-         (run_id, epoch, train_loss, train_acc, test_loss, test_acc, lr, images_per_sec, wall_s)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(runId, m.epoch, m.trainLoss, m.trainAcc, m.testLoss, m.testAcc, m.lr, m.imagesPerSec, m.wallS);
+         (run_id, epoch, train_loss, train_acc, test_loss, test_acc, lr, images_per_sec, wall_s, val_loss, val_acc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(runId, m.epoch, m.trainLoss, m.trainAcc, m.testLoss, m.testAcc, m.lr, m.imagesPerSec, m.wallS, m.valLoss, m.valAcc);
     refreshRunSummary(db, runId);
     return { runId, ...m };
   });

@@ -140,19 +140,25 @@ export function setRunCheckpointDir(db: Db, id: number, dir: string): Run {
 
 /**
  * Recomputes a run's summary from its epoch_metrics rows: epochs_done and train metrics from the
- * last epoch, test metrics from the last evaluated epoch, best test accuracy (earliest epoch on a
- * tie) and mean throughput. Called by metrics.recordEpoch inside its transaction.
+ * last epoch, test metrics from the last evaluated epoch, the best epoch (highest held-out accuracy
+ * where the run held images out, else highest test accuracy; earliest on a tie) with its test and
+ * held-out accuracy, and mean throughput. Called by metrics.recordEpoch inside its transaction.
  */
 export function refreshRunSummary(db: Db, runId: number): void {
   db.prepare(
-    `UPDATE runs SET
+    `WITH best AS (
+       SELECT epoch, test_acc, val_acc FROM epoch_metrics WHERE run_id = :id AND coalesce(val_acc, test_acc) IS NOT NULL
+       ORDER BY (val_acc IS NULL), coalesce(val_acc, test_acc) DESC, epoch ASC LIMIT 1
+     )
+     UPDATE runs SET
        epochs_done = coalesce((SELECT max(epoch) FROM epoch_metrics WHERE run_id = :id), 0),
        train_loss = (SELECT train_loss FROM epoch_metrics WHERE run_id = :id ORDER BY epoch DESC LIMIT 1),
        train_acc = (SELECT train_acc FROM epoch_metrics WHERE run_id = :id ORDER BY epoch DESC LIMIT 1),
        test_loss = (SELECT test_loss FROM epoch_metrics WHERE run_id = :id AND test_acc IS NOT NULL ORDER BY epoch DESC LIMIT 1),
        test_acc = (SELECT test_acc FROM epoch_metrics WHERE run_id = :id AND test_acc IS NOT NULL ORDER BY epoch DESC LIMIT 1),
-       best_test_acc = (SELECT max(test_acc) FROM epoch_metrics WHERE run_id = :id),
-       best_epoch = (SELECT epoch FROM epoch_metrics WHERE run_id = :id AND test_acc IS NOT NULL ORDER BY test_acc DESC, epoch ASC LIMIT 1),
+       best_test_acc = (SELECT test_acc FROM best),
+       best_epoch = (SELECT epoch FROM best),
+       best_val_acc = (SELECT val_acc FROM best),
        images_per_sec = (SELECT avg(images_per_sec) FROM epoch_metrics WHERE run_id = :id)
      WHERE id = :id`,
   ).run({ id: runId });

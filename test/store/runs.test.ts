@@ -67,6 +67,22 @@ test('recording epochs updates the summary; re-recording epoch 2 replaces it', (
   assert.equal(run.bestTestAcc, 0.6);
 });
 
+test('with held-out accuracy (valSplit) the best epoch is the held-out best, reported with its own test accuracy', (t) => {
+  const db = memoryDb(t);
+  const { id } = queuedRun(db);
+  recordEpoch(db, id, { ...epoch(1, 0.9), valLoss: 0.8, valAcc: 0.6 });
+  recordEpoch(db, id, { ...epoch(2, 0.7), valLoss: 0.5, valAcc: 0.8 });
+  recordEpoch(db, id, { ...epoch(3, 0.8), valLoss: 0.6, valAcc: 0.8 });
+  const run = getRun(db, id);
+  assert.equal(run.bestEpoch, 2, 'the earliest of the held-out ties, not the test-set best (epoch 1)');
+  assert.equal(run.bestTestAcc, 0.7);
+  assert.equal(run.bestValAcc, 0.8);
+  assert.deepEqual(listEpochMetrics(db, id).map((r) => [r.valLoss, r.valAcc]), [[0.8, 0.6], [0.5, 0.8], [0.6, 0.8]]);
+  const plain = queuedRun(db);
+  recordEpoch(db, plain.id, epoch(1, 0.5));
+  assert.equal(getRun(db, plain.id).bestValAcc, null, 'without held-out images the test set chose it');
+});
+
 test('re-recording an earlier epoch drops the abandoned later ones', (t) => {
   const db = memoryDb(t);
   const { id } = queuedRun(db);

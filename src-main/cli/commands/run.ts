@@ -11,6 +11,7 @@ interface RunOpts {
   scale?: number;
   seeds?: number;
   data?: string;
+  valSplit?: number;
   backend: BackendChoice;
   threads?: number;
   json?: boolean;
@@ -25,6 +26,7 @@ export function registerRun(program: Command): void {
     .option('--scale <f>', 'fraction of the epochs and of the training data, 0 < f ≤ 1', parseNumber('--scale'))
     .option('--seeds <n>', 'use seeds 1..n instead of the spec\'s', parsePositiveInt('--seeds'))
     .option('--data <dataset>', 'dataset id or folder to use instead of the spec\'s (e.g. cifar10:/data/cifar-10-batches-bin)')
+    .option('--val-split <f>', 'hold out this fraction of the training images (the same for every run) and choose best epochs on them, not on the test set', parseNumber('--val-split'))
     .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON object {experiment, summary, runs} on stdout')
@@ -37,6 +39,7 @@ export function registerRun(program: Command): void {
       if (opts.scale !== undefined) raw.scale = opts.scale;
       if (opts.seeds !== undefined) raw.seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
       if (opts.data !== undefined) raw.dataset = opts.data;
+      if (opts.valSplit !== undefined) raw.valSplit = opts.valSplit;
       await startExperiment(raw, arg, opts, cmd);
     });
 }

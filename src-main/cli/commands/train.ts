@@ -26,6 +26,7 @@ interface TrainOpts {
   augment?: boolean;
   trainLimit?: number;
   testLimit?: number;
+  valSplit?: number;
   backend: BackendChoice;
   threads?: number;
   json?: boolean;
@@ -54,6 +55,7 @@ export function registerTrain(program: Command): void {
     .option('--no-augment', 'no augmentation')
     .option('--train-limit <n>', 'train on a fixed subset of n examples', parsePositiveInt('--train-limit'))
     .option('--test-limit <n>', 'evaluate on the first n test examples', parsePositiveInt('--test-limit'))
+    .option('--val-split <f>', 'hold out this fraction of the training images (stratified, fixed) and choose the best epoch on them, not on the test set', parseNumber('--val-split'))
     .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON object (the stored run) on stdout')
@@ -61,7 +63,7 @@ export function registerTrain(program: Command): void {
     .action(async (opts: TrainOpts, cmd: Command) => {
       const fromFile = opts.config ? readConfigFile(opts.config) : {};
       const fromFlags: TrainConfigOverrides = {};
-      const flagKeys = ['epochs', 'batchSize', 'testBatchSize', 'lr', 'momentum', 'nesterov', 'weightDecay', 'schedule', 'milestones', 'gamma', 'seed', 'augment', 'trainLimit', 'testLimit'] as const;
+      const flagKeys = ['epochs', 'batchSize', 'testBatchSize', 'lr', 'momentum', 'nesterov', 'weightDecay', 'schedule', 'milestones', 'gamma', 'seed', 'augment', 'trainLimit', 'testLimit', 'valSplit'] as const;
       for (const key of flagKeys) if (opts[key] !== undefined) (fromFlags as Record<string, unknown>)[key] = opts[key];
       const request = { arch: readSpecArgument(opts.arch), dataset: opts.dataset, config: { ...fromFile, ...fromFlags }, backend: opts.backend, threads: opts.threads };
       // The training stack (TensorFlow.js) loads only when a command trains.

@@ -6,9 +6,10 @@ import { Rng } from '../random.ts';
 
 /**
  * A stratified subset: from each class, round(count * fraction) examples (at least one where the
- * class has any), chosen by `seed`. Ascending indices into `labels`.
+ * class has any), chosen by `seed` (and `stream`, so that two uses of one seed draw apart). Ascending
+ * indices into `labels`.
  */
-export function subsetIndices(labels: ArrayLike<number>, fraction: number, seed: number): Int32Array {
+export function subsetIndices(labels: ArrayLike<number>, fraction: number, seed: number, stream = 'stratified-subset'): Int32Array {
   if (!(fraction > 0 && fraction <= 1)) throw new ValidationError(`subset fraction must be in (0, 1], got ${fraction}`);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
@@ -17,7 +18,7 @@ export function subsetIndices(labels: ArrayLike<number>, fraction: number, seed:
     if (!list) byClass.set(l, (list = []));
     list.push(i);
   }
-  const rng = Rng.fromSeed(seed, 'stratified-subset');
+  const rng = Rng.fromSeed(seed, stream);
   const chosen: number[] = [];
   for (const cls of [...byClass.keys()].sort((a, b) => a - b)) {
     const members = Int32Array.from(byClass.get(cls)!);

@@ -29,6 +29,9 @@ export const EpochMetricsSchema = z.object({
   lr: z.number(),
   imagesPerSec: z.number(),
   wallS: z.number(),
+  /** On the held-out part of the training split (TrainConfig.valSplit); absent without one. */
+  valLoss: z.number().nullable().optional(),
+  valAcc: z.number().nullable().optional(),
 });
 export type EpochMetrics = z.infer<typeof EpochMetricsSchema>;
 
@@ -49,7 +52,8 @@ const HeaderSchema = z.object({
   epochsDone: z.number().int().nonnegative(),
   /** Data order and augmentation are pure functions of (seed, epoch): this is the whole RNG state. */
   rng: z.object({ seed: z.number().int(), nextEpoch: z.number().int() }),
-  best: z.object({ testAcc: z.number(), epoch: z.number().int() }).nullable(),
+  /** The best epoch so far: by held-out accuracy where the config holds some out (valAcc), else by test accuracy. */
+  best: z.object({ testAcc: z.number(), epoch: z.number().int(), valAcc: z.number().optional() }).nullable(),
   history: z.array(EpochMetricsSchema),
   tensors: z.array(TensorEntrySchema),
 });

@@ -1,6 +1,7 @@
 // The training loop of one run. Per epoch: SGD over the (optionally augmented, shuffled) training
-// split, then evaluation on the test split; metrics reported, then the "last" checkpoint — and the
-// "best" one when test accuracy improves — written atomically. A run resumed from its last checkpoint
+// split, then evaluation on the test split (and on the held-out part of the training split where
+// config.valSplit sets one aside); metrics reported, then the "last" checkpoint — and the "best" one
+// when the accuracy that chooses it (held-out, else test) improves — written atomically. A run resumed from its last checkpoint
 // continues exactly where it stopped: data order and augmentation are functions of (seed, epoch).
 import * as tf from '../tf.ts';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { CancelledError } from '../../../src-shared/errors.ts';
 import type { TrainConfig } from '../../../src-shared/train-config.ts';
 import { batches } from '../datasets/batches.ts';
 import type { Dataset } from '../datasets/dataset.ts';
+import { heldOutSplit } from '../datasets/held-out.ts';
 import type { Model } from '../models/model.ts';
 import type { Checkpoint, CheckpointOwner, EpochMetrics } from './checkpoint.ts';
 import { writeCheckpoint } from './checkpoint.ts';
@@ -49,7 +51,7 @@ export interface TrainOptions {
 
 export interface TrainResult {
   history: EpochMetrics[];
-  best: { testAcc: number; epoch: number } | null;
+  best: { testAcc: number; epoch: number; valAcc?: number } | null;
 }
 
 export const LAST_CHECKPOINT = 'last.ckpt';
@@ -66,7 +68,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (opts.resumeFrom) sgd.importState(params, opts.resumeFrom.momentum);
   const augment = config.augment ?? dataset.augmentByDefault;
   const runner = await createStepRunner(model, sgd, { threads: opts.threads ?? 1 });
-  const trainSize = Math.min(dataset.train.size, config.trainLimit ?? Infinity);
+  const heldOut = config.valSplit ? heldOutSplit(dataset.train.labels, config.valSplit) : null;
+  const trainSize = Math.min(heldOut?.train.length ?? dataset.train.size, config.trainLimit ?? Infinity);
   const batchesPerEpoch = Math.ceil(trainSize / config.batchSize);
 
   try {
@@ -79,6 +82,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       let batchIndex = 0;
       const trainStream = batches(dataset, 'train', {
         batchSize: config.batchSize, seed: config.seed, epoch, shuffle: true, augment, limit: config.trainLimit ?? undefined,
+        indices: heldOut?.train,
       });
       for await (const batch of trainStream) {
         // A turn of the event loop per batch: a single-threaded backend (native TensorFlow, one wasm
@@ -97,6 +101,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       const trainSeconds = (performance.now() - started) / 1000;
       const test = await evaluate(model, dataset, config, runner);
+      const val = heldOut ? await evaluate(model, dataset, config, runner, heldOut.val) : null;
       const metrics: EpochMetrics = {
         epoch: epoch + 1,
         trainLoss: lossSum / seen,
@@ -106,10 +111,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         lr,
         imagesPerSec: seen / trainSeconds,
         wallS: (performance.now() - started) / 1000,
+        ...(val ? { valLoss: val.loss, valAcc: val.accuracy } : {}),
       };
       history.push(metrics);
-      const improved = best === null || metrics.testAcc > best.testAcc;
-      if (improved) best = { testAcc: metrics.testAcc, epoch: metrics.epoch };
+      const improved = val
+        ? best === null || best.valAcc === undefined || val.accuracy > best.valAcc
+        : best === null || metrics.testAcc > best.testAcc;
+      if (improved) best = { testAcc: metrics.testAcc, epoch: metrics.epoch, ...(val ? { valAcc: val.accuracy } : {}) };
       let checkpoint: string | null = null;
       if (opts.checkpointDir) {
         const ckpt: Checkpoint = {
@@ -129,16 +137,23 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   return { history, best };
 }
 
-/** Test loss and accuracy with the current weights; through `runner` the test batches are sharded across its threads. */
+/**
+ * Test loss and accuracy with the current weights — or, given `heldOut` (indices into the training
+ * split), the held-out images' (un-augmented, no test limit). Through `runner` the batches are sharded
+ * across its threads.
+ */
 export async function evaluate(
   model: Model, dataset: Dataset, config: Pick<TrainConfig, 'testBatchSize' | 'testLimit' | 'seed'>, runner?: StepRunner,
+  heldOut?: Int32Array,
 ): Promise<{ loss: number; accuracy: number }> {
   let lossSum = 0;
   let correct = 0;
   let seen = 0;
-  const stream = batches(dataset, 'test', {
-    batchSize: config.testBatchSize, seed: config.seed, epoch: 0, shuffle: false, augment: false, limit: config.testLimit ?? undefined,
-  });
+  const stream = heldOut
+    ? batches(dataset, 'train', { batchSize: config.testBatchSize, seed: config.seed, epoch: 0, shuffle: false, augment: false, indices: heldOut })
+    : batches(dataset, 'test', {
+      batchSize: config.testBatchSize, seed: config.seed, epoch: 0, shuffle: false, augment: false, limit: config.testLimit ?? undefined,
+    });
   for await (const batch of stream) {
     await nextTurn(); // let messages (cancel, progress requests) in between batches, as in training
     const r = runner ? await runner.evaluate(batch.x, batch.y, batch.n) : await evalBatch(model, batch.x, batch.y, batch.n);

@@ -3,6 +3,7 @@
 import type { Db } from '../db.ts';
 import { initial } from './001-initial.ts';
 import { plans } from './002-plans.ts';
+import { heldOut } from './003-held-out.ts';
 
 export interface Migration {
   readonly version: number;
@@ -12,4 +13,4 @@ export interface Migration {
   up(db: Db): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, plans];
+export const MIGRATIONS: readonly Migration[] = [initial, plans, heldOut];
