@@ -48,7 +48,19 @@ export const ExperimentSpecSchema = z.strictObject({
    * accuracies are the last epoch's on the test set.
    */
   valSplit: z.number().gt(0).max(0.5).nullable().default(null),
+  /**
+   * Methods that regularise the large model while it trains (network slimming's L1 on BN γ): also train,
+   * per seed, the unpruned network without that regulariser — the normally trained network to compare
+   * with, stored as the seed's 'train' run. Its weights are not pruned; the chain prunes the
+   * regularised baseline, as the method prescribes.
+   */
+  plainBaseline: z.boolean().default(false),
 });
+
+/** Runs one seed of `spec` trains: the baseline, the plain (unregularised) one if asked, and each pruned regime. */
+export function runsPerSeed(spec: Pick<ExperimentSpec, 'regimes' | 'plainBaseline'>): number {
+  return 1 + (spec.plainBaseline ? 1 : 0) + spec.regimes.length;
+}
 
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;
 export type ExperimentSpecInput = z.input<typeof ExperimentSpecSchema>;

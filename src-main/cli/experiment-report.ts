@@ -11,7 +11,7 @@ export function printResults(results: ExperimentResults): void {
     table(
       ['regime', 'arch', 'seeds', 'test acc (mean ± std)', bestHeader, 'params', 'FLOPs', 'params ↓', 'FLOPs ↓', 'epochs', 'compute', 'vs fine-tuned (final test acc, seed by seed)'],
       results.summary.map((s) => [
-        s.regime, s.arch, `${s.completed}/${s.seeds}`,
+        s.regime === 'train' ? 'plain (no regulariser)' : s.regime, s.arch, `${s.completed}/${s.seeds}`,
         s.accMean === null ? '-' : `${(s.accMean * 100).toFixed(2)} ± ${((s.accStd ?? 0) * 100).toFixed(2)}`,
         `${percent(s.bestAccMean)}${chosenOn.size > 1 && s.bestChosenOn ? ` (${s.bestChosenOn})` : ''}`, withSpread(s.params, s.paramsStd, si), withSpread(s.flops, s.flopsStd, si),
         percent(s.paramReduction, 1), percent(s.flopReduction, 1), withSpread(s.epochs, s.epochsStd, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1))),

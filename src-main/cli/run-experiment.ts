@@ -2,6 +2,7 @@
 // terminal, one line per run and per epoch otherwise; Ctrl-C cancels after the current batch, and
 // `pwb resume <id>` continues.
 import cliProgress from 'cli-progress';
+import { runsPerSeed } from '../../src-shared/experiment-spec.ts';
 import { experimentResults, type ExperimentResults } from '../jobs/experiment-results.ts';
 import type { PreparedExperiment } from '../jobs/experiment-prepare.ts';
 import { runExperiment, type Execution } from '../jobs/experiment-runner.ts';
@@ -19,7 +20,7 @@ export async function runExperimentWithProgress(
   };
   const tty = opts.progress && process.stderr.isTTY;
   const bars = tty ? new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} |{bar}| {value}/{total} {unit} {info}' }, cliProgress.Presets.shades_classic) : null;
-  const total = prepared.spec.seeds.length * (1 + prepared.spec.regimes.length);
+  const total = prepared.spec.seeds.length * runsPerSeed(prepared.spec);
   const overall = bars?.create(total, 0, { label: 'experiment', unit: 'runs', info: '' });
   let runBar: cliProgress.SingleBar | undefined;
   let done = 0;

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
-import { PrunedRegimeSchema } from '../../src-shared/experiment-spec.ts';
+import { PrunedRegimeSchema, runsPerSeed } from '../../src-shared/experiment-spec.ts';
 import { PruningPlanSchema, type PruningPlan } from '../../src-shared/pruning.ts';
 import { parseOrThrow } from '../../src-shared/validate.ts';
 import type { CostEstimate, ExperimentDetail, OptionsInfo } from '../../src-shared/workbench-api.ts';
@@ -72,7 +72,7 @@ export async function estimateCost(raw: unknown, where = 'spec'): Promise<CostEs
         ? scratchBEpochs(baseline.epochs, baseCost.flops, prunedCost.flops, { capMultiple: spec.scratchB.capMultiple ?? undefined })
         : null,
     },
-    runs: spec.seeds.length * (1 + spec.regimes.length),
+    runs: spec.seeds.length * runsPerSeed(spec),
   };
 }
 

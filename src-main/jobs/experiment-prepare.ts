@@ -45,6 +45,11 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
   const predefinedTarget = method.targetSpec ? method.targetSpec(base, params) : null;
   if (predefinedTarget) analyseCost(predefinedTarget);
 
+  if (spec.plainBaseline && !method.regularizer?.(params)) {
+    throw new ValidationError(
+      `${where}: field 'plainBaseline': method '${spec.method.id}' trains its baseline without a regulariser already, so the baseline is the plain network; leave the field out`,
+    );
+  }
   const baselineConfig = mergeConfig(spec.baseline, `${where}: baseline`);
   const finetuneConfig = mergeConfig({ ...referenceFinetune, ...spec.finetune }, `${where}: finetune`);
   const trainSize = spec.valSplit ? heldOutSplit(dataset.train.labels, spec.valSplit).train.length : dataset.train.size;

@@ -5,6 +5,7 @@
 // best epoch on the test set would flatter every regime); the best epoch's accuracy is shown beside it.
 import type { Experiment, Run, RunRegime } from '../../src-shared/store-schemas.ts';
 import type { SummaryLine } from '../../src-shared/workbench-api.ts';
+import { getMethod } from '../engine/pruning/methods/register-all.ts';
 import { compareRegimes, type SeedValue } from '../engine/stats/compare-regimes.ts';
 import { mean, std } from '../engine/stats/summary.ts';
 import type { Db } from '../store/db.ts';
@@ -25,7 +26,8 @@ export interface ExperimentResults {
   warnings: string[];
 }
 
-const ORDER: RunRegime[] = ['baseline', 'finetune', 'scratch-e', 'scratch-b'];
+// 'train' in an experiment: the unpruned network trained without the method's regulariser (spec.plainBaseline).
+const ORDER: RunRegime[] = ['baseline', 'train', 'finetune', 'scratch-e', 'scratch-b'];
 
 export function experimentResults(db: Db, experimentId: number): ExperimentResults {
   const experiment = getExperiment(db, experimentId);
@@ -71,15 +73,33 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
       paramsStd: params.std,
       flops: flops.mean,
       flopsStd: flops.std,
-      paramReduction: regime === 'baseline' ? null : reduction(params.mean, baseParams),
-      flopReduction: regime === 'baseline' ? null : reduction(flops.mean, baseFlops),
+      paramReduction: regime === 'baseline' || regime === 'train' ? null : reduction(params.mean, baseParams),
+      flopReduction: regime === 'baseline' || regime === 'train' ? null : reduction(flops.mean, baseFlops),
       epochs: epochs.mean,
       epochsStd: epochs.std,
       computeVsBaseline: compute.mean,
       vsFinetune: regime === 'scratch-e' || regime === 'scratch-b' ? verdict(seedFinals(rs), finetuneAcc, marginPp / 100) : null,
     });
   }
-  return { experiment, scale, runs, summary, warnings: [...warningsFor(runs, summary, scale), ...planNotes(db, experimentId)] };
+  const warnings = [...warningsFor(runs, summary, scale), ...regularisedBaselineNote(experiment, byRegime.has('train')), ...planNotes(db, experimentId)];
+  return { experiment, scale, runs, summary, warnings };
+}
+
+/** The baseline row of a regularising method is not a normally trained network: say so unless a plain one ran. */
+function regularisedBaselineNote(experiment: Experiment, hasPlain: boolean): string[] {
+  if (hasPlain) return [];
+  const method = experiment.spec.method as { id?: unknown; params?: unknown } | undefined;
+  if (typeof method?.id !== 'string') return [];
+  let describe: string | null = null;
+  try {
+    describe = getMethod(method.id).regularizer?.(method.params ?? {})?.describe ?? null;
+  } catch {
+    return []; // a method this version no longer has, or parameters it no longer takes: nothing to add
+  }
+  return describe === null ? [] : [
+    `the baseline row is the large network trained with the method's regulariser (${describe}), not a normally trained one: ` +
+      "set the spec's plainBaseline to true to train that too and compare",
+  ];
 }
 
 /** Mean of the known values, and their std where they differ (null where they are all equal). */

@@ -1,4 +1,5 @@
-// Runs an experiment's DAG in order — per seed: baseline → prune → each pruned regime — against the
+// Runs an experiment's DAG in order — per seed: baseline (→ the plain, unregularised one where the spec
+// asks for it) → prune → each pruned regime — against the
 // store. Every step is idempotent: a run is found by (experiment, regime, seed) before one is created,
 // a finished run is never redone, a half-finished one continues from its checkpoint, and a seed's
 // pruning plan is computed once from the baseline's final weights and kept as a JSON file. So an
@@ -7,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
 import { CancelledError, JobFailedError } from '../../src-shared/errors.ts';
-import type { PrunedRegime } from '../../src-shared/experiment-spec.ts';
+import { runsPerSeed, type PrunedRegime } from '../../src-shared/experiment-spec.ts';
 import type { PruningPlan } from '../../src-shared/pruning.ts';
 import type { Experiment, Run, RunRegime } from '../../src-shared/store-schemas.ts';
 import { analyseCost } from '../engine/analysis/cost.ts';
@@ -67,7 +68,7 @@ export async function runExperiment(
   db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, exec: Execution, hooks: ExperimentHooks = {},
 ): Promise<void> {
   const { spec } = prepared;
-  const total = spec.seeds.length * (1 + spec.regimes.length);
+  const total = spec.seeds.length * runsPerSeed(spec);
   let index = 0;
   // Taken before the status changes: a second process driving this experiment is refused with nothing changed.
   const releaseLock = acquireJobLock(experimentDir(dbPath, experimentId), `experiment ${experimentId}`, 'run');
@@ -77,6 +78,12 @@ export async function runExperiment(
       const baseline = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'baseline', seed }, {
         arch: prepared.base, parentRunId: null, config: prepared.configFor('baseline', seed), extras: baselineExtras(prepared),
       });
+      if (spec.plainBaseline) {
+        // The same network, settings and seed as the baseline, without the method's regulariser.
+        await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'train', seed }, {
+          arch: prepared.base, parentRunId: null, config: prepared.configFor('baseline', seed), extras: {},
+        });
+      }
       const plan = ensurePlan(db, experimentId, prepared, baseline, seed);
       hooks.onPruned?.(seed, plan);
       // A pruned architecture without a published name of its own is called after its base and method.

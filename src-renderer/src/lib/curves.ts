@@ -32,7 +32,8 @@ export const REGIME_LABELS: Record<Run['regime'], string> = {
   finetune: 'fine-tuned',
   'scratch-e': 'Scratch-E',
   'scratch-b': 'Scratch-B',
-  train: 'train',
+  // A standalone training run, or in an experiment the unpruned network without the method's regulariser.
+  train: 'trained normally',
 };
 
 export interface LineSeries {
