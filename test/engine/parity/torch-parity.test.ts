@@ -3,7 +3,8 @@
 // case is ill-conditioned — no further from float64 than twice PyTorch's own float32), the BN batch
 // statistics, and the eval-mode logits (1e-5), on the cpu backend. Every CIFAR family: VGG (with the
 // L1-norm head's BatchNorm1d), the CIFAR ResNet (option-A shortcuts), PreResNet and DenseNet, the last
-// two also slimmed (channel selections). Skipped, with the reason, where no
+// two also slimmed (channel selections). Each case's data stays clear of the gradient's discontinuities
+// (ReLU kinks, max-pool ties: KINK_MARGIN), where float32 may take the other branch. Skipped, with the reason, where no
 // Python with torch is installed (Debian: apt-get install python3-torch; CI installs it).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -31,6 +32,8 @@ interface TorchStep {
   grads: Record<string, number[]>;
   eval_logits: number[];
   batch_stats: Record<string, [number[], number[]]>;
+  /** float64 forward's smallest |ReLU input| and smallest max-pool top-two gap (torch_step.py). */
+  kink_margin: number;
 }
 
 function torchStep(request: unknown): Promise<TorchStep> {
@@ -58,14 +61,44 @@ function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return diff / Math.max(ref, 1e-30);
 }
 
+
 /**
- * A known departure, reported as a todo (not a pass) until it is fixed: on the composite path (cpu,
- * wasm) the slimmed PreResNet's stage-2 gradients are 2e-4–3e-3 from float64 where PyTorch's float32 and
- * native TensorFlow's fused kernels are within 1e-6 (its forward, loss and BN statistics all match).
+ * How far (values near 1) a case's float64 forward must stay from a ReLU kink or a max-pool tie: well
+ * beyond float32's rounding of a BN output (≈ 1e-7; the slimmed PreResNet's data seed 5 has a ReLU
+ * input at 1.6e-7, where pwb's float32 forward took the other branch and its stage-2 gradients differed
+ * by 2e-4–3e-3 — a true discontinuity, not an error).
  */
-const TODO: Record<string, string> = {
-  'PreResNet-20 slimmed (channel selections)': 'composite-path gradients 2e-4–3e-3 off at stage 2 on cpu/wasm (native TensorFlow matches): under investigation',
-};
+const KINK_MARGIN = 2e-6;
+const SEEDS_TRIED = 12;
+
+interface CaseData {
+  weights: Map<string, Float32Array>;
+  x: Float32Array;
+  y: Int32Array;
+  n: number;
+  request: Record<string, unknown>;
+}
+
+/** Weights (with non-trivial BN affine parameters and running statistics, so every path is exercised) and a batch. */
+function caseData(spec: ArchSpec, seed: number): CaseData {
+  const rng = Rng.fromSeed(seed, 'parity');
+  const weights = initParams(spec, rng);
+  for (const [name, v] of weights) {
+    if (/\.(gamma|beta|running_mean)$/.test(name)) v.forEach((_, i) => (v[i] = (name.endsWith('gamma') ? 1 : 0) + 0.2 * rng.normal()));
+    if (name.endsWith('running_var')) v.forEach((_, i) => (v[i] = 0.5 + rng.uniform()));
+  }
+  const n = 6;
+  const [h, w, c] = spec.input;
+  const x = Float32Array.from({ length: n * h * w * c }, () => rng.normal());
+  const y = Int32Array.from({ length: n }, (_, i) => (i * 7) % spec.classes);
+  const request = {
+    spec,
+    params: Object.fromEntries(collectParams(spec).map((p) => [p.name, { kind: p.layerKind, shape: p.shape, over: p.bnOver }])),
+    weights: Object.fromEntries([...weights].map(([k, v]) => [k, Array.from(v)])),
+    x: Array.from(x), shape: [n, h, w, c], y: Array.from(y),
+  };
+  return { weights, x, y, n, request };
+}
 
 const CASES: Array<[string, ArchSpec]> = [
   // The L1-norm CIFAR VGG head (Linear–BN1d–ReLU–Linear) on a small cfg.
@@ -111,29 +144,25 @@ describe('one training step and an evaluation, pwb (cpu) vs PyTorch (float64)', 
   });
 
   for (const [label, spec] of CASES) {
-    const todo = process.env.PARITY_BACKEND === 'tensorflow' ? undefined : TODO[label];
-    test(label, { timeout: 120_000, ...(todo ? { todo } : {}) }, async () => {
-      const rng = Rng.fromSeed(5, 'parity');
-      const weights = initParams(spec, rng);
-      // Non-trivial BN affine parameters and running statistics, so every path is exercised.
-      for (const [name, v] of weights) {
-        if (/\.(gamma|beta|running_mean)$/.test(name)) v.forEach((_, i) => (v[i] = (name.endsWith('gamma') ? 1 : 0) + 0.2 * rng.normal()));
-        if (name.endsWith('running_var')) v.forEach((_, i) => (v[i] = 0.5 + rng.uniform()));
+    test(label, { timeout: 180_000 }, async (t) => {
+      // Gradients jump at a ReLU's 0 and where a max-pool window's top two swap: within float32 rounding of
+      // such a point a float32 forward may take the other branch, and there no comparison says anything.
+      // So the data is the first seed whose float64 forward stays KINK_MARGIN clear of every such point.
+      let picked: { seed: number; data: CaseData; reply: TorchStep } | null = null;
+      const margins: string[] = [];
+      for (let seed = 5; seed < 5 + SEEDS_TRIED && !picked; seed++) {
+        const data = caseData(spec, seed);
+        const reply = await torchStep(data.request);
+        margins.push(`${seed}: ${reply.kink_margin.toExponential(2)}`);
+        if (reply.kink_margin >= KINK_MARGIN) picked = { seed, data, reply };
       }
-      const n = 6;
+      t.diagnostic(`kink margins by data seed: ${margins.join(', ')}`);
+      assert.ok(picked, `no data seed of ${SEEDS_TRIED} keeps the forward ${KINK_MARGIN} from a ReLU kink or max-pool tie`);
+      const { data: { weights, x, y, n, request }, reply } = picked;
       const [h, w, c] = spec.input;
-      const x = Float32Array.from({ length: n * h * w * c }, () => rng.normal());
-      const y = Int32Array.from({ length: n }, (_, i) => (i * 7) % spec.classes);
-      const params = collectParams(spec);
-      const request = {
-        spec,
-        params: Object.fromEntries(params.map((p) => [p.name, { kind: p.layerKind, shape: p.shape, over: p.bnOver }])),
-        weights: Object.fromEntries([...weights].map(([k, v]) => [k, Array.from(v)])),
-        x: Array.from(x), shape: [n, h, w, c], y: Array.from(y),
-      };
       // float64 is the reference; PyTorch's own float32 run says how well float32 can do on the case (a
       // slimmed network with near-empty layers amplifies rounding: there float32 PyTorch strays 1e-3).
-      const [reply, f32] = await Promise.all([torchStep(request), torchStep({ ...request, dtype: 'float32' })]);
+      const f32 = await torchStep({ ...request, dtype: 'float32' });
 
       const model = Model.fromWeights(spec, weights);
       try {

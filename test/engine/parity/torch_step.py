@@ -4,7 +4,11 @@ Reads one JSON object on stdin: {"spec": ArchSpec, "weights": {name: [values]} (
 [kh, kw, in, out], dense [in, out]), "x": [values] (NHWC), "shape": [n, h, w, c], "y": [labels]}. Builds
 the same network in PyTorch with pwb's parameter names (as in the reference code: VGG, CIFAR ResNet,
 PreResNet, DenseNet, channel selections included), runs one training-mode forward and backward in float64 and an eval-mode forward, and prints
-{"loss", "grads": {name: [values] in pwb layout}, "eval_logits": [values], "batch_stats": {bn: [mean, var]}}.
+{"loss", "grads": {name: [values] in pwb layout}, "eval_logits": [values], "batch_stats": {bn: [mean, var]},
+"kink_margin"}. `kink_margin` is how far the training forward stays from the points where the gradient
+jumps: the smallest |input| of a ReLU and the smallest gap between a max-pool window's two largest
+values. Where it is within float32 rounding (≈ 1e-6 of values near 1) a float32 forward may land on the
+other side and take the other branch, so a gradient comparison there says nothing about correctness.
 """
 import json
 import sys
@@ -15,6 +19,25 @@ import torch.nn.functional as F
 
 
 DTYPE = torch.float64
+# The training forward's distance from ReLU kinks and max-pool ties (see the docstring), while RECORD holds.
+MARGIN = {"record": False, "value": float("inf")}
+
+
+def relu(x):
+    if MARGIN["record"]:
+        MARGIN["value"] = min(MARGIN["value"], x.detach().abs().min().item())
+    return F.relu(x)
+
+
+def max_pool2d(x, k):
+    if MARGIN["record"]:
+        n, c, h, w = x.shape
+        windows = x.detach()[:, :, : h // k * k, : w // k * k].reshape(n, c, h // k, k, w // k, k).permute(0, 1, 2, 4, 3, 5).reshape(n, c, h // k, w // k, k * k)
+        top2 = windows.topk(2, dim=-1).values
+        # A window whose maximum is a ReLU's zero passes no gradient, whichever element wins it.
+        gaps = torch.where(top2[..., 0] > 0, top2[..., 0] - top2[..., 1], torch.full_like(top2[..., 0], float("inf")))
+        MARGIN["value"] = min(MARGIN["value"], gaps.min().item())
+    return F.max_pool2d(x, k)
 
 
 def to_torch(name, values, shape):
@@ -66,30 +89,30 @@ class Net(nn.Module):
             i = 0
             for v in s["cfg"]:
                 if v == "M":
-                    x = F.max_pool2d(x, 2)
+                    x = max_pool2d(x, 2)
                     i += 1
                     continue
-                x = F.relu(self.m(f"features.{i + 1}")(self.conv(f"features.{i}", x)))
+                x = relu(self.m(f"features.{i + 1}")(self.conv(f"features.{i}", x)))
                 i += 3
             x = x.mean(dim=(2, 3))
             for j, _ in enumerate(s["fc"]):
-                x = F.relu(self.m(f"classifier.{3 * j + 1}")(self.m(f"classifier.{3 * j}")(x)))
+                x = relu(self.m(f"classifier.{3 * j + 1}")(self.m(f"classifier.{3 * j}")(x)))
             return self.m("classifier" if not s["fc"] else f"classifier.{3 * len(s['fc'])}")(x)
         if s["family"] == "resnet":
             n = (s["depth"] - 2) // 6
-            x = F.relu(self.m("bn1")(self.conv("conv1", x)))
+            x = relu(self.m("bn1")(self.conv("conv1", x)))
             b = 0
             for st, planes in enumerate(s["widths"]):
                 for i in range(n):
                     name = f"layer{st + 1}.{i}"
                     stride = 2 if st > 0 and i == 0 else 1
-                    out = F.relu(self.m(f"{name}.bn1")(self.conv(f"{name}.conv1", x, stride)))
+                    out = relu(self.m(f"{name}.bn1")(self.conv(f"{name}.conv1", x, stride)))
                     out = self.m(f"{name}.bn2")(self.conv(f"{name}.conv2", out))
                     short = x
                     if stride != 1 or x.shape[1] != planes:
                         short = F.avg_pool2d(x, stride) if stride > 1 else x
                         short = F.pad(short, (0, 0, 0, 0, 0, planes - short.shape[1]))
-                    x = F.relu(out + short)
+                    x = relu(out + short)
                     b += 1
             return self.m("fc")(x.mean(dim=(2, 3)))
         if s["family"] == "preresnet":
@@ -100,15 +123,15 @@ class Net(nn.Module):
                 for i in range(n):
                     name = f"layer{st + 1}.{i}"
                     stride = 2 if st > 0 and i == 0 else 1
-                    out = F.relu(self.pick(self.m(f"{name}.bn1")(x), k))
-                    out = F.relu(self.m(f"{name}.bn2")(self.conv(f"{name}.conv1", out, 1, 0)))
-                    out = F.relu(self.m(f"{name}.bn3")(self.conv(f"{name}.conv2", out, stride, 1)))
+                    out = relu(self.pick(self.m(f"{name}.bn1")(x), k))
+                    out = relu(self.m(f"{name}.bn2")(self.conv(f"{name}.conv1", out, 1, 0)))
+                    out = relu(self.m(f"{name}.bn3")(self.conv(f"{name}.conv2", out, stride, 1)))
                     out = self.conv(f"{name}.conv3", out, 1, 0)
                     changes = stride != 1 or x.shape[1] != 4 * planes
                     residual = self.conv(f"{name}.downsample.0", x, stride, 0) if changes else x
                     x = out + residual
                     k += 1
-            x = F.relu(self.pick(self.m("bn")(x), 3 * n))
+            x = relu(self.pick(self.m("bn")(x), 3 * n))
             return self.m("fc")(x.mean(dim=(2, 3)))
         if s["family"] == "densenet":
             n = (s["depth"] - 4) // 3
@@ -116,12 +139,12 @@ class Net(nn.Module):
             for b in range(3):
                 for j in range(n):
                     name = f"dense{b + 1}.{j}"
-                    out = F.relu(self.pick(self.m(f"{name}.bn1")(x), b * (n + 1) + j))
+                    out = relu(self.pick(self.m(f"{name}.bn1")(x), b * (n + 1) + j))
                     x = torch.cat([x, self.conv(f"{name}.conv1", out)], 1)
                 if b < 2:
-                    out = F.relu(self.pick(self.m(f"trans{b + 1}.bn1")(x), b * (n + 1) + n))
+                    out = relu(self.pick(self.m(f"trans{b + 1}.bn1")(x), b * (n + 1) + n))
                     x = F.avg_pool2d(self.conv(f"trans{b + 1}.conv1", out, 1, 0), 2)
-            x = F.relu(self.pick(self.m("bn")(x), 3 * n + 2))
+            x = relu(self.pick(self.m("bn")(x), 3 * n + 2))
             return self.m("fc")(x.mean(dim=(2, 3)))
         raise SystemExit(f"torch_step.py: family {s['family']} is not mirrored here")
 
@@ -172,7 +195,9 @@ def main():
                 dims = (0, 2, 3) if t.dim() == 4 else (0,)
                 stats[layer] = [t.mean(dim=dims).tolist(), t.var(dim=dims, unbiased=False).tolist()]
             hooks.append(net.m(layer).register_forward_hook(hook))
+    MARGIN["record"] = True
     loss = F.cross_entropy(net(x), y)
+    MARGIN["record"] = False
     loss.backward()
     for hk in hooks:
         hk.remove()
@@ -184,7 +209,7 @@ def main():
                 by_name[name].copy_(to_torch(name, weights[name], entry["shape"]))
         net.eval()
         logits = net(x)
-    print(json.dumps({"loss": loss.item(), "grads": grads, "eval_logits": logits.flatten().tolist(), "batch_stats": stats}))
+    print(json.dumps({"loss": loss.item(), "grads": grads, "eval_logits": logits.flatten().tolist(), "batch_stats": stats, "kink_margin": MARGIN["value"]}))
 
 
 if __name__ == "__main__":
