@@ -13,6 +13,7 @@ import { analyseCost } from '../engine/analysis/cost.ts';
 import { describeDatasets } from '../engine/datasets/registry.ts';
 import { families } from '../engine/models/register-all.ts';
 import { scratchBEpochs } from '../engine/pruning/budget.ts';
+import { supportedFamilies } from '../engine/pruning/method.ts';
 import { methods } from '../engine/pruning/methods/register-all.ts';
 import { prepareExperiment } from './experiment-prepare.ts';
 import type { Db } from '../store/db.ts';
@@ -24,7 +25,7 @@ export async function describeOptions(): Promise<OptionsInfo> {
   }));
   const archs = families.flatMap((f) => Object.keys(f.variants).map((id) => ({ id, family: f.family as ArchSpec['family'] })));
   const described = methods.map((m) => ({
-    id: m.id, paper: m.paper, kind: m.kind, families: [...m.families],
+    id: m.id, paper: m.paper, kind: m.kind, families: supportedFamilies(m),
     // 'input': what a form may send (defaults are optional); unrepresentable parts become {}.
     paramsJsonSchema: z.toJSONSchema(m.paramsSchema, { io: 'input', unrepresentable: 'any' }),
     exampleParams: structuredClone(m.exampleParams),

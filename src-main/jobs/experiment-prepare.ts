@@ -11,7 +11,7 @@ import type { Dataset } from '../engine/datasets/dataset.ts';
 import { heldOutSplit } from '../engine/datasets/held-out.ts';
 import { openDataset } from '../engine/datasets/registry.ts';
 import { resolveArch, withData } from '../engine/models/register-all.ts';
-import { checkFamily, parseParams, type PruningMethod } from '../engine/pruning/method.ts';
+import { checkSupports, parseParams, type PruningMethod } from '../engine/pruning/method.ts';
 import { getMethod } from '../engine/pruning/methods/register-all.ts';
 
 export interface PreparedExperiment {
@@ -41,7 +41,7 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
     );
   }
   analyseCost(base);
-  checkFamily(method, base);
+  checkSupports(method, base);
   const predefinedTarget = method.targetSpec ? method.targetSpec(base, params) : null;
   if (predefinedTarget) analyseCost(predefinedTarget);
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyseCost } from '../../src-main/engine/analysis/cost.ts';
 import { resolveArch } from '../../src-main/engine/models/register-all.ts';
-import { checkFamily, parseParams } from '../../src-main/engine/pruning/method.ts';
+import { checkSupports, parseParams } from '../../src-main/engine/pruning/method.ts';
 import { getMethod } from '../../src-main/engine/pruning/methods/register-all.ts';
 import { scratchBEpochs } from '../../src-main/engine/pruning/budget.ts';
 import { scaleConfig } from '../../src-main/jobs/experiment-prepare.ts';
@@ -25,7 +25,7 @@ for (const id of presetIds()) {
     const spec = loadPreset(id);
     const arch = resolveArch(spec.arch);
     const method = getMethod(spec.method.id);
-    checkFamily(method, arch);
+    checkSupports(method, arch);
     const params = parseParams(method, spec.method.params);
     if (method.targetSpec) analyseCost(method.targetSpec(arch, params));
     assert.deepEqual([...spec.regimes].sort(), ['finetune', 'scratch-b', 'scratch-e']);

@@ -52,7 +52,8 @@ export const densenet: ModelFamily<DenseNetSpec> = {
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {
     const n = (spec.depth - 4) / 3;
-    const pick = (y: typeof x, k: number): typeof x => (spec.select ? ops.selectChannels(y, spec.select[k]!) : y);
+    // Selection k reads select[k] (all channels without `select`) and cfg[k] is its width.
+    const pick = (y: typeof x, k: number): typeof x => ops.selection(y, { index: k, cfgIndex: k, indices: spec.select?.[k] ?? null });
     x = ops.conv2d('conv1', x, { filters: 2 * spec.growth, kernel: 3 });
     for (let b = 0; b < 3; b++) {
       for (let j = 0; j < n; j++) {

@@ -13,6 +13,35 @@ export interface ConvArgs {
   pad?: number;
   /** Default false: the reference CNNs have BN after every conv and no conv bias. */
   bias?: boolean;
+  /** Its output channels may be pruned on their own: where the spec keeps this layer's width (see PrunableOutput). */
+  prunable?: PrunableOutput;
+}
+
+/**
+ * A conv or dense layer whose output channels a structured method may remove: their number is the spec
+ * field `slot` (cfg[i] or fc[i]), and nothing but the layers that read them depends on them (no residual
+ * sum, no concatenation). The pruning units are derived from these marks by tracing the forward
+ * (engine/pruning/units.ts): a family states them where it builds the layer, and nowhere else.
+ */
+export interface PrunableOutput {
+  slot: { field: 'cfg' | 'fc'; index: number };
+  /** 'classifier' for head dense layers, which the predefined structured methods leave alone. Default 'feature'. */
+  role?: 'feature' | 'classifier';
+  /** 0-based stage, for per-stage ratios (ResNets). */
+  stage?: number;
+  /** The reference's layer number in its skip lists (RNP res56prune.py etc.). */
+  refId?: number;
+}
+
+/**
+ * A channel-selection point (the reference's `channel_selection` layer, PreResNet and DenseNet): the
+ * consumer after it reads `indices` of the tensor's channels — all of them where `indices` is null (an
+ * unpruned spec) — which the spec keeps as select[index], their number as cfg[cfgIndex].
+ */
+export interface SelectionPoint {
+  index: number;
+  cfgIndex: number;
+  indices: readonly number[] | null;
 }
 
 export interface PoolArgs {
@@ -46,12 +75,14 @@ export interface Ops<T> {
   globalAvgPool(x: T, args?: { functional?: boolean }): T;
   flatten(x: T): T;
   /** Fully connected; weight [in, out], bias [out]. */
-  dense(name: string, x: T, units: number, opts?: { bias?: boolean }): T;
+  dense(name: string, x: T, units: number, opts?: { bias?: boolean; prunable?: PrunableOutput }): T;
   add(a: T, b: T): T;
   /** Concatenate on the channel axis. */
   concat(xs: readonly T[]): T;
   /** Keep the given channels (ascending indices) — the reference's `channel_selection` layer. */
   selectChannels(x: T, indices: readonly number[]): T;
+  /** A selection point: selectChannels(x, at.indices), or x itself where at.indices is null. */
+  selection(x: T, at: SelectionPoint): T;
   /**
    * Option-A shortcut of CIFAR ResNets, as RNP's downsample_basic_block: a stride×stride average pool
    * (when stride > 1), then zero channels appended after the real ones up to `channels`.

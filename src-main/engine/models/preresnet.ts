@@ -59,7 +59,8 @@ export const preresnet: ModelFamily<PreResNetSpec> = {
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {
     const n = (spec.depth - 2) / 9;
-    const pick = (y: typeof x, k: number): typeof x => (spec.select ? ops.selectChannels(y, spec.select[k]!) : y);
+    // Selection k reads select[k] (all channels without `select`); cfg keeps its width at 3k (the final one at 9n).
+    const pick = (y: typeof x, k: number): typeof x => ops.selection(y, { index: k, cfgIndex: k < 3 * n ? 3 * k : 9 * n, indices: spec.select?.[k] ?? null });
     x = ops.conv2d('conv1', x, { filters: spec.widths[0], kernel: 3 });
     let k = 0;
     spec.widths.forEach((planes, s) => {
@@ -68,9 +69,9 @@ export const preresnet: ModelFamily<PreResNetSpec> = {
         const stride = s > 0 && i === 0 ? 2 : 1;
         const [, c1, c2] = spec.cfg.slice(3 * k, 3 * k + 3) as [number, number, number];
         let out = ops.relu(pick(ops.batchNorm(`${name}.bn1`, x), k));
-        out = ops.conv2d(`${name}.conv1`, out, { filters: c1, kernel: 1 });
+        out = ops.conv2d(`${name}.conv1`, out, { filters: c1, kernel: 1, prunable: { slot: { field: 'cfg', index: 3 * k + 1 }, stage: s } });
         out = ops.relu(ops.batchNorm(`${name}.bn2`, out));
-        out = ops.conv2d(`${name}.conv2`, out, { filters: c2, kernel: 3, stride });
+        out = ops.conv2d(`${name}.conv2`, out, { filters: c2, kernel: 3, stride, prunable: { slot: { field: 'cfg', index: 3 * k + 2 }, stage: s } });
         out = ops.relu(ops.batchNorm(`${name}.bn3`, out));
         out = ops.conv2d(`${name}.conv3`, out, { filters: EXPANSION * planes, kernel: 1 });
         const changes = stride !== 1 || ops.shape(x)[2] !== EXPANSION * planes;

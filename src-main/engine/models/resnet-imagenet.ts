@@ -62,12 +62,14 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
         const inner = spec.cfg.slice(per * k, per * k + per);
         let out = x;
         if (spec.block === 'basic') {
-          out = ops.conv2d(`${name}.conv1`, out, { filters: inner[0]!, kernel: 3, stride });
+          const prunable = { slot: { field: 'cfg', index: k }, stage: s, refId: 2 * k + 2 } as const;
+          out = ops.conv2d(`${name}.conv1`, out, { filters: inner[0]!, kernel: 3, stride, prunable });
           out = ops.relu(ops.batchNorm(`${name}.bn1`, out));
           out = ops.batchNorm(`${name}.bn2`, ops.conv2d(`${name}.conv2`, out, { filters: width, kernel: 3 }));
         } else {
-          out = ops.relu(ops.batchNorm(`${name}.bn1`, ops.conv2d(`${name}.conv1`, out, { filters: inner[0]!, kernel: 1 })));
-          out = ops.conv2d(`${name}.conv2`, out, { filters: inner[1]!, kernel: 3, stride });
+          const prunable = (c: number) => ({ slot: { field: 'cfg', index: 2 * k + c }, stage: s, refId: 3 * k + 2 + c }) as const;
+          out = ops.relu(ops.batchNorm(`${name}.bn1`, ops.conv2d(`${name}.conv1`, out, { filters: inner[0]!, kernel: 1, prunable: prunable(0) })));
+          out = ops.conv2d(`${name}.conv2`, out, { filters: inner[1]!, kernel: 3, stride, prunable: prunable(1) });
           out = ops.relu(ops.batchNorm(`${name}.bn2`, out));
           out = ops.batchNorm(`${name}.bn3`, ops.conv2d(`${name}.conv3`, out, { filters: width, kernel: 1 }));
         }

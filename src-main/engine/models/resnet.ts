@@ -59,7 +59,9 @@ export const resnet: ModelFamily<ResNetSpec> = {
       for (let i = 0; i < n; i++, b++) {
         const name = `layer${s + 1}.${i}`;
         const stride = s > 0 && i === 0 ? 2 : 1;
-        let out = ops.conv2d(`${name}.conv1`, x, { filters: spec.cfg[b]!, kernel: 3, stride });
+        // The block's inner width is free; its output joins the residual sum. refId: RNP's skip-list numbering.
+        const prunable = { slot: { field: 'cfg', index: b }, stage: s, refId: 2 * b + 2 } as const;
+        let out = ops.conv2d(`${name}.conv1`, x, { filters: spec.cfg[b]!, kernel: 3, stride, prunable });
         out = ops.relu(ops.batchNorm(`${name}.bn1`, out));
         out = ops.batchNorm(`${name}.bn2`, ops.conv2d(`${name}.conv2`, out, { filters: planes, kernel: 3 }));
         const changes = stride !== 1 || ops.shape(x)[2] !== planes;

@@ -195,6 +195,10 @@ export function createShapeOps(opts: { convFan?: 'fan_in' | 'fan_out' } = {}): S
       return record(name, 'select', [...x.shape.slice(0, -1), indices.length]);
     },
 
+    selection(x, at) {
+      return at.indices ? ops.selectChannels(x, at.indices) : x;
+    },
+
     padShortcut(x, channels, stride) {
       const name = unnamed('pad_shortcut');
       const [h, w, c] = map3(where(name), x);

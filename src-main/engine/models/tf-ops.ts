@@ -5,7 +5,7 @@
 import * as tf from '../tf.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../kernels/tensorflow/BatchNormTraining.ts';
-import type { ConvArgs, Ops, PoolArgs } from './ops.ts';
+import type { ConvArgs, Ops, PoolArgs, SelectionPoint } from './ops.ts';
 
 export const BN_EPSILON = 1e-5;
 
@@ -139,7 +139,7 @@ export class TfOps implements Ops<tf.Tensor> {
     return tf.reshape(x, [x.shape[0]!, -1]);
   }
 
-  dense(name: string, x: tf.Tensor, units: number, opts?: { bias?: boolean }): tf.Tensor {
+  dense(name: string, x: tf.Tensor, units: number, opts?: { bias?: boolean; prunable?: unknown }): tf.Tensor {
     const w = this.param(`${name}.weight`);
     if (w.shape[1] !== units) throw new ValidationError(`layer '${name}': weight has ${w.shape[1]} units, expected ${units}`);
     const y = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
@@ -152,6 +152,10 @@ export class TfOps implements Ops<tf.Tensor> {
 
   concat(xs: readonly tf.Tensor[]): tf.Tensor {
     return tf.concat(xs as tf.Tensor[], -1);
+  }
+
+  selection(x: tf.Tensor, at: SelectionPoint): tf.Tensor {
+    return at.indices ? this.selectChannels(x, at.indices) : x;
   }
 
   selectChannels(x: tf.Tensor, indices: readonly number[]): tf.Tensor {

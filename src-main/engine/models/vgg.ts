@@ -99,7 +99,8 @@ export const vgg: ModelFamily<VggSpec> = {
         i += 1;
         continue;
       }
-      x = ops.batchNorm(`features.${i + 1}`, ops.conv2d(`features.${i}`, x, { filters: v, kernel: 3, pad: 1, bias }));
+      const prunable = { slot: { field: 'cfg', index: j } } as const;
+      x = ops.batchNorm(`features.${i + 1}`, ops.conv2d(`features.${i}`, x, { filters: v, kernel: 3, pad: 1, bias, prunable }));
       i += 3;
       if (spec.cfg[j + 1] === 'M') {
         x = ops.reluMaxPool(x, { size: 2 });
@@ -111,7 +112,7 @@ export const vgg: ModelFamily<VggSpec> = {
     }
     x = spec.pool === 'global_avg' ? ops.globalAvgPool(x, { functional: true }) : ops.flatten(x);
     spec.fc.forEach((units, j) => {
-      x = ops.dense(`classifier.${3 * j}`, x, units);
+      x = ops.dense(`classifier.${3 * j}`, x, units, { prunable: { slot: { field: 'fc', index: j }, role: 'classifier' } });
       x = ops.relu(ops.batchNorm(`classifier.${3 * j + 1}`, x));
     });
     return ops.dense(spec.fc.length === 0 ? 'classifier' : `classifier.${3 * spec.fc.length}`, x, spec.classes);

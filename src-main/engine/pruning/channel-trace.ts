@@ -122,6 +122,10 @@ function createChannelOps(keep: Readonly<Record<string, readonly number[]>>, int
       return { shape, labels: indices.map((i) => x.labels[i]!) };
     },
 
+    selection(x, at) {
+      return at.indices ? ops.selectChannels(x, at.indices) : x;
+    },
+
     padShortcut(x, channels, stride) {
       const shape = shapes.padShortcut(x.shape, channels, stride);
       return { shape, labels: [...x.labels, ...Array<string>(channels - x.labels.length).fill('zero')] };

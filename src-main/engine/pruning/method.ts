@@ -9,7 +9,9 @@ import { PRUNING_PLAN_VERSION, type PruningMethodKind, type PruningPlan } from '
 import { parseOrThrow } from '../../../src-shared/validate.ts';
 import type { Rng } from '../random.ts';
 import * as tf from '../tf.ts';
-import { specWithKept, unitId, type PrunableUnit } from './units.ts';
+import { collectParams } from '../models/build.ts';
+import { families } from '../models/register-all.ts';
+import { prunableUnits, specWithKept, unitId, type PrunableUnit } from './units.ts';
 
 /**
  * An extra gradient added while training the large model (Network Slimming's L1 sparsity on BN γ).
@@ -39,7 +41,8 @@ export interface PruningMethod {
   paramsSchema: z.ZodType;
   /** Params that work for every family it supports: UI defaults and the conformance tests' input. */
   exampleParams: Record<string, unknown>;
-  families: readonly ArchFamily[];
+  /** What it prunes (see MethodNeeds): it is offered for every spec whose traced units have it. */
+  needs: MethodNeeds;
   /** Sparsity regulariser for training the large model; null when these params ask for none. */
   regularizer?(params: unknown): GradientRegularizer | null;
   /** Predefined methods: the pruned ArchSpec from the spec and params alone (no weights needed). */
@@ -52,12 +55,43 @@ export function parseParams<T = Record<string, unknown>>(method: Pick<PruningMet
   return parseOrThrow(method.paramsSchema, params ?? {}, `${method.id} params`) as T;
 }
 
-export function checkFamily(method: Pick<PruningMethod, 'id' | 'families'>, spec: ArchSpec): void {
-  if (!method.families.includes(spec.family)) {
-    throw new ValidationError(
-      `pruning method '${method.id}' does not support family '${spec.family}'; it supports ${method.families.join(', ')}`,
-    );
+/**
+ * What a method prunes, checked on a spec's traced units (unit-trace.ts), never on its family's name:
+ *   'feature-convs'  conv outputs the forward marks prunable, outside the classifier (L1 norm, uniform, random)
+ *   'bn-units'       conv outputs or channel selections, each with the BN whose γ scores it (network slimming)
+ *   'conv-weights'   conv weights, one by one (unstructured magnitude)
+ */
+export type MethodNeeds = 'feature-convs' | 'bn-units' | 'conv-weights';
+
+const NEEDS_TEXT: Record<MethodNeeds, string> = {
+  'feature-convs': 'conv layers whose output channels can be pruned on their own',
+  'bn-units': 'conv outputs or channel selections with a BN',
+  'conv-weights': 'conv weights',
+};
+
+/** Whether `method` can prune `spec`. */
+export function supports(method: Pick<PruningMethod, 'needs'>, spec: ArchSpec): boolean {
+  switch (method.needs) {
+    case 'feature-convs':
+      return prunableUnits(spec).some((u) => u.kind === 'conv' && u.role === 'feature');
+    case 'bn-units':
+      return prunableUnits(spec).length > 0;
+    case 'conv-weights':
+      return collectParams(spec).some((p) => p.layerKind === 'conv' && p.role === 'weight');
   }
+}
+
+export function checkSupports(method: Pick<PruningMethod, 'id' | 'needs'>, spec: ArchSpec): void {
+  if (!supports(method, spec)) {
+    const units = prunableUnits(spec);
+    const what = units.length > 0 && units.every((u) => u.kind === 'select') ? `this ${spec.family} spec prunes only at its channel selections` : `this ${spec.family} spec has none`;
+    throw new ValidationError(`pruning method '${method.id}' needs ${NEEDS_TEXT[method.needs]}: ${what}`);
+  }
+}
+
+/** The families with a registered variant `method` can prune (what the UI offers it for). */
+export function supportedFamilies(method: Pick<PruningMethod, 'needs'>): ArchFamily[] {
+  return families.filter((f) => Object.values(f.variants).some((v) => supports(method, v))).map((f) => f.family);
 }
 
 /** A structured plan from kept channels per unit id (planning's output), with the pruned spec built. */

@@ -1,21 +1,15 @@
-// Where each family can be pruned, as "units" a method scores and plans over (anchors-mission §1.2):
+// Where a network can be pruned, as "units" a method scores and plans over (anchors-mission §1.2):
 //   conv unit    a conv (or classifier dense) whose output channels may go; its width lives in one
 //                slot of the spec (cfg[i] or fc[i]); `bn` is the BN that normalises its output.
 //   select unit  a channel-selection layer (PreResNet / DenseNet): which channels of the full tensor
 //                after BN `bn` the `consumer` (conv or fc) reads; its width is cfg[i], its indices select[k].
-// Families:
-//   vgg              every conv (features.i → BN features.i+1); head dense layers (classifier.3j →
-//                    BN1d classifier.3j+1) as 'classifier' units
-//   resnet           block conv1 (inner width), BN bn1; `refId` 2b+2 as RNP's skip lists number them
-//   resnet_imagenet  basic: block conv1 (refId 2b+2, stem = 1); bottleneck: conv1 and conv2
-//   preresnet        block conv1 → bn2, conv2 → bn3; selections after each block's bn1 and the final bn
-//   densenet         selections before every dense layer's conv, every transition conv and the fc
+// The units of a spec come from tracing its family's forward (unit-trace.ts), which marks the prunable
+// layers and the selection points where it builds them: no family is named here.
 // specWithKept turns kept channel lists into the pruned ArchSpec and the plan's `keep`.
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
-import { densenetFullWidths } from '../models/densenet.ts';
-import { preresnetFullWidths } from '../models/preresnet.ts';
 import { validateSpec } from '../models/register-all.ts';
+import { traceUnits } from './unit-trace.ts';
 
 export interface ConvUnit {
   kind: 'conv';
@@ -56,98 +50,9 @@ export const candidatesOf = (u: PrunableUnit): number[] => (u.kind === 'conv' ? 
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
+/** Every place `spec` can be pruned, in forward order, as its family's forward states them (unit-trace.ts). */
 export function prunableUnits(spec: ArchSpec): PrunableUnit[] {
-  const units: PrunableUnit[] = [];
-  switch (spec.family) {
-    case 'vgg': {
-      let i = 0;
-      spec.cfg.forEach((v, index) => {
-        if (v === 'M') {
-          i += 1;
-          return;
-        }
-        units.push({ kind: 'conv', layer: `features.${i}`, bn: `features.${i + 1}`, width: v, slot: { field: 'cfg', index }, role: 'feature' });
-        i += 3;
-      });
-      spec.fc.forEach((units_, j) => {
-        units.push({
-          kind: 'conv',
-          layer: `classifier.${3 * j}`,
-          bn: `classifier.${3 * j + 1}`,
-          width: units_,
-          slot: { field: 'fc', index: j },
-          role: 'classifier',
-        });
-      });
-      return units;
-    }
-    case 'resnet': {
-      const n = (spec.depth - 2) / 6;
-      spec.cfg.forEach((width, b) => {
-        const name = `layer${Math.floor(b / n) + 1}.${b % n}`;
-        units.push({
-          kind: 'conv', layer: `${name}.conv1`, bn: `${name}.bn1`, width,
-          slot: { field: 'cfg', index: b }, role: 'feature', stage: Math.floor(b / n), refId: 2 * b + 2,
-        });
-      });
-      return units;
-    }
-    case 'resnet_imagenet': {
-      let k = 0;
-      spec.blocks.forEach((count, s) => {
-        for (let i = 0; i < count; i++, k++) {
-          const name = `layer${s + 1}.${i}`;
-          if (spec.block === 'basic') {
-            units.push({
-              kind: 'conv', layer: `${name}.conv1`, bn: `${name}.bn1`, width: spec.cfg[k]!,
-              slot: { field: 'cfg', index: k }, role: 'feature', stage: s, refId: 2 * k + 2,
-            });
-          } else {
-            for (const c of [0, 1]) {
-              units.push({
-                kind: 'conv', layer: `${name}.conv${c + 1}`, bn: `${name}.bn${c + 1}`, width: spec.cfg[2 * k + c]!,
-                slot: { field: 'cfg', index: 2 * k + c }, role: 'feature', stage: s, refId: 3 * k + 2 + c,
-              });
-            }
-          }
-        }
-      });
-      return units;
-    }
-    case 'preresnet': {
-      const n = (spec.depth - 2) / 9;
-      const full = preresnetFullWidths(spec);
-      for (let k = 0; k < 3 * n; k++) {
-        const name = `layer${Math.floor(k / n) + 1}.${k % n}`;
-        units.push(selectUnit(`${name}.bn1`, full[k]!, spec.select?.[k], k, 3 * k, `${name}.conv1`, spec.cfg[3 * k + 1]!));
-        units.push({ kind: 'conv', layer: `${name}.conv1`, bn: `${name}.bn2`, width: spec.cfg[3 * k + 1]!, slot: { field: 'cfg', index: 3 * k + 1 }, role: 'feature', stage: Math.floor(k / n) });
-        units.push({ kind: 'conv', layer: `${name}.conv2`, bn: `${name}.bn3`, width: spec.cfg[3 * k + 2]!, slot: { field: 'cfg', index: 3 * k + 2 }, role: 'feature', stage: Math.floor(k / n) });
-      }
-      units.push(selectUnit('bn', full[3 * n]!, spec.select?.[3 * n], 3 * n, 9 * n, 'fc', spec.classes));
-      return units;
-    }
-    case 'densenet': {
-      const n = (spec.depth - 4) / 3;
-      const full = densenetFullWidths(spec);
-      let k = 0;
-      for (let b = 0; b < 3; b++) {
-        for (let j = 0; j < n; j++, k++) {
-          units.push(selectUnit(`dense${b + 1}.${j}.bn1`, full[k]!, spec.select?.[k], k, k, `dense${b + 1}.${j}.conv1`, spec.growth));
-        }
-        const name = b < 2 ? `trans${b + 1}` : null;
-        units.push(selectUnit(name ? `${name}.bn1` : 'bn', full[k]!, spec.select?.[k], k, k, name ? `${name}.conv1` : 'fc', name ? full[k]! : spec.classes));
-        k++;
-      }
-      return units;
-    }
-  }
-}
-
-function selectUnit(
-  bn: string, full: number, selected: number[] | undefined, selectIndex: number, cfgIndex: number,
-  consumer: string, consumerOut: number,
-): SelectUnit {
-  return { kind: 'select', bn, full, candidates: selected ? [...selected] : range(full), selectIndex, cfgIndex, consumer, consumerOut };
+  return traceUnits(spec);
 }
 
 /**

@@ -14,6 +14,7 @@ import { analyseCost } from '../../../src-main/engine/analysis/cost.ts';
 import { selectBackend } from '../../../src-main/engine/backend/select-backend.ts';
 import { applyPlan, parsePlan } from '../../../src-main/engine/pruning/apply-plan.ts';
 import { decodeMasks } from '../../../src-main/engine/pruning/masks.ts';
+import { supportedFamilies } from '../../../src-main/engine/pruning/method.ts';
 import { methods } from '../../../src-main/engine/pruning/methods/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 import { backendsUnderTest, skipReason } from '../backends.ts';
@@ -42,7 +43,7 @@ for (const method of methods) {
     before(async () => {
       assert.equal((await selectBackend(backend)).name, backend);
     });
-    for (const family of method.families) {
+    for (const family of supportedFamilies(method)) {
       for (const { label, spec } of TEST_SPECS[family]) {
         test(`${family}: ${label}`, async () => {
           const weights = weightsFor(label, spec);

@@ -64,7 +64,7 @@ test('targets: exactly one choice, skip only with stageRatios and valid ids, nam
 
 test('a family the method does not support is a ValidationError naming both', () => {
   const spec = { family: 'densenet', input: [16, 16, 3], classes: 10, depth: 10, growth: 4, cfg: [8, 12, 16, 16, 20, 24, 24, 28, 32] } as const;
-  assert.throws(() => getMethod('l1_norm').plan(structuredClone(spec) as never, new Map(), { ratio: 0.5 }, Rng.fromSeed(1)), validation(/'l1_norm' does not support family 'densenet'/));
+  assert.throws(() => getMethod('l1_norm').plan(structuredClone(spec) as never, new Map(), { ratio: 0.5 }, Rng.fromSeed(1)), validation(/^pruning method 'l1_norm' needs conv layers whose output channels can be pruned on their own: this densenet spec prunes only at its channel selections$/));
 });
 
 test('missing weights name the parameter', () => {

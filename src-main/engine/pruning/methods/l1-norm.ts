@@ -7,7 +7,7 @@
 // untouched); PreResNet's conv1/conv2 outputs.
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import type { Rng } from '../../random.ts';
-import { checkFamily, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
+import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
 import { topK, unitL1 } from '../scoring.ts';
 import { WidthTargetSchema, targetWidths, type WidthTarget } from '../widths.ts';
 
@@ -17,10 +17,10 @@ export const l1Norm: PruningMethod = {
   kind: 'predefined',
   paramsSchema: WidthTargetSchema,
   exampleParams: { ratio: 0.5 },
-  families: ['vgg', 'resnet', 'resnet_imagenet', 'preresnet'],
+  needs: 'feature-convs',
 
   targetSpec(spec: ArchSpec, raw: unknown): ArchSpec {
-    checkFamily(l1Norm, spec);
+    checkSupports(l1Norm, spec);
     const params = parseParams<WidthTarget>(l1Norm, raw);
     const { units, widths, name } = targetWidths(spec, params, `${l1Norm.id} params`);
     const pruned = specWithWidths(spec, units, widths);
@@ -29,7 +29,7 @@ export const l1Norm: PruningMethod = {
   },
 
   plan(spec, weights, raw, _rng: Rng) {
-    checkFamily(l1Norm, spec);
+    checkSupports(l1Norm, spec);
     const params = parseParams<WidthTarget>(l1Norm, raw);
     const { units, widths, name } = targetWidths(spec, params, `${l1Norm.id} params`);
     const kept = new Map<string, number[]>();

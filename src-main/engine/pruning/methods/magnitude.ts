@@ -12,7 +12,7 @@ import { collectParams, initParams } from '../../models/build.ts';
 import type { Rng } from '../../random.ts';
 import * as tf from '../../tf.ts';
 import { decodeMasks, encodeMask } from '../masks.ts';
-import { checkFamily, parseParams, type PruningMethod } from '../method.ts';
+import { checkSupports, parseParams, type PruningMethod } from '../method.ts';
 import { weightOf } from '../scoring.ts';
 import { RatioSchema } from '../widths.ts';
 
@@ -30,10 +30,10 @@ export const magnitude: PruningMethod = {
   kind: 'unstructured',
   paramsSchema: ParamsSchema,
   exampleParams: { percent: 0.5 },
-  families: ['vgg', 'resnet', 'resnet_imagenet', 'preresnet', 'densenet'],
+  needs: 'conv-weights',
 
   plan(spec, weights, raw): PruningPlan {
-    checkFamily(magnitude, spec);
+    checkSupports(magnitude, spec);
     const params = parseParams<Params>(magnitude, raw);
     const convs = convWeights(spec);
     const total = convs.reduce((s, p) => s + weightOf(weights, p.name).length, 0);

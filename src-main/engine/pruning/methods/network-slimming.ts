@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../../../../src-shared/errors.ts';
 import * as tf from '../../tf.ts';
-import { checkFamily, parseParams, structuredPlan, type GradientRegularizer, type PruningMethod } from '../method.ts';
+import { checkSupports, parseParams, structuredPlan, type GradientRegularizer, type PruningMethod } from '../method.ts';
 import { bnScale, topK, weightOf } from '../scoring.ts';
 import { candidatesOf, prunableUnits, unitId } from '../units.ts';
 import { RatioSchema } from '../widths.ts';
@@ -55,7 +55,7 @@ export const networkSlimming: PruningMethod = {
   kind: 'automatic',
   paramsSchema: ParamsSchema,
   exampleParams: { percent: 0.5 },
-  families: ['vgg', 'resnet', 'resnet_imagenet', 'preresnet', 'densenet'],
+  needs: 'bn-units',
 
   regularizer(raw) {
     const { sparsity } = parseParams<Params>(networkSlimming, raw);
@@ -63,7 +63,7 @@ export const networkSlimming: PruningMethod = {
   },
 
   plan(spec, weights, raw) {
-    checkFamily(networkSlimming, spec);
+    checkSupports(networkSlimming, spec);
     const params = parseParams<Params>(networkSlimming, raw);
     const units = prunableUnits(spec);
     // Every (unit, channel, |γ|), in unit order then channel order — the tie-break.

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import type { Rng } from '../../random.ts';
-import { checkFamily, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
+import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
 import { WidthTargetSchema, targetWidths } from '../widths.ts';
 
 const ParamsSchema = z.strictObject({
@@ -26,10 +26,10 @@ export const randomChannels: PruningMethod = {
   kind: 'predefined',
   paramsSchema: ParamsSchema,
   exampleParams: { widthsFrom: { ratio: 0.5 } },
-  families: ['vgg', 'resnet', 'resnet_imagenet', 'preresnet'],
+  needs: 'feature-convs',
 
   targetSpec(spec: ArchSpec, raw: unknown): ArchSpec {
-    checkFamily(randomChannels, spec);
+    checkSupports(randomChannels, spec);
     const { widthsFrom } = parseParams<Params>(randomChannels, raw);
     const { units, widths, name } = targetWidths(spec, widthsFrom, `${randomChannels.id} params.widthsFrom`);
     const pruned = specWithWidths(spec, units, widths);
@@ -38,7 +38,7 @@ export const randomChannels: PruningMethod = {
   },
 
   plan(spec, _weights, raw, rng) {
-    checkFamily(randomChannels, spec);
+    checkSupports(randomChannels, spec);
     const params = parseParams<Params>(randomChannels, raw);
     const { units, widths, name } = targetWidths(spec, params.widthsFrom, `${randomChannels.id} params.widthsFrom`);
     const kept = new Map<string, number[]>();

@@ -5,7 +5,7 @@
 // something sensible; for Scratch training only the widths matter.
 import { z } from 'zod';
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
-import { checkFamily, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
+import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
 import { topK, unitL1 } from '../scoring.ts';
 import { RatioSchema, targetWidths } from '../widths.ts';
 
@@ -21,17 +21,17 @@ export const uniform: PruningMethod = {
   kind: 'predefined',
   paramsSchema: ParamsSchema,
   exampleParams: { ratio: 0.5 },
-  families: ['vgg', 'resnet', 'resnet_imagenet', 'preresnet'],
+  needs: 'feature-convs',
 
   targetSpec(spec: ArchSpec, raw: unknown): ArchSpec {
-    checkFamily(uniform, spec);
+    checkSupports(uniform, spec);
     const { ratio } = parseParams<Params>(uniform, raw);
     const { units, widths } = targetWidths(spec, { ratio }, `${uniform.id} params`);
     return specWithWidths(spec, units, widths);
   },
 
   plan(spec, weights, raw) {
-    checkFamily(uniform, spec);
+    checkSupports(uniform, spec);
     const params = parseParams<Params>(uniform, raw);
     const { units, widths } = targetWidths(spec, { ratio: params.ratio }, `${uniform.id} params`);
     const kept = new Map<string, number[]>();
