@@ -5,7 +5,13 @@ import { z } from 'zod';
 import { ArchSpecSchema } from './arch-spec.ts';
 import { TrainConfigOverridesSchema } from './train-config.ts';
 
-export const PrunedRegimeSchema = z.enum(['finetune', 'scratch-e', 'scratch-b']);
+/**
+ * What is trained on the pruned architecture: fine-tuned from the baseline's weights; from scratch for the
+ * baseline's epochs (Scratch-E, a fresh random initialisation) or compute (Scratch-B); or 'lottery', from
+ * the baseline's own initial values of the kept weights (Frankle & Carbin's winning ticket, Liu et al. §6),
+ * for the baseline's epochs — compared with Scratch-E, its random-initialisation twin.
+ */
+export const PrunedRegimeSchema = z.enum(['finetune', 'scratch-e', 'scratch-b', 'lottery']);
 export type PrunedRegime = z.infer<typeof PrunedRegimeSchema>;
 
 export const ExperimentSpecSchema = z.strictObject({

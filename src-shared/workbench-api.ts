@@ -104,6 +104,8 @@ export interface SummaryLine {
   computeVsBaseline: number | null;
   /** Scratch regimes only: the comparison with its one-line verdict, or just the reason there is none. */
   vsFinetune: VersusFinetune | { verdict: string } | null;
+  /** The lottery row only: the winning ticket against random initialisation (Scratch-E), seed by seed (Liu et al. §6). */
+  vsRandomInit: VersusFinetune | { verdict: string } | null;
 }
 
 export interface ExperimentDetail {
@@ -133,7 +135,7 @@ export interface OptionsInfo {
   archs: Array<{ id: string; family: ArchSpec['family'] }>;
   /** Each method's params as JSON Schema (z.toJSONSchema of its zod schema), for a generated form. */
   methods: Array<{ id: string; paper: string; kind: string; families: string[]; paramsJsonSchema: unknown; exampleParams: Record<string, unknown> }>;
-  regimes: Array<'finetune' | 'scratch-e' | 'scratch-b'>;
+  regimes: Array<'finetune' | 'scratch-e' | 'scratch-b' | 'lottery'>;
   backends: string[];
 }
 

@@ -27,7 +27,7 @@ export interface ExperimentResults {
 }
 
 // 'train' in an experiment: the unpruned network trained without the method's regulariser (spec.plainBaseline).
-const ORDER: RunRegime[] = ['baseline', 'train', 'finetune', 'scratch-e', 'scratch-b'];
+const ORDER: RunRegime[] = ['baseline', 'train', 'finetune', 'scratch-e', 'scratch-b', 'lottery'];
 
 export function experimentResults(db: Db, experimentId: number): ExperimentResults {
   const experiment = getExperiment(db, experimentId);
@@ -79,6 +79,7 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
       epochsStd: epochs.std,
       computeVsBaseline: compute.mean,
       vsFinetune: regime === 'scratch-e' || regime === 'scratch-b' ? verdict(seedFinals(rs), finetuneAcc, marginPp / 100) : null,
+      vsRandomInit: regime === 'lottery' ? ticketVerdict(seedFinals(rs), seedFinals(byRegime.get('scratch-e') ?? []), marginPp / 100) : null,
     });
   }
   const warnings = [...warningsFor(runs, summary, scale), ...regularisedBaselineNote(experiment, byRegime.has('train')), ...planNotes(db, experimentId)];
@@ -146,6 +147,12 @@ function warningsFor(runs: readonly Run[], summary: readonly SummaryRow[], scale
     );
   }
   return out;
+}
+
+function ticketVerdict(ticket: SeedValue[], randomInit: SeedValue[], margin: number): SummaryRow['vsRandomInit'] {
+  if (randomInit.length === 0) return { verdict: 'no Scratch-E (random initialisation) runs to compare with: add scratch-e to the regimes' };
+  if (ticket.length === 0) return { verdict: 'no completed runs yet' };
+  return compareRegimes(ticket, randomInit, margin, { first: 'winning ticket', second: 'random init' });
 }
 
 function verdict(scratch: SeedValue[], finetune: SeedValue[], margin: number): SummaryRow['vsFinetune'] {

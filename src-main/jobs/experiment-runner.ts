@@ -15,6 +15,7 @@ import { analyseCost } from '../engine/analysis/cost.ts';
 import type { BackendInfo } from '../engine/backend/select-backend.ts';
 import { applyPlan, parsePlan } from '../engine/pruning/apply-plan.ts';
 import { scratchBEpochs } from '../engine/pruning/budget.ts';
+import { winningTicket } from '../engine/pruning/lottery.ts';
 import { decodeMasks } from '../engine/pruning/masks.ts';
 import { Rng } from '../engine/random.ts';
 import { scratchInit } from '../engine/pruning/methods/magnitude.ts';
@@ -181,6 +182,7 @@ function baselineWeights(path: string): Map<string, Float32Array> {
 
 function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, seed: number): RunExtras {
   const masks = plan.kind === 'unstructured' ? decodeMasks(plan) : undefined;
+  if (regime === 'lottery') return { masks, initialWeights: () => winningTicket(plan, seed) };
   // Unstructured scratch runs start from He normal with fan = non-zero weights / in_channels, masked (RNP weight-level).
   if (regime !== 'finetune') return masks ? { masks, initialWeights: () => scratchInit(plan, Rng.fromSeed(seed, 'init')) } : {};
   return {

@@ -29,7 +29,7 @@ export function summaryCsv(results: ExperimentResults): string {
       diff_vs_finetune: v?.difference ?? '', test: v?.method ?? '', test_n: v?.n ?? '',
       ci95_low: v?.ci?.[0] ?? '', ci95_high: v?.ci?.[1] ?? '', p_value: v?.p ?? '',
       equivalence_margin: v?.equivalence.margin ?? '', tost_p: v?.equivalence.p ?? '', ci90_low: v?.equivalence.ci?.[0] ?? '', ci90_high: v?.equivalence.ci?.[1] ?? '',
-      wilcoxon_p: v?.wilcoxon?.p ?? '', outcome: v?.outcome ?? '', seeds_needed: v?.seedsNeeded?.seeds ?? '', verdict: s.vsFinetune?.verdict ?? '',
+      wilcoxon_p: v?.wilcoxon?.p ?? '', outcome: v?.outcome ?? '', seeds_needed: v?.seedsNeeded?.seeds ?? '', verdict: s.vsFinetune?.verdict ?? '', vs_random_init: s.vsRandomInit?.verdict ?? '',
       warnings: results.warnings.join(' | '),
     };
   });

@@ -15,7 +15,7 @@ import type { Dataset } from '../engine/datasets/dataset.ts';
 import { openDataset } from '../engine/datasets/registry.ts';
 import { Model } from '../engine/models/model.ts';
 import { resolveArch, withData } from '../engine/models/register-all.ts';
-import { Rng } from '../engine/random.ts';
+import { initialWeights } from '../engine/models/build.ts';
 import { readCheckpoint, repairBestCheckpoint, requireFinite, type Checkpoint, type CheckpointOwner, type EpochMetrics } from '../engine/training/checkpoint.ts';
 import { BEST_CHECKPOINT, LAST_CHECKPOINT, train, type BatchProgress, type TrainOptions } from '../engine/training/train.ts';
 import type { Db } from '../store/db.ts';
@@ -133,7 +133,7 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
     ? Model.fromWeights(spec, resumeFrom.weights)
     : extras.initialWeights
       ? Model.fromWeights(spec, extras.initialWeights())
-      : Model.create(spec, Rng.fromSeed(config.seed, 'init'));
+      : Model.fromWeights(spec, initialWeights(spec, config.seed));
   // Native TensorFlow's reason already names its intra-op threads, WebGPU's its adapter; wasm/cpu note their workers.
   const threadNote = backend.nativeThreads !== null || backend.name === 'webgpu' ? '' : prepared.threads > 1 ? `; ${prepared.threads} threads, data-parallel` : '; 1 thread';
   try {

@@ -21,6 +21,18 @@ export function migrate(db: Db, migrations: readonly Migration[]): { from: numbe
   const latest = migrations.at(-1)?.version ?? 0;
   const before = schemaVersion(db);
   if (before >= latest) return { from: before, to: before };
+  // Enforcement can only change outside a transaction; the check inside it still covers every migration.
+  const rebuilds = migrations.some((m) => m.version > before && m.rebuildsTables);
+  const enforced = db.pragma('foreign_keys', { simple: true }) === 1;
+  if (rebuilds && enforced) db.pragma('foreign_keys = OFF');
+  try {
+    return applyPending(db, migrations, latest);
+  } finally {
+    if (rebuilds && enforced) db.pragma('foreign_keys = ON');
+  }
+}
+
+function applyPending(db: Db, migrations: readonly Migration[], latest: number): { from: number; to: number } {
   return writeTransaction(db, () => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY,

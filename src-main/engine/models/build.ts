@@ -1,7 +1,7 @@
 // From an ArchSpec to its parameter list and initial values, backend-free: the shape interpreter
 // walks the family's forward once; initialisation follows the family's InitScheme (ops.ts).
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
-import type { Rng } from '../random.ts';
+import { Rng } from '../random.ts';
 import type { ParamSpec } from './ops.ts';
 import { initSchemeOf } from './family.ts';
 import { familyOf } from './register-all.ts';
@@ -45,4 +45,12 @@ export function initParams(spec: ArchSpec, rng: Rng): Map<string, Float32Array> 
     values.set(p.name, a);
   }
   return values;
+}
+
+/**
+ * The weights a run of `spec` starts from when it inherits none (every baseline, every structured scratch
+ * run): initParams drawn from the seed's 'init' stream. The lottery ticket resets to exactly these.
+ */
+export function initialWeights(spec: ArchSpec, seed: number): Map<string, Float32Array> {
+  return initParams(spec, Rng.fromSeed(seed, 'init'));
 }

@@ -33,8 +33,14 @@ const pp = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).to
 const interval = (ci: [number, number]): string => `[${pp(ci[0])}, ${pp(ci[1])}]`;
 const pValue = (p: number): string => (p < 0.001 ? 'p<0.001' : `p=${p.toPrecision(2)}`);
 
-/** Scratch (E or B) against fine-tuning; `margin` is a fraction (0.005 = 0.5 pp). Null when a side has no runs. */
-export function compareRegimes(scratch: readonly SeedValue[], finetune: readonly SeedValue[], margin = DEFAULT_MARGIN): Comparison | null {
+/**
+ * Scratch (E or B) against fine-tuning — or any regime against another, named by `names` in the verdict —
+ * over seeds; `margin` is a fraction (0.005 = 0.5 pp). Null when a side has no runs.
+ */
+export function compareRegimes(
+  scratch: readonly SeedValue[], finetune: readonly SeedValue[], margin = DEFAULT_MARGIN,
+  names: { first: string; second: string } = { first: 'scratch', second: 'fine-tuned' },
+): Comparison | null {
   if (scratch.length === 0 || finetune.length === 0) return null;
   const bySeed = new Map(finetune.map((f) => [f.seed, f.value]));
   const pairs = scratch.filter((s) => bySeed.has(s.seed)).map((s) => [s.value, bySeed.get(s.seed)!] as const);
@@ -98,7 +104,7 @@ export function compareRegimes(scratch: readonly SeedValue[], finetune: readonly
     verdict = `equivalent within ${marginPp} (${pp(difference)} pp, 90% CI ${interval(equivalence.ci)}; ${over}, TOST ${pValue(equivalence.p)})`;
   } else if (test.p < ALPHA) {
     outcome = difference > 0 ? 'better' : 'worse';
-    verdict = `${difference > 0 ? 'scratch better' : 'fine-tuned better'} (${pp(difference)} pp, 95% CI ${interval(test.ci)}; ${over}, ${pValue(test.p)}${check})`;
+    verdict = `${difference > 0 ? names.first : names.second} better (${pp(difference)} pp, 95% CI ${interval(test.ci)}; ${over}, ${pValue(test.p)}${check})`;
   } else {
     outcome = 'inconclusive';
     needed = seedsNeeded(difference, spread, margin);

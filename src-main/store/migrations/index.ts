@@ -4,6 +4,7 @@ import type { Db } from '../db.ts';
 import { initial } from './001-initial.ts';
 import { plans } from './002-plans.ts';
 import { heldOut } from './003-held-out.ts';
+import { lotteryRegime } from './004-lottery-regime.ts';
 
 export interface Migration {
   readonly version: number;
@@ -11,6 +12,12 @@ export interface Migration {
   readonly name: string;
   /** Runs inside the migration transaction; must not change PRAGMAs (they are no-ops in a transaction). */
   up(db: Db): void;
+  /**
+   * It drops and recreates a table (SQLite's way to change a constraint): the migration then runs with
+   * foreign-key enforcement off, so the drop deletes no child rows, and the foreign-key check after it
+   * must come back empty.
+   */
+  readonly rebuildsTables?: boolean;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, plans, heldOut];
+export const MIGRATIONS: readonly Migration[] = [initial, plans, heldOut, lotteryRegime];

@@ -25,6 +25,7 @@ export const REGIME_COLORS: Record<Run['regime'], string> = {
   'scratch-e': '#ea580c',
   'scratch-b': '#16a34a',
   train: '#7c3aed',
+  lottery: '#db2777',
 };
 
 export const REGIME_LABELS: Record<Run['regime'], string> = {
@@ -34,6 +35,7 @@ export const REGIME_LABELS: Record<Run['regime'], string> = {
   'scratch-b': 'Scratch-B',
   // A standalone training run, or in an experiment the unpruned network without the method's regulariser.
   train: 'trained normally',
+  lottery: 'lottery ticket',
 };
 
 export interface LineSeries {

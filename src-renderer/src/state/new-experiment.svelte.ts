@@ -10,7 +10,9 @@ import { errorMessage } from '../lib/format.ts';
 import { fieldOfMessage, fieldsFromSchema, getPath, parseField, setPath, toText, type FormField } from '../lib/schema-form.ts';
 
 const PARAMS = 'method.params';
-const REGIMES = ['finetune', 'scratch-e', 'scratch-b'] as const;
+/** Every regime the form offers; the paper's three are checked at first. */
+const REGIMES = ['finetune', 'scratch-e', 'scratch-b', 'lottery'] as const;
+const DEFAULT_REGIMES = ['finetune', 'scratch-e', 'scratch-b'];
 
 function field(path: string, label: string, kind: FormField['kind'], extra: Partial<FormField> = {}): FormField {
   return { path, label, kind, required: false, ...extra };
@@ -45,7 +47,7 @@ export class NewExperimentState {
   /** An arch id; null when the preset carries a full ArchSpec (kept as is). */
   arch = $state<string | null>(null);
   methodId = $state('');
-  regimes = $state<string[]>([...REGIMES]);
+  regimes = $state<string[]>([...DEFAULT_REGIMES]);
   /** Text of each field, by path. */
   values = $state<Record<string, string>>({});
   /** Inline messages, by field path ('' = the form as a whole). */

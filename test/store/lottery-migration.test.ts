@@ -1,0 +1,55 @@
+// Migration 004 rebuilds `runs` to admit the 'lottery' regime: every row of every table survives
+// unchanged, the indexes come back, references still hold (and still cascade), and enforcement is on again.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { addArtifact } from '../../src-main/store/artifacts.ts';
+import { openDatabase } from '../../src-main/store/db.ts';
+import { createExperiment } from '../../src-main/store/experiments.ts';
+import { recordEpoch } from '../../src-main/store/metrics.ts';
+import { migrate } from '../../src-main/store/migrate.ts';
+import { MIGRATIONS } from '../../src-main/store/migrations/index.ts';
+import { putPlan } from '../../src-main/store/plans.ts';
+import { createRun, getRun } from '../../src-main/store/runs.ts';
+import { dump, queuedRun, tempDir } from './helpers.ts';
+
+const indexes = (db: Database.Database): string[] =>
+  db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL ORDER BY name`).all().map((r) => JSON.stringify(r));
+
+test("migration 004: 'runs' rebuilt for the lottery regime, nothing lost, references intact", (t) => {
+  const file = path.join(tempDir(t), 'v3.sqlite');
+  const v3 = new Database(file);
+  v3.pragma('foreign_keys = ON');
+  migrate(v3, MIGRATIONS.slice(0, 3));
+  const e = createExperiment(v3, { name: 'e', spec: {} });
+  const baseline = queuedRun(v3, { experimentId: e.id });
+  const child = queuedRun(v3, { experimentId: e.id, parentRunId: baseline.id });
+  recordEpoch(v3, baseline.id, { epoch: 1, trainLoss: 1, trainAcc: 0.5, testLoss: 1, testAcc: 0.4, lr: 0.1, imagesPerSec: 10, wallS: 1, valLoss: 0.9, valAcc: 0.45 });
+  addArtifact(v3, { runId: child.id, kind: 'checkpoint_last', path: '/x/last.ckpt', bytes: 1, sha256: null });
+  putPlan(v3, e.id, 1, '{"p":1}');
+  const before = dump(v3);
+  const beforeIndexes = indexes(v3);
+  assert.throws(() => v3.prepare(`UPDATE runs SET regime = 'lottery' WHERE id = ?`).run(child.id), /CHECK constraint failed/);
+  v3.close();
+
+  const db = openDatabase(file);
+  t.after(() => db.close());
+  const after = dump(db);
+  delete after.schema_migrations;
+  delete before.schema_migrations;
+  assert.deepEqual(after, before, 'every row of every table as it was');
+  assert.deepEqual(indexes(db), beforeIndexes);
+  assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'enforcement is on again');
+  assert.deepEqual(db.pragma('foreign_key_check'), []);
+  assert.equal(getRun(db, child.id).parentRunId, baseline.id);
+
+  const lottery = createRun(db, { regime: 'lottery', seed: 1, archSpecId: baseline.archSpecId, datasetId: 'd', config: {}, epochsPlanned: 1, experimentId: e.id, parentRunId: baseline.id });
+  assert.equal(getRun(db, lottery.id).regime, 'lottery');
+  assert.throws(() => db.prepare(`UPDATE runs SET regime = 'nonsense' WHERE id = ?`).run(lottery.id), /CHECK constraint failed/);
+  assert.throws(() => db.prepare('INSERT INTO epoch_metrics (run_id, epoch, train_acc, lr, wall_s) VALUES (999, 1, 0, 0, 0)').run(), /FOREIGN KEY constraint failed/);
+  db.prepare('DELETE FROM artifacts').run();
+  db.prepare('DELETE FROM runs WHERE id IN (?, ?)').run(lottery.id, child.id);
+  db.prepare('DELETE FROM runs WHERE id = ?').run(baseline.id);
+  assert.equal(db.prepare('SELECT count(*) FROM epoch_metrics').pluck().get(), 0, "a run's epochs still go with it (ON DELETE CASCADE)");
+});
