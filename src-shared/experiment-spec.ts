@@ -9,9 +9,11 @@ import { TrainConfigOverridesSchema } from './train-config.ts';
  * What is trained on the pruned architecture: fine-tuned from the baseline's weights; from scratch for the
  * baseline's epochs (Scratch-E, a fresh random initialisation) or compute (Scratch-B); or 'lottery', from
  * the baseline's own initial values of the kept weights (Frankle & Carbin's winning ticket, Liu et al. §6),
- * for the baseline's epochs — compared with Scratch-E, its random-initialisation twin.
+ * for the baseline's epochs — compared with Scratch-E, its random-initialisation twin; or 'reduced', not the
+ * pruned architecture but the base narrowed uniformly to its parameter count (Crowley et al.'s reduced
+ * network), from scratch with Scratch-B's compute budget.
  */
-export const PrunedRegimeSchema = z.enum(['finetune', 'scratch-e', 'scratch-b', 'lottery']);
+export const PrunedRegimeSchema = z.enum(['finetune', 'scratch-e', 'scratch-b', 'lottery', 'reduced']);
 export type PrunedRegime = z.infer<typeof PrunedRegimeSchema>;
 
 export const ExperimentSpecSchema = z.strictObject({

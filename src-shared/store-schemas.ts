@@ -13,7 +13,7 @@ const accuracy = z.number().min(0).max(1);
 /** Losses are null when training diverged (NaN / ±Infinity are stored as null). */
 const loss = z.number().nullable();
 
-export const RunRegimeSchema = z.enum(['baseline', 'finetune', 'scratch-e', 'scratch-b', 'train', 'lottery']);
+export const RunRegimeSchema = z.enum(['baseline', 'finetune', 'scratch-e', 'scratch-b', 'train', 'lottery', 'reduced']);
 export type RunRegime = z.infer<typeof RunRegimeSchema>;
 
 export const RunStatusSchema = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']);

@@ -135,7 +135,7 @@ export interface OptionsInfo {
   archs: Array<{ id: string; family: ArchSpec['family'] }>;
   /** Each method's params as JSON Schema (z.toJSONSchema of its zod schema), for a generated form. */
   methods: Array<{ id: string; paper: string; kind: string; families: string[]; paramsJsonSchema: unknown; exampleParams: Record<string, unknown> }>;
-  regimes: Array<'finetune' | 'scratch-e' | 'scratch-b' | 'lottery'>;
+  regimes: Array<'finetune' | 'scratch-e' | 'scratch-b' | 'lottery' | 'reduced'>;
   backends: string[];
 }
 

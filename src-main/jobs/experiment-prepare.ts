@@ -13,6 +13,7 @@ import { openDataset } from '../engine/datasets/registry.ts';
 import { resolveArch, withData } from '../engine/models/register-all.ts';
 import { checkSupports, parseParams, type PruningMethod } from '../engine/pruning/method.ts';
 import { getMethod } from '../engine/pruning/methods/register-all.ts';
+import { targetUnits } from '../engine/pruning/widths.ts';
 
 export interface PreparedExperiment {
   spec: ExperimentSpec;
@@ -45,6 +46,9 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
   const predefinedTarget = method.targetSpec ? method.targetSpec(base, params) : null;
   if (predefinedTarget) analyseCost(predefinedTarget);
 
+  if (spec.regimes.includes('reduced') && targetUnits(base).length === 0) {
+    throw new ValidationError(`${where}: field 'regimes': 'reduced' narrows conv widths uniformly, and this ${base.family} spec has none a uniform ratio applies to`);
+  }
   if (spec.plainBaseline && !method.regularizer?.(params)) {
     throw new ValidationError(
       `${where}: field 'plainBaseline': method '${spec.method.id}' trains its baseline without a regulariser already, so the baseline is the plain network; leave the field out`,

@@ -27,7 +27,7 @@ export interface ExperimentResults {
 }
 
 // 'train' in an experiment: the unpruned network trained without the method's regulariser (spec.plainBaseline).
-const ORDER: RunRegime[] = ['baseline', 'train', 'finetune', 'scratch-e', 'scratch-b', 'lottery'];
+const ORDER: RunRegime[] = ['baseline', 'train', 'finetune', 'scratch-e', 'scratch-b', 'lottery', 'reduced'];
 
 export function experimentResults(db: Db, experimentId: number): ExperimentResults {
   const experiment = getExperiment(db, experimentId);
@@ -78,7 +78,7 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
       epochs: epochs.mean,
       epochsStd: epochs.std,
       computeVsBaseline: compute.mean,
-      vsFinetune: regime === 'scratch-e' || regime === 'scratch-b' ? verdict(seedFinals(rs), finetuneAcc, marginPp / 100) : null,
+      vsFinetune: regime === 'scratch-e' || regime === 'scratch-b' || regime === 'reduced' ? verdict(seedFinals(rs), finetuneAcc, marginPp / 100) : null,
       vsRandomInit: regime === 'lottery' ? ticketVerdict(seedFinals(rs), seedFinals(byRegime.get('scratch-e') ?? []), marginPp / 100) : null,
     });
   }

@@ -16,6 +16,7 @@ import type { BackendInfo } from '../engine/backend/select-backend.ts';
 import { applyPlan, parsePlan } from '../engine/pruning/apply-plan.ts';
 import { scratchBEpochs } from '../engine/pruning/budget.ts';
 import { winningTicket } from '../engine/pruning/lottery.ts';
+import { reducedNetwork } from '../engine/pruning/reduced.ts';
 import { decodeMasks } from '../engine/pruning/masks.ts';
 import { Rng } from '../engine/random.ts';
 import { scratchInit } from '../engine/pruning/methods/magnitude.ts';
@@ -91,7 +92,16 @@ export async function runExperiment(
       const named = plan.pruned.id !== undefined && plan.pruned.id !== plan.base.id;
       const pruned = named ? plan.pruned : { ...plan.pruned, id: `${plan.base.id ?? plan.base.family}_${plan.method}` };
       for (const regime of spec.regimes) {
-        await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime, seed }, {
+        const step = { index: ++index, total, regime, seed };
+        if (regime === 'reduced') {
+          // Not the pruned architecture: the base narrowed uniformly to its parameter count, from scratch.
+          const reduced = reducedNetwork(plan.base, plan.kind === 'unstructured' ? unstructuredCost(plan).params : analyseCost(plan.pruned).totals.params);
+          await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
+            arch: reduced.spec, parentRunId: baseline.id, config: scratchBConfig(prepared, plan.base, analyseCost(reduced.spec).totals.flops, seed), extras: {},
+          });
+          continue;
+        }
+        await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
           arch: pruned, effectiveCost: plan.kind === 'unstructured' ? unstructuredCost(plan) : undefined, parentRunId: baseline.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, baseline, seed),
         });
       }
@@ -146,11 +156,15 @@ function baselineExtras(prepared: PreparedExperiment): RunExtras {
 }
 
 function prunedConfig(prepared: PreparedExperiment, plan: PruningPlan, regime: PrunedRegime, seed: number): RunRequest['config'] {
-  const config = prepared.configFor(regime === 'finetune' ? 'finetune' : 'baseline', seed);
-  if (regime !== 'scratch-b') return config;
-  const flopsBase = analyseCost(plan.base).totals.flops;
-  const flopsPruned = plan.kind === 'unstructured' ? unstructuredFlops(plan) : analyseCost(plan.pruned).totals.flops;
-  return { ...config, epochs: scratchBEpochs(config.epochs, flopsBase, flopsPruned, { capMultiple: prepared.spec.scratchB.capMultiple ?? undefined }) };
+  if (regime !== 'scratch-b') return prepared.configFor(regime === 'finetune' ? 'finetune' : 'baseline', seed);
+  return scratchBConfig(prepared, plan.base, plan.kind === 'unstructured' ? unstructuredFlops(plan) : analyseCost(plan.pruned).totals.flops, seed);
+}
+
+/** The baseline's settings with Scratch-B's epochs: the baseline's compute for a network of `flops`. */
+function scratchBConfig(prepared: PreparedExperiment, base: ArchSpec, flops: number, seed: number): RunRequest['config'] {
+  const config = prepared.configFor('baseline', seed);
+  const epochs = scratchBEpochs(config.epochs, analyseCost(base).totals.flops, flops, { capMultiple: prepared.spec.scratchB.capMultiple ?? undefined });
+  return { ...config, epochs };
 }
 
 /** Params and FLOPs of an unstructured plan counting only kept conv weights (RNP's weight-level rule). */

@@ -1,5 +1,6 @@
 // The 'lottery' regime (the pruned network from the baseline's own initial values of the kept weights:
-// Frankle & Carbin's winning ticket, as Liu et al. §6 test it). SQLite cannot change a CHECK constraint in
+// Frankle & Carbin's winning ticket, as Liu et al. §6 test it) and the 'reduced' one (the base narrowed
+// uniformly to the pruned network's parameter count, trained from scratch: Crowley et al.). SQLite cannot change a CHECK constraint in
 // place, so `runs` is rebuilt as SQLite documents (sqlite.org/lang_altertable.html, "other kinds of table
 // schema changes"): the new table from the current definition with the wider CHECK, the rows copied, the
 // old table dropped, the new one renamed, its indexes made again. It runs with foreign-key enforcement off
@@ -8,7 +9,7 @@
 import type { Migration } from './index.ts';
 
 const OLD_CHECK = "CHECK (regime IN ('baseline', 'finetune', 'scratch-e', 'scratch-b', 'train'))";
-const NEW_CHECK = "CHECK (regime IN ('baseline', 'finetune', 'scratch-e', 'scratch-b', 'train', 'lottery'))";
+const NEW_CHECK = "CHECK (regime IN ('baseline', 'finetune', 'scratch-e', 'scratch-b', 'train', 'lottery', 'reduced'))";
 
 export const lotteryRegime: Migration = {
   version: 4,

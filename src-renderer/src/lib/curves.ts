@@ -26,6 +26,7 @@ export const REGIME_COLORS: Record<Run['regime'], string> = {
   'scratch-b': '#16a34a',
   train: '#7c3aed',
   lottery: '#db2777',
+  reduced: '#0d9488',
 };
 
 export const REGIME_LABELS: Record<Run['regime'], string> = {
@@ -36,6 +37,7 @@ export const REGIME_LABELS: Record<Run['regime'], string> = {
   // A standalone training run, or in an experiment the unpruned network without the method's regulariser.
   train: 'trained normally',
   lottery: 'lottery ticket',
+  reduced: 'reduced (uniform)',
 };
 
 export interface LineSeries {

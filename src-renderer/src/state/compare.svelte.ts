@@ -26,7 +26,7 @@ export class CompareState {
       metric: this.metric,
       axis: this.xAxis,
       smoothing: this.smoothing,
-      regimes: [...(this.showBaseline ? (['baseline'] as const) : []), 'finetune', 'scratch-e', 'scratch-b', 'lottery'] as Run['regime'][],
+      regimes: [...(this.showBaseline ? (['baseline'] as const) : []), 'finetune', 'scratch-e', 'scratch-b', 'lottery', 'reduced'] as Run['regime'][],
     }),
   );
   widths = $derived(this.detail?.widths ?? null);

@@ -10,7 +10,7 @@ import { errorMessage } from '../lib/format.ts';
 
 export type Progress = EventPayloads['job-progress'];
 
-const REGIME_ORDER: Run['regime'][] = ['baseline', 'train', 'finetune', 'scratch-e', 'scratch-b', 'lottery'];
+const REGIME_ORDER: Run['regime'][] = ['baseline', 'train', 'finetune', 'scratch-e', 'scratch-b', 'lottery', 'reduced'];
 
 export class ExperimentState {
   readonly id: number;

@@ -11,7 +11,7 @@ import { fieldOfMessage, fieldsFromSchema, getPath, parseField, setPath, toText,
 
 const PARAMS = 'method.params';
 /** Every regime the form offers; the paper's three are checked at first. */
-const REGIMES = ['finetune', 'scratch-e', 'scratch-b', 'lottery'] as const;
+const REGIMES = ['finetune', 'scratch-e', 'scratch-b', 'lottery', 'reduced'] as const;
 const DEFAULT_REGIMES = ['finetune', 'scratch-e', 'scratch-b'];
 
 function field(path: string, label: string, kind: FormField['kind'], extra: Partial<FormField> = {}): FormField {
