@@ -108,6 +108,7 @@ const CASES: Case[] = [
   { name: 'pwb resume of a missing run', args: ['resume', '--run', '999'], says: [/run 999 not found/] },
   { name: 'pwb resume of a missing experiment', args: ['resume', '999'], says: [/experiment 999 not found/] },
   { name: 'pwb table of a missing experiment', args: ['table', '999'], says: [/experiment 999 not found/] },
+  { name: 'pwb pattern of a missing experiment', args: ['pattern', '999'], says: [/experiment 999 not found/] },
   { name: 'pwb table with two formats', args: ['table', '--markdown', '--latex'], says: [/choose one output format, not --markdown and --latex/] },
   { name: 'pwb table of a non-number', args: ['table', 'x1'], says: [/'x1'/] },
 ];

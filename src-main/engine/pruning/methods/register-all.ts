@@ -2,13 +2,14 @@
 // one line here; the conformance tests loop over `methods` and the families each supports.
 import { NotFoundError } from '../../../../src-shared/errors.ts';
 import type { PruningMethod } from '../method.ts';
+import { guided } from './guided.ts';
 import { l1Norm } from './l1-norm.ts';
 import { magnitude } from './magnitude.ts';
 import { networkSlimming } from './network-slimming.ts';
 import { randomChannels } from './random.ts';
 import { uniform } from './uniform.ts';
 
-export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels];
+export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided];
 
 export function methodIds(): string[] {
   return methods.map((m) => m.id);

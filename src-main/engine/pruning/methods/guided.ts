@@ -1,0 +1,52 @@
+// Guided pruning (Liu et al., "Rethinking the Value of Network Pruning", ICLR 2019, §5): widths from a
+// width pattern (patterns.ts) — what an automatic method such as network slimming kept, per layer or per
+// stage, averaged over seeds — applied to a base, the same one ("guided") or another model or dataset
+// ("transferred guided"), optionally scaled by a width multiplier (Crowley et al.'s scaled families).
+// Predefined: the widths need no trained weights; channels are chosen by filter L1, as `uniform` does,
+// so fine-tuning has a start, though the paper trains these networks from scratch.
+import { z } from 'zod';
+import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
+import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
+import { patternWidths, WidthPatternSchema } from '../patterns.ts';
+import { topK, unitL1 } from '../scoring.ts';
+
+const ParamsSchema = z.strictObject({
+  /** A width pattern, e.g. from `pwb pattern <experiment> --json`. */
+  pattern: WidthPatternSchema,
+  /** Per layer (the pattern's own architecture) or per stage (any); default: by layer where it names every conv. */
+  by: z.enum(['layer', 'stage']).optional(),
+  /** Scales every width (a smaller member of the family); at most 1, since channels come from the base. */
+  multiplier: z.number().gt(0).max(1).default(1),
+});
+type Params = z.infer<typeof ParamsSchema>;
+
+function widthsFor(spec: ArchSpec, params: Params) {
+  return patternWidths(spec, params.pattern, params.multiplier, params.by);
+}
+
+export const guided: PruningMethod = {
+  id: 'guided',
+  paper: 'Liu et al., "Rethinking the Value of Network Pruning", ICLR 2019, §5 (guided and transferred guided pruning)',
+  kind: 'predefined',
+  paramsSchema: ParamsSchema,
+  exampleParams: { pattern: { stages: [{ fraction: 0.75 }, { fraction: 0.5 }] } },
+  needs: 'feature-convs',
+
+  targetSpec(spec, raw) {
+    checkSupports(guided, spec);
+    const { units, widths } = widthsFor(spec, parseParams<Params>(guided, raw));
+    return specWithWidths(spec, units, widths);
+  },
+
+  plan(spec, weights, raw) {
+    checkSupports(guided, spec);
+    const params = parseParams<Params>(guided, raw);
+    const { units, widths } = widthsFor(spec, params);
+    const kept = new Map<string, number[]>();
+    for (const u of units) {
+      const width = widths.get(u.layer)!;
+      if (width < u.width) kept.set(u.layer, topK(unitL1(u, weights), width));
+    }
+    return structuredPlan(guided.id, params, spec, units, kept);
+  },
+};
