@@ -20,6 +20,7 @@ import { reducedNetwork } from '../engine/pruning/reduced.ts';
 import { decodeMasks } from '../engine/pruning/masks.ts';
 import { Rng } from '../engine/random.ts';
 import { scratchInit } from '../engine/pruning/methods/magnitude.ts';
+import { getMethod } from '../engine/pruning/methods/register-all.ts';
 import { readCheckpoint, requireFinite } from '../engine/training/checkpoint.ts';
 import { LAST_CHECKPOINT } from '../engine/training/train.ts';
 import type { Db } from '../store/db.ts';
@@ -151,8 +152,11 @@ async function ensureRun(
 
 function baselineExtras(prepared: PreparedExperiment): RunExtras {
   const reg = prepared.method.regularizer?.(prepared.params) ?? null;
-  if (!reg) return {};
-  return { regularizer: (params, grads) => reg.addToGradients(params, grads) };
+  const hook = prepared.method.epochHook?.(prepared.params) ?? null;
+  return {
+    ...(reg ? { regularizer: (params, grads) => reg.addToGradients(params, grads) } : {}),
+    ...(hook ? { afterEpoch: (model) => hook.apply(model) } : {}),
+  };
 }
 
 function prunedConfig(prepared: PreparedExperiment, plan: PruningPlan, regime: PrunedRegime, seed: number): RunRequest['config'] {
@@ -197,8 +201,12 @@ function baselineWeights(path: string): Map<string, Float32Array> {
 function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, seed: number): RunExtras {
   const masks = plan.kind === 'unstructured' ? decodeMasks(plan) : undefined;
   if (regime === 'lottery') return { masks, initialWeights: () => winningTicket(plan, seed) };
-  // Unstructured scratch runs start from He normal with fan = non-zero weights / in_channels, masked (RNP weight-level).
-  if (regime !== 'finetune') return masks ? { masks, initialWeights: () => scratchInit(plan, Rng.fromSeed(seed, 'init')) } : {};
+  // Masked scratch runs start as the method says, else from He normal with fan = non-zero weights /
+  // in_channels, masked (RNP weight-level).
+  const scratch = getMethod(plan.method).scratchInit;
+  if (regime !== 'finetune') {
+    return masks ? { masks, initialWeights: () => (scratch ? scratch(plan, seed) : scratchInit(plan, Rng.fromSeed(seed, 'init'))) } : {};
+  }
   return {
     masks,
     initialWeights: () => applyPlan(plan, baselineWeights(join(baseline.checkpointDir!, LAST_CHECKPOINT))),

@@ -64,6 +64,7 @@ export interface RunExtras {
   initialWeights?: () => Map<string, Float32Array>;
   regularizer?: TrainOptions['regularizer'];
   masks?: TrainOptions['masks'];
+  afterEpoch?: TrainOptions['afterEpoch'];
 }
 
 /** Validates a request completely — config, architecture, dataset, backend — without writing anything. */
@@ -142,7 +143,7 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
     await train({
       model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal, threads: prepared.threads,
       owner: ownerOf(run),
-      regularizer: extras.regularizer, masks: extras.masks,
+      regularizer: extras.regularizer, masks: extras.masks, afterEpoch: extras.afterEpoch,
       onBatch: (p) => {
         if (Date.now() - lastBeat > 10_000) {
           heartbeat(db, runId);

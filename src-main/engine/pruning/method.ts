@@ -10,6 +10,7 @@ import { parseOrThrow } from '../../../src-shared/validate.ts';
 import type { Rng } from '../random.ts';
 import * as tf from '../tf.ts';
 import { collectParams } from '../models/build.ts';
+import type { Model } from '../models/model.ts';
 import { families } from '../models/register-all.ts';
 import { prunableUnits, specWithKept, unitId, type PrunableUnit } from './units.ts';
 
@@ -31,6 +32,13 @@ export interface GradientRegularizer {
   addToGradients(params: ReadonlyArray<readonly [string, tf.Variable]>, grads: tf.NamedTensorMap): void;
 }
 
+/** Changes a training model's weights in place at an epoch's end (train.ts TrainOptions.afterEpoch). */
+export interface EpochHook {
+  /** Human-readable rule, e.g. "zero the 30% smallest-L2 filters of every conv". */
+  describe: string;
+  apply(model: Model): void;
+}
+
 export interface PruningMethod {
   /** Stable snake_case id (stored in SQLite and in plans). */
   id: string;
@@ -45,6 +53,13 @@ export interface PruningMethod {
   needs: MethodNeeds;
   /** Sparsity regulariser for training the large model; null when these params ask for none. */
   regularizer?(params: unknown): GradientRegularizer | null;
+  /** A step at every epoch's end while the large model trains (Soft Filter Pruning's zeroing); null for none. */
+  epochHook?(params: unknown): EpochHook | null;
+  /**
+   * Fresh weights for the scratch regimes of a masked plan (the architecture is the base's): the method's
+   * reference rule. Without one, magnitude's (RNP weight-level: He normal with fan = non-zero weights / in).
+   */
+  scratchInit?(plan: PruningPlan, seed: number): Map<string, Float32Array>;
   /** Predefined methods: the pruned ArchSpec from the spec and params alone (no weights needed). */
   targetSpec?(spec: ArchSpec, params: unknown): ArchSpec;
   plan(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: unknown, rng: Rng): PruningPlan;

@@ -98,6 +98,7 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
       await publish();
       return { loss: loss / n, hits };
     },
+    syncWeights: publish,
     async evaluate(x, y, n) {
       const { sizes, own: first, pending } = sendShards('eval', x, y, n);
       const own = await evalBatch(model, first.x, first.y, sizes[0]!);

@@ -17,6 +17,8 @@ export interface StepRunner {
   step(x: Float32Array, y: Int32Array, n: number, lr: number): Promise<StepResult>;
   /** Eval-mode loss (summed) and correct predictions of a test batch, with the current weights. */
   evaluate(x: Float32Array, y: Int32Array, n: number): Promise<{ lossSum: number; hits: number }>;
+  /** After the model's weights were changed outside a step (a method's epoch hook): make every thread use them. */
+  syncWeights(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ function singleThreadRunner(model: Model, sgd: Sgd): StepRunner {
     async evaluate(x, y, n) {
       return evalBatch(model, x, y, n);
     },
+    async syncWeights() {},
     async dispose() {},
   };
 }

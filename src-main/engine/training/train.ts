@@ -47,6 +47,12 @@ export interface TrainOptions {
   regularizer?: SgdOptions['regularizer'];
   /** Unstructured pruning masks kept through training, see Sgd. */
   masks?: SgdOptions['masks'];
+  /**
+   * A pruning method's step at the end of every epoch, before evaluation and the checkpoint — and once
+   * before the first epoch of a fresh run (Soft Filter Pruning zeroes filters there). Changes the model's
+   * weights in place.
+   */
+  afterEpoch?: (model: Model) => void | Promise<void>;
 }
 
 export interface TrainResult {
@@ -71,8 +77,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const heldOut = config.valSplit ? heldOutSplit(dataset.train.labels, config.valSplit) : null;
   const trainSize = Math.min(heldOut?.train.length ?? dataset.train.size, config.trainLimit ?? Infinity);
   const batchesPerEpoch = Math.ceil(trainSize / config.batchSize);
+  const epochHook = async (): Promise<void> => {
+    if (!opts.afterEpoch) return;
+    await opts.afterEpoch(model);
+    await runner.syncWeights();
+  };
 
   try {
+    if (!opts.resumeFrom) await epochHook();
     for (let epoch = opts.resumeFrom?.epochsDone ?? 0; epoch < config.epochs; epoch++) {
       const lr = learningRate(config, epoch);
       const started = performance.now();
@@ -100,6 +112,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         });
       }
       const trainSeconds = (performance.now() - started) / 1000;
+      await epochHook();
       const test = await evaluate(model, dataset, config, runner);
       const val = heldOut ? await evaluate(model, dataset, config, runner, heldOut.val) : null;
       const metrics: EpochMetrics = {

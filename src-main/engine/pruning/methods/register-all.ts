@@ -7,9 +7,10 @@ import { l1Norm } from './l1-norm.ts';
 import { magnitude } from './magnitude.ts';
 import { networkSlimming } from './network-slimming.ts';
 import { randomChannels } from './random.ts';
+import { softFilter } from './soft-filter.ts';
 import { uniform } from './uniform.ts';
 
-export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided];
+export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided, softFilter];
 
 export function methodIds(): string[] {
   return methods.map((m) => m.id);
