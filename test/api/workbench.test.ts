@@ -132,7 +132,7 @@ test('describeOptions and estimateCost agree with what the run stored', async ()
   const l1 = options.methods.find((m) => m.id === 'l1_norm');
   assert.ok(l1 && typeof l1.paramsJsonSchema === 'object' && l1.kind === 'predefined');
   assert.ok(options.datasets.some((d) => d.id === 'fashion-mnist-mini' && d.present && d.classes === 10));
-  assert.deepEqual(options.regimes, ['finetune', 'scratch-e', 'scratch-b']);
+  assert.deepEqual(options.regimes, ['finetune', 'scratch-e', 'scratch-b', 'lottery', 'reduced']);
 
   const est = await wb.api.estimateCost({ spec: tinySpec({ regimes: ['finetune', 'scratch-e', 'scratch-b'], seeds: [1, 2] }) });
   const runs = sql<Array<{ regime: string; params: number; flops: number }>>('SELECT regime, params, flops FROM runs ORDER BY id');
