@@ -13,15 +13,12 @@ import { getExperiment } from '../store/experiments.ts';
 import { listPlans } from '../store/plans.ts';
 import { listRuns } from '../store/runs.ts';
 
-/** One regime's line of the comparison; the type the API serves (src-shared/workbench-api.ts). */
-export type SummaryRow = SummaryLine;
-
 export interface ExperimentResults {
   experiment: Experiment;
   /** Fraction of epochs and data used (from the spec). */
   scale: number;
   runs: Run[];
-  summary: SummaryRow[];
+  summary: SummaryLine[];
   /** What bends these results (Scratch-B no longer than Scratch-E, data-parallel batch norm, the plans' notes), one line each. */
   warnings: string[];
 }
@@ -44,7 +41,7 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
   const finetuneAcc = seedFinals(byRegime.get('finetune') ?? []);
   const marginPp = typeof experiment.spec.equivalenceMargin === 'number' ? experiment.spec.equivalenceMargin : 0.5;
 
-  const summary: SummaryRow[] = [];
+  const summary: SummaryLine[] = [];
   for (const regime of ORDER) {
     const rs = byRegime.get(regime);
     if (!rs?.length) continue;
@@ -127,7 +124,7 @@ function planNotes(db: Db, experimentId: number): string[] {
 }
 
 /** What bends these results, for the table, the CLI and the CSV. */
-function warningsFor(runs: readonly Run[], summary: readonly SummaryRow[], scale: number): string[] {
+function warningsFor(runs: readonly Run[], summary: readonly SummaryLine[], scale: number): string[] {
   const out: string[] = [];
   const e = summary.find((s) => s.regime === 'scratch-e');
   const b = summary.find((s) => s.regime === 'scratch-b');
@@ -149,13 +146,13 @@ function warningsFor(runs: readonly Run[], summary: readonly SummaryRow[], scale
   return out;
 }
 
-function ticketVerdict(ticket: SeedValue[], randomInit: SeedValue[], margin: number): SummaryRow['vsRandomInit'] {
+function ticketVerdict(ticket: SeedValue[], randomInit: SeedValue[], margin: number): SummaryLine['vsRandomInit'] {
   if (randomInit.length === 0) return { verdict: 'no Scratch-E (random initialisation) runs to compare with: add scratch-e to the regimes' };
   if (ticket.length === 0) return { verdict: 'no completed runs yet' };
   return compareRegimes(ticket, randomInit, margin, { first: 'winning ticket', second: 'random init' });
 }
 
-function verdict(scratch: SeedValue[], finetune: SeedValue[], margin: number): SummaryRow['vsFinetune'] {
+function verdict(scratch: SeedValue[], finetune: SeedValue[], margin: number): SummaryLine['vsFinetune'] {
   if (finetune.length === 0) return { verdict: 'no fine-tuned runs to compare with' };
   if (scratch.length === 0) return { verdict: 'no completed runs yet' };
   return compareRegimes(scratch, finetune, margin);
