@@ -1,6 +1,7 @@
 // `pwb pattern <experiment>`: the width pattern of an experiment's plans — the kept fraction per stage
 // and per layer, mean over seeds — for guided and transferred-guided pruning (`--method guided`).
 import type { Command } from 'commander';
+import { NotFoundError } from '../../../src-shared/errors.ts';
 import { parsePositiveInt } from '../args.ts';
 import { withDatabase } from '../db.ts';
 import { printJson, table } from '../format.ts';
@@ -13,7 +14,8 @@ export function registerPattern(program: Command): void {
     .option('--json', 'print the pattern as JSON (use it as the guided method\'s params.pattern)')
     .action(async (id: number, opts: { json?: boolean }, cmd: Command) => {
       const { experimentPattern } = await import('../../jobs/experiment-pattern.ts');
-      const pattern = withDatabase(cmd, (db) => experimentPattern(db, id));
+      // Reading a pattern never creates the database.
+      const pattern = withDatabase(cmd, (db) => experimentPattern(db, id), { ifMissing: (path) => new NotFoundError(`experiment ${id} not found (no database at ${path} yet)`) });
       if (opts.json) return printJson(pattern);
       const src = pattern.source;
       console.log(`experiment ${id}: ${src?.method ?? '?'} on ${src?.arch ?? '?'}, seeds ${src?.seeds.join(', ') ?? '?'}`);
