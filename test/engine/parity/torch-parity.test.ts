@@ -68,8 +68,7 @@ function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * input at 1.6e-7, where pwb's float32 forward took the other branch and its stage-2 gradients differed
  * by 2e-4–3e-3 — a true discontinuity, not an error).
  */
-const KINK_MARGIN = 2e-6;
-const SEEDS_TRIED = 12;
+const KINK_MARGIN = 1e-6;
 
 interface CaseData {
   weights: Map<string, Float32Array>;
@@ -100,15 +99,20 @@ function caseData(spec: ArchSpec, seed: number): CaseData {
   return { weights, x, y, n, request };
 }
 
-const CASES: Array<[string, ArchSpec]> = [
+/**
+ * [label, spec, data seed]: each seed is the first from 5 whose float64 forward stays 2e-6 (2×KINK_MARGIN) clear of
+ * ReLU kinks and max-pool ties (margins found: 1.7e-5; seed 5 4.1e-7, 6 3.4e-6; 5 7.2e-7, 6 5.6e-8, 7 2.1e-6;
+ * 5 8.8e-7, 6 8.6e-7, 7 2.4e-6; 5 1.6e-7, 6 2.0e-6; 5 5.8e-7, 6 2.2e-6; 1.0e-5). The test checks it still is.
+ */
+const CASES: Array<[string, ArchSpec, number]> = [
   // The L1-norm CIFAR VGG head (Linear–BN1d–ReLU–Linear) on a small cfg.
-  ['VGG with the L1-norm head', { family: 'vgg', id: 'vgg_parity', input: [16, 16, 3], classes: 10, cfg: [8, 'M', 16, 'M', 32], pool: 'global_avg', fc: [24] }],
-  ['VGG with the slimming head (vgg_mini)', resolveArch('vgg_mini')],
-  ['CIFAR ResNet-20 (option-A shortcuts)', resolveArch('resnet20')],
-  ['PreResNet-20 (bottlenecks, 1×1 downsampling)', preresnet(20)],
-  ['PreResNet-20 slimmed (channel selections)', slimmed(preresnet(20))],
-  ['DenseNet-10 (growth 12)', densenet(10)],
-  ['DenseNet-10 slimmed (input selections)', slimmed(densenet(10))],
+  ['VGG with the L1-norm head', { family: 'vgg', id: 'vgg_parity', input: [16, 16, 3], classes: 10, cfg: [8, 'M', 16, 'M', 32], pool: 'global_avg', fc: [24] }, 5],
+  ['VGG with the slimming head (vgg_mini)', resolveArch('vgg_mini'), 6],
+  ['CIFAR ResNet-20 (option-A shortcuts)', resolveArch('resnet20'), 7],
+  ['PreResNet-20 (bottlenecks, 1×1 downsampling)', preresnet(20), 7],
+  ['PreResNet-20 slimmed (channel selections)', slimmed(preresnet(20)), 6],
+  ['DenseNet-10 (growth 12)', densenet(10), 6],
+  ['DenseNet-10 slimmed (input selections)', slimmed(densenet(10)), 5],
 ];
 
 function preresnet(depth: number): ArchSpec {
@@ -143,22 +147,14 @@ describe('one training step and an evaluation, pwb (cpu) vs PyTorch (float64)', 
     await selectBackend((process.env.PARITY_BACKEND as 'cpu' | undefined) ?? 'cpu');
   });
 
-  for (const [label, spec] of CASES) {
-    test(label, { timeout: 180_000 }, async (t) => {
+  for (const [label, spec, seed] of CASES) {
+    test(label, { timeout: 120_000 }, async (t) => {
+      const { weights, x, y, n, request } = caseData(spec, seed);
+      const reply = await torchStep(request);
       // Gradients jump at a ReLU's 0 and where a max-pool window's top two swap: within float32 rounding of
       // such a point a float32 forward may take the other branch, and there no comparison says anything.
-      // So the data is the first seed whose float64 forward stays KINK_MARGIN clear of every such point.
-      let picked: { seed: number; data: CaseData; reply: TorchStep } | null = null;
-      const margins: string[] = [];
-      for (let seed = 5; seed < 5 + SEEDS_TRIED && !picked; seed++) {
-        const data = caseData(spec, seed);
-        const reply = await torchStep(data.request);
-        margins.push(`${seed}: ${reply.kink_margin.toExponential(2)}`);
-        if (reply.kink_margin >= KINK_MARGIN) picked = { seed, data, reply };
-      }
-      t.diagnostic(`kink margins by data seed: ${margins.join(', ')}`);
-      assert.ok(picked, `no data seed of ${SEEDS_TRIED} keeps the forward ${KINK_MARGIN} from a ReLU kink or max-pool tie`);
-      const { data: { weights, x, y, n, request }, reply } = picked;
+      t.diagnostic(`kink margin ${reply.kink_margin.toExponential(2)} (data seed ${seed})`);
+      assert.ok(reply.kink_margin >= KINK_MARGIN, `data seed ${seed} brings the forward within ${reply.kink_margin.toExponential(2)} of a ReLU kink or max-pool tie: choose another seed for the case`);
       const [h, w, c] = spec.input;
       // float64 is the reference; PyTorch's own float32 run says how well float32 can do on the case (a
       // slimmed network with near-empty layers amplifies rounding: there float32 PyTorch strays 1e-3).
