@@ -15,7 +15,7 @@ test('the presets include quickstart and the paper\'s CIFAR experiments', () => 
   const ids = presetIds();
   for (const id of ['quickstart', 'l1-vgg16-a-cifar10', 'l1-resnet56-a-cifar10', 'l1-resnet56-b-cifar10', 'l1-resnet110-a-cifar10', 'l1-resnet110-b-cifar10',
     'slim-vgg19-70-cifar10', 'slim-vgg19-50-cifar100', 'slim-preresnet164-40-cifar10', 'slim-preresnet164-60-cifar10', 'slim-densenet40-40-cifar10',
-    'slim-densenet40-60-cifar10', 'magnitude-vgg19-30-cifar10', 'magnitude-vgg19-95-cifar10']) {
+    'slim-densenet40-60-cifar10', 'magnitude-vgg19-30-cifar10', 'magnitude-vgg19-95-cifar10', 'sfp-resnet56-70-cifar10']) {
     assert.ok(ids.includes(id), `missing preset ${id}`);
   }
 });
@@ -29,7 +29,12 @@ for (const id of presetIds()) {
     const params = parseParams(method, spec.method.params);
     if (method.targetSpec) analyseCost(method.targetSpec(arch, params));
     assert.deepEqual([...spec.regimes].sort(), ['finetune', 'scratch-b', 'scratch-e']);
-    if (id !== 'quickstart') {
+    if (spec.method.id === 'soft_filter') {
+      // The SFP CIFAR schedule (anchors-mission §1.4): 200 epochs, ×0.2 at 60/120/160, wd 5e-4, batch 128, Nesterov.
+      assert.deepEqual([spec.baseline.epochs, spec.baseline.lr, spec.baseline.gamma, spec.baseline.weightDecay, spec.baseline.batchSize, spec.baseline.nesterov], [200, 0.1, 0.2, 5e-4, 128, true]);
+      assert.deepEqual(spec.baseline.milestones!.map((f) => f * spec.baseline.epochs!), [60, 120, 160]);
+      assert.equal(spec.seeds.length, 5);
+    } else if (id !== 'quickstart') {
       // The reference CIFAR schedule (anchors-mission §1.4).
       assert.equal(spec.baseline.epochs, 160);
       assert.equal(spec.baseline.lr, 0.1);
