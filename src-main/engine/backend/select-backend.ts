@@ -156,15 +156,22 @@ function tryNative(pkg: NativePackage, opts: SelectOptions): () => Promise<Attem
   };
 }
 
-/** "<pkg> 4.22.0, libtensorflow 2.9.1": the package's version and the libtensorflow its install script fetches. */
+/**
+ * "<pkg> 4.22.0, libtensorflow 2.9.1": the package's version and the libtensorflow that runs — the loaded
+ * library's own TF_Version, and where that is not what the package's install script fetches, both.
+ */
 function nativeVersions(pkg: NativePackage): string {
   const req = createRequire(import.meta.url);
-  let lib = 'unknown';
+  let fetched: string | null = null;
   try {
-    lib = (req(`${pkg}/scripts/deps-constants.js`) as { LIBTENSORFLOW_VERSION?: string }).LIBTENSORFLOW_VERSION ?? lib;
+    fetched = (req(`${pkg}/scripts/deps-constants.js`) as { LIBTENSORFLOW_VERSION?: string }).LIBTENSORFLOW_VERSION ?? null;
   } catch {
-    // an install without its scripts folder: the version stays unknown
+    // an install without its scripts folder: only the loaded library's version is known
   }
+  const loaded = (tf.backend() as unknown as { binding?: { TF_Version?: unknown } }).binding?.TF_Version;
+  const lib = typeof loaded === 'string' && loaded !== ''
+    ? `${loaded}${fetched && fetched !== loaded ? ` (not the ${fetched} its install script fetches)` : ''}`
+    : (fetched ?? 'unknown');
   return `${pkg.slice('@tensorflow/'.length)} ${(req(`${pkg}/package.json`) as { version: string }).version}, libtensorflow ${lib}`;
 }
 
