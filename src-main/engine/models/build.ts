@@ -18,6 +18,11 @@ export function collectParams(spec: ArchSpec): ParamSpec[] {
   return traceSpec(spec).params;
 }
 
+/** The conv weights of `spec` (what unstructured and filter-mask methods prune), in collectParams order. */
+export function convWeightParams(spec: ArchSpec): ParamSpec[] {
+  return collectParams(spec).filter((p) => p.layerKind === 'conv' && p.role === 'weight');
+}
+
 /**
  * Fresh parameters for `spec`, keyed by ParamSpec.name, drawn from `rng` in collectParams order
  * (so a seed fixes every value). Conv weight ~ N(0, 2/fan); conv bias 0; BN γ = scheme on feature

@@ -9,7 +9,7 @@ import { PRUNING_PLAN_VERSION, type PruningMethodKind, type PruningPlan } from '
 import { parseOrThrow } from '../../../src-shared/validate.ts';
 import type { Rng } from '../random.ts';
 import * as tf from '../tf.ts';
-import { collectParams } from '../models/build.ts';
+import { convWeightParams } from '../models/build.ts';
 import type { Model } from '../models/model.ts';
 import { families } from '../models/register-all.ts';
 import { prunableUnits, specWithKept, unitId, type PrunableUnit } from './units.ts';
@@ -92,7 +92,7 @@ export function supports(method: Pick<PruningMethod, 'needs'>, spec: ArchSpec): 
     case 'bn-units':
       return prunableUnits(spec).length > 0;
     case 'conv-weights':
-      return collectParams(spec).some((p) => p.layerKind === 'conv' && p.role === 'weight');
+      return convWeightParams(spec).length > 0;
   }
 }
 

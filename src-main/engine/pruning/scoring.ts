@@ -1,7 +1,7 @@
 // Channel importance (scoring), kept apart from planning (which channels) and surgery (apply-plan.ts).
 // Every score is "larger = more important"; `topK` turns scores into kept indices.
 import { ValidationError } from '../../../src-shared/errors.ts';
-import type { PrunableUnit } from './units.ts';
+import type { ConvUnit, PrunableUnit } from './units.ts';
 
 /**
  * Per output channel, Σ|w| over every other axis: conv weight [k, k, in, out] → [out] (Li et al.'s
@@ -49,4 +49,19 @@ export function unitL1(unit: PrunableUnit, weights: ReadonlyMap<string, Float32A
   const out = new Float64Array(unit.full);
   unit.candidates.forEach((c, j) => (out[c] = byInput[j]!));
   return out;
+}
+
+/**
+ * Kept channels per conv unit for target `widths`: the largest-L1 filters of every unit narrowed below
+ * its width (how the predefined methods choose channels; units kept whole are left out).
+ */
+export function keepLargestL1(
+  units: readonly ConvUnit[], widths: ReadonlyMap<string, number>, weights: ReadonlyMap<string, Float32Array>,
+): Map<string, number[]> {
+  const kept = new Map<string, number[]>();
+  for (const u of units) {
+    const width = widths.get(u.layer)!;
+    if (width < u.width) kept.set(u.layer, topK(unitL1(u, weights), width));
+  }
+  return kept;
 }

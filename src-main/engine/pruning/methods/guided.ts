@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
 import { patternWidths, WidthPatternSchema } from '../patterns.ts';
-import { topK, unitL1 } from '../scoring.ts';
+import { keepLargestL1 } from '../scoring.ts';
 
 const ParamsSchema = z.strictObject({
   /** A width pattern, e.g. from `pwb pattern <experiment> --json`. */
@@ -42,11 +42,7 @@ export const guided: PruningMethod = {
     checkSupports(guided, spec);
     const params = parseParams<Params>(guided, raw);
     const { units, widths } = widthsFor(spec, params);
-    const kept = new Map<string, number[]>();
-    for (const u of units) {
-      const width = widths.get(u.layer)!;
-      if (width < u.width) kept.set(u.layer, topK(unitL1(u, weights), width));
-    }
+    const kept = keepLargestL1(units, widths, weights);
     return structuredPlan(guided.id, params, spec, units, kept);
   },
 };

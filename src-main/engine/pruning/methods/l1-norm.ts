@@ -8,7 +8,7 @@
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import type { Rng } from '../../random.ts';
 import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
-import { topK, unitL1 } from '../scoring.ts';
+import { keepLargestL1 } from '../scoring.ts';
 import { WidthTargetSchema, targetWidths, type WidthTarget } from '../widths.ts';
 
 export const l1Norm: PruningMethod = {
@@ -32,11 +32,7 @@ export const l1Norm: PruningMethod = {
     checkSupports(l1Norm, spec);
     const params = parseParams<WidthTarget>(l1Norm, raw);
     const { units, widths, name } = targetWidths(spec, params, `${l1Norm.id} params`);
-    const kept = new Map<string, number[]>();
-    for (const u of units) {
-      const width = widths.get(u.layer)!;
-      if (width < u.width) kept.set(u.layer, topK(unitL1(u, weights), width));
-    }
+    const kept = keepLargestL1(units, widths, weights);
     return structuredPlan(l1Norm.id, params, spec, units, kept, name);
   },
 };

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import { PRUNING_PLAN_VERSION, type PruningPlan } from '../../../../src-shared/pruning.ts';
-import { collectParams, initParams } from '../../models/build.ts';
+import { collectParams, convWeightParams, initParams } from '../../models/build.ts';
 import type { Rng } from '../../random.ts';
 import * as tf from '../../tf.ts';
 import { decodeMasks, encodeMask } from '../masks.ts';
@@ -22,8 +22,6 @@ const ParamsSchema = z.strictObject({
 });
 type Params = z.infer<typeof ParamsSchema>;
 
-const convWeights = (spec: ArchSpec) => collectParams(spec).filter((p) => p.layerKind === 'conv' && p.role === 'weight');
-
 export const magnitude: PruningMethod = {
   id: 'magnitude',
   paper: 'Han et al., "Learning both Weights and Connections for Efficient Neural Networks", NIPS 2015',
@@ -35,7 +33,7 @@ export const magnitude: PruningMethod = {
   plan(spec, weights, raw): PruningPlan {
     checkSupports(magnitude, spec);
     const params = parseParams<Params>(magnitude, raw);
-    const convs = convWeights(spec);
+    const convs = convWeightParams(spec);
     const total = convs.reduce((s, p) => s + weightOf(weights, p.name).length, 0);
     const all = new Float32Array(total);
     let offset = 0;

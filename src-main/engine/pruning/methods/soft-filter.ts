@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import { PRUNING_PLAN_VERSION, type PruningPlan } from '../../../../src-shared/pruning.ts';
-import { collectParams, initParams } from '../../models/build.ts';
+import { convWeightParams, initParams } from '../../models/build.ts';
 import { Rng } from '../../random.ts';
 import * as tf from '../../tf.ts';
 import { applyPlan } from '../apply-plan.ts';
@@ -23,8 +23,6 @@ const ParamsSchema = z.strictObject({
   rate: z.number().gt(0).max(1).default(0.7),
 });
 type Params = z.infer<typeof ParamsSchema>;
-
-const convWeights = (spec: ArchSpec) => collectParams(spec).filter((p) => p.layerKind === 'conv' && p.role === 'weight');
 
 /** L2 norm of each output filter of a [k, k, in, out] weight. */
 function filterNorms(w: ArrayLike<number>, out: number): Float64Array {
@@ -72,7 +70,7 @@ export const softFilter: PruningMethod = {
     checkSupports(softFilter, spec);
     const params = parseParams<Params>(softFilter, raw);
     const masks: Record<string, string> = {};
-    for (const p of convWeights(spec)) {
+    for (const p of convWeightParams(spec)) {
       const w = weightOf(weights, p.name);
       const out = p.shape.at(-1)!;
       const filters = filterMask(filterNorms(w, out), params.rate);

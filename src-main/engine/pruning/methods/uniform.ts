@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
-import { topK, unitL1 } from '../scoring.ts';
+import { keepLargestL1 } from '../scoring.ts';
 import { RatioSchema, targetWidths } from '../widths.ts';
 
 const ParamsSchema = z.strictObject({
@@ -34,11 +34,7 @@ export const uniform: PruningMethod = {
     checkSupports(uniform, spec);
     const params = parseParams<Params>(uniform, raw);
     const { units, widths } = targetWidths(spec, { ratio: params.ratio }, `${uniform.id} params`);
-    const kept = new Map<string, number[]>();
-    for (const u of units) {
-      const width = widths.get(u.layer)!;
-      if (width < u.width) kept.set(u.layer, topK(unitL1(u, weights), width));
-    }
+    const kept = keepLargestL1(units, widths, weights);
     return structuredPlan(uniform.id, params, spec, units, kept);
   },
 };
