@@ -18,6 +18,7 @@ import { methods } from '../engine/pruning/methods/register-all.ts';
 import { prepareExperiment } from './experiment-prepare.ts';
 import type { Db } from '../store/db.ts';
 import { listPlans } from '../store/plans.ts';
+import type { DenseNetSpec } from '../engine/models/densenet.ts';
 
 export async function describeOptions(): Promise<OptionsInfo> {
   const datasets = (await describeDatasets()).map((d) => ({
@@ -102,13 +103,14 @@ export function planWidths(db: Db, experimentId: number): ExperimentDetail['widt
 
 function widthsOfPlan(plan: PruningPlan): { quantity: 'output channels' | 'input channels'; layers: string[]; base: number[]; pruned: number[] } {
   if (plan.base.family === 'densenet' && plan.pruned.family === 'densenet') {
-    const n = (plan.base.cfg.length - 3) / 3;
-    const layers = plan.base.cfg.map((_, k) => {
+    const baseCfg = (plan.base as DenseNetSpec).cfg;
+    const n = (baseCfg.length - 3) / 3;
+    const layers = baseCfg.map((_, k) => {
       const b = Math.floor(k / (n + 1));
       const j = k % (n + 1);
       return k === 3 * n + 2 ? 'bn' : j < n ? `dense${b + 1}.${j}` : `trans${b + 1}`;
     });
-    return { quantity: 'input channels', layers, base: [...plan.base.cfg], pruned: [...plan.pruned.cfg] };
+    return { quantity: 'input channels', layers, base: [...baseCfg], pruned: [...(plan.pruned as DenseNetSpec).cfg] };
   }
   const widthLayers = (spec: ArchSpec) => analyseCost(spec).layers.filter((l) => l.kind === 'conv' || l.kind === 'dense');
   const base = widthLayers(plan.base);

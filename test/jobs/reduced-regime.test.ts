@@ -35,7 +35,7 @@ test('reduced: a uniformly narrowed base near the pruned parameter count, with t
   const reduced = runs.find((r) => r.regime === 'reduced')!;
   assert.equal(reduced.archId, 'vgg_mini_reduced');
   assert.equal(reduced.parentRunId, baseline.id);
-  const spec = getArchSpec(db, reduced.archSpecId).spec as { cfg: Array<number | 'M'> };
+  const spec = getArchSpec(db, reduced.archSpecId).spec as unknown as { cfg: Array<number | 'M'> };
   assert.ok(Math.abs(reduced.params! - finetune.params!) / finetune.params! < 0.05, `${reduced.params} vs the pruned ${finetune.params}`);
   // Uniform: not the pruned cfg's uneven widths.
   const widths = spec.cfg.filter((v): v is number => v !== 'M');

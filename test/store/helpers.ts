@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import type { VggSpec } from '../../src-shared/arch-spec.ts';
+import type { VggSpec } from '../../src-main/engine/models/vgg.ts';
 import type { Run } from '../../src-shared/store-schemas.ts';
 import { putArchSpec } from '../../src-main/store/arch-specs.ts';
 import { type Db, openDatabase } from '../../src-main/store/db.ts';

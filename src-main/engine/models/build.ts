@@ -4,13 +4,12 @@ import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import { Rng } from '../random.ts';
 import type { ParamSpec } from './ops.ts';
 import { initSchemeOf } from './family.ts';
-import { familyOf } from './register-all.ts';
+import { checkSpec, familyOf } from './register-all.ts';
 import { traceShapes, type ShapeTrace } from './shape-ops.ts';
 
 /** Validates `spec`, then runs its forward on shapes: parameters and per-layer cost in call order. */
 export function traceSpec(spec: ArchSpec): ShapeTrace {
-  const family = familyOf(spec);
-  family.validate(spec);
+  const family = familyOf(checkSpec(spec));
   return traceShapes(family, spec);
 }
 

@@ -7,10 +7,26 @@
 // cfg: the selected input width of each layer, transition and the final BN, block by block (3n+3).
 // select (optional): kept channel indices per selection layer, in the same order.
 // Init: conv N(0, 2/(k·k·out)), BN γ 0.5, Linear left at PyTorch's default.
-import type { DenseNetSpec } from '../../../src-shared/arch-spec.ts';
+import { z } from 'zod';
+import { archSpecFields, positiveInt, SelectionSchema } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
 import { checkSelection } from './preresnet.ts';
+
+/**
+ * CIFAR DenseNet (no bottleneck, no compression), depth 3n+4, as in network slimming.
+ * `cfg` gives the selected input width of each dense layer, each transition and the final BN (3n+3 entries).
+ * `select` as for PreResNet.
+ */
+export const DenseNetSpecSchema = z.strictObject({
+  family: z.literal('densenet'),
+  ...archSpecFields,
+  depth: positiveInt,
+  growth: positiveInt,
+  cfg: z.array(positiveInt),
+  select: z.array(SelectionSchema).optional(),
+});
+export type DenseNetSpec = z.infer<typeof DenseNetSpecSchema>;
 
 /** Full channel count entering each selection layer (cfg order): per block n layers then its transition / final. */
 export function densenetFullWidths(spec: Pick<DenseNetSpec, 'depth' | 'growth'>): number[] {
@@ -24,16 +40,18 @@ export function densenetFullWidths(spec: Pick<DenseNetSpec, 'depth' | 'growth'>)
   return full;
 }
 
-function defaultSpec(id: string, depth: number, growth: number): DenseNetSpec {
+function defaultSpec(id: string, depth: number, growth: number, input: [number, number, number] = [32, 32, 3]): DenseNetSpec {
   const cfg = densenetFullWidths({ depth, growth });
-  return { family: 'densenet', id, input: [32, 32, 3], classes: 10, depth, growth, cfg };
+  return { family: 'densenet', id, input, classes: 10, depth, growth, cfg };
 }
 
 export const densenet: ModelFamily<DenseNetSpec> = {
   family: 'densenet',
+  schema: DenseNetSpecSchema,
   source: 'Huang et al. CVPR 2017; Liu et al. ICCV 2017 / ICLR 2019; RNP cifar/network-slimming/models/densenet.py',
   init: { conv: 'fan_out', bnGamma: 0.5, dense: 'torch_default' },
   variants: { densenet40: defaultSpec('densenet40', 40, 12) },
+  examples: [{ label: 'densenet10 (n=2, growth 4) at 16×16', spec: defaultSpec('densenet10', 10, 4, [16, 16, 3]) }],
 
   validate(spec) {
     if (spec.depth < 7 || (spec.depth - 4) % 3 !== 0) {

@@ -7,9 +7,26 @@
 // cfg, flat: per block [selected-input, conv1-out, conv2-out] (9n entries), then the final selected width.
 // select (optional): kept channel indices per selection layer (3n blocks + final).
 // Init: conv N(0, 2/(k·k·out)), BN γ 0.5, Linear left at PyTorch's default.
-import type { PreResNetSpec } from '../../../src-shared/arch-spec.ts';
+import { z } from 'zod';
+import { archSpecFields, positiveInt, SelectionSchema } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
+
+/**
+ * CIFAR PreResNet with bottleneck blocks (depth 9n+2), as in network slimming.
+ * `cfg` is flat: per block [selected-input-width, conv1-out, conv2-out], then the final selected width.
+ * `select` (optional) names the kept channels of each channel-selection layer (3n blocks + final);
+ * absent means "all channels", which requires cfg's selected widths to equal the full widths.
+ */
+export const PreResNetSpecSchema = z.strictObject({
+  family: z.literal('preresnet'),
+  ...archSpecFields,
+  depth: positiveInt,
+  widths: z.tuple([positiveInt, positiveInt, positiveInt]),
+  cfg: z.array(positiveInt),
+  select: z.array(SelectionSchema).optional(),
+});
+export type PreResNetSpec = z.infer<typeof PreResNetSpecSchema>;
 
 const EXPANSION = 4;
 
@@ -26,19 +43,21 @@ export function preresnetFullWidths(spec: Pick<PreResNetSpec, 'depth' | 'widths'
   return full;
 }
 
-function defaultSpec(id: string, depth: number): PreResNetSpec {
+function defaultSpec(id: string, depth: number, input: [number, number, number] = [32, 32, 3]): PreResNetSpec {
   const widths: [number, number, number] = [16, 32, 64];
   const full = preresnetFullWidths({ depth, widths });
   const n = (depth - 2) / 9;
   const cfg = full.flatMap((c, k) => (k < 3 * n ? [c, widths[Math.floor(k / n)]!, widths[Math.floor(k / n)]!] : [c]));
-  return { family: 'preresnet', id, input: [32, 32, 3], classes: 10, depth, widths, cfg };
+  return { family: 'preresnet', id, input, classes: 10, depth, widths, cfg };
 }
 
 export const preresnet: ModelFamily<PreResNetSpec> = {
   family: 'preresnet',
+  schema: PreResNetSpecSchema,
   source: 'He et al. ECCV 2016; Liu et al. ICCV 2017 / ICLR 2019; RNP cifar/network-slimming/models/preresnet.py',
   init: { conv: 'fan_out', bnGamma: 0.5, dense: 'torch_default' },
   variants: { preresnet164: defaultSpec('preresnet164', 164) },
+  examples: [{ label: 'preresnet20 (n=2) at 16×16', spec: defaultSpec('preresnet20', 20, [16, 16, 3]) }],
 
   validate(spec) {
     if (spec.depth < 11 || (spec.depth - 2) % 9 !== 0) {

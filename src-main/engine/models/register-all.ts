@@ -1,7 +1,7 @@
 // Every model family, as an explicit list (tfjs register_all style). A new family is one file plus
 // one line here; conformance tests loop over `families` and their variants.
 import { ArchSpecSchema, type ArchSpec } from '../../../src-shared/arch-spec.ts';
-import { NotFoundError } from '../../../src-shared/errors.ts';
+import { NotFoundError, ValidationError } from '../../../src-shared/errors.ts';
 import { parseOrThrow } from '../../../src-shared/validate.ts';
 import { densenet } from './densenet.ts';
 import type { ModelFamily } from './family.ts';
@@ -11,7 +11,7 @@ import { resnet } from './resnet.ts';
 import { traceShapes } from './shape-ops.ts';
 import { vgg } from './vgg.ts';
 
-export const families: ModelFamily[] = [vgg, resnet, preresnet, densenet, resnetImagenet];
+export const families: ModelFamily<any>[] = [vgg, resnet, preresnet, densenet, resnetImagenet];
 
 /** Every variant id, family by family. */
 export function archIds(): string[] {
@@ -26,11 +26,23 @@ export function familyOf(spec: ArchSpec): ModelFamily {
   return family;
 }
 
-/** The family's own rules, then a shape pass (catches inputs too small for the network, bad select indices). */
+/**
+ * `spec` checked against its family's strict schema (every field, the field named when one is wrong, no
+ * unknown fields), then the family's own rules; returns the parsed spec. For a spec from outside.
+ */
+export function checkSpec(spec: ArchSpec, where = 'arch spec'): ArchSpec {
+  const family = families.find((f) => f.family === spec.family);
+  if (!family) {
+    throw new ValidationError(`${where}: field 'family': no model family '${spec.family}'; known: ${families.map((f) => f.family).join(', ')}`);
+  }
+  const parsed = parseOrThrow(family.schema, spec, `${where} (${spec.family})`);
+  family.validate(parsed);
+  return parsed;
+}
+
+/** checkSpec, then a shape pass (catches inputs too small for the network, bad select indices). */
 export function validateSpec(spec: ArchSpec): void {
-  const family = familyOf(spec);
-  family.validate(spec);
-  traceShapes(family, spec);
+  traceShapes(familyOf(spec), checkSpec(spec));
 }
 
 /** A variant id → a fresh copy of its spec; anything else is parsed as an ArchSpec and validated. */
@@ -42,8 +54,8 @@ export function resolveArch(idOrSpec: string | unknown): ArchSpec {
     }
     throw new NotFoundError(`unknown architecture '${idOrSpec}'; valid ids: ${archIds().join(', ')}`);
   }
-  const spec = parseOrThrow(ArchSpecSchema, idOrSpec, 'arch spec');
-  validateSpec(spec);
+  const spec = checkSpec(parseOrThrow(ArchSpecSchema, idOrSpec, 'arch spec'));
+  traceShapes(familyOf(spec), spec);
   return spec;
 }
 

@@ -6,9 +6,25 @@
 //   add; AvgPool2d(7) module (a counted global average at 224²) → Linear.
 // cfg: basic blocks one inner width each; bottleneck blocks [conv1-out, conv2-out] each, flattened.
 // Init: conv N(0, 2/(k·k·out)), BN γ 1, Linear left at PyTorch's default.
-import type { ImageNetResNetSpec } from '../../../src-shared/arch-spec.ts';
+import { z } from 'zod';
+import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
+
+/**
+ * ImageNet ResNet (torchvision layout: 7×7 stem, max-pool, four stages, 1×1 projection shortcuts).
+ * Basic blocks: `cfg` holds each block's inner width (one entry per block).
+ * Bottleneck blocks: `cfg` holds [conv1-out, conv2-out] per block, flattened.
+ */
+export const ImageNetResNetSpecSchema = z.strictObject({
+  family: z.literal('resnet_imagenet'),
+  ...archSpecFields,
+  depth: positiveInt,
+  block: z.enum(['basic', 'bottleneck']),
+  blocks: z.tuple([positiveInt, positiveInt, positiveInt, positiveInt]),
+  cfg: z.array(positiveInt),
+});
+export type ImageNetResNetSpec = z.infer<typeof ImageNetResNetSpecSchema>;
 
 type Block = ImageNetResNetSpec['block'];
 
@@ -23,6 +39,7 @@ function imagenet(id: string, depth: number, block: Block, blocks: [number, numb
 
 export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
   family: 'resnet_imagenet',
+  schema: ImageNetResNetSpecSchema,
   source: 'He et al. CVPR 2016; Liu et al. ICLR 2019; RNP imagenet/l1-norm-pruning/resnet.py (torchvision layout)',
   init: { conv: 'fan_out', bnGamma: 1, dense: 'torch_default' },
   variants: {
@@ -30,6 +47,16 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
     resnet34_imagenet: imagenet('resnet34_imagenet', 34, 'basic', [3, 4, 6, 3]),
     resnet50_imagenet: imagenet('resnet50_imagenet', 50, 'bottleneck', [3, 4, 6, 3]),
   },
+  examples: [
+    { label: 'resnet18_imagenet at 32×32', spec: { ...imagenet('resnet18_imagenet', 18, 'basic', [2, 2, 2, 2]), input: [32, 32, 3], classes: 10 } },
+    {
+      label: 'bottleneck ResNet-14 (one block per stage) at 32×32',
+      spec: {
+        family: 'resnet_imagenet', input: [32, 32, 3], classes: 10, depth: 14, block: 'bottleneck',
+        blocks: [1, 1, 1, 1], cfg: [64, 64, 128, 128, 256, 256, 512, 512],
+      },
+    },
+  ],
 
   validate(spec) {
     const total = spec.blocks.reduce((a, b) => a + b, 0);

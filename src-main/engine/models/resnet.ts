@@ -6,9 +6,23 @@
 // of every block (each call counted). `cfg[b]` is block b's inner width (conv1 out), len 3n.
 // Init: the reference fills every conv with N(0, 2/(k·k·out)) — fan_out, despite "kaiming" naming —
 // BN γ 1, and leaves Linear at PyTorch's default.
-import type { ResNetSpec } from '../../../src-shared/arch-spec.ts';
+import { z } from 'zod';
+import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
+
+/**
+ * CIFAR ResNet (He et al. 2016), basic blocks, depth 6n+2, option-A (zero-padding) shortcuts.
+ * `widths` are the three stage widths; `cfg` the inner width (first conv output) of each of the 3n blocks.
+ */
+export const ResNetSpecSchema = z.strictObject({
+  family: z.literal('resnet'),
+  ...archSpecFields,
+  depth: positiveInt,
+  widths: z.tuple([positiveInt, positiveInt, positiveInt]),
+  cfg: z.array(positiveInt),
+});
+export type ResNetSpec = z.infer<typeof ResNetSpecSchema>;
 
 function cifar(id: string, depth: number, widths: [number, number, number] = [16, 32, 64]): ResNetSpec {
   const n = (depth - 2) / 6;
@@ -27,9 +41,11 @@ const variants: Record<string, ResNetSpec> = {
 
 export const resnet: ModelFamily<ResNetSpec> = {
   family: 'resnet',
+  schema: ResNetSpecSchema,
   source: 'He et al. CVPR 2016; Liu et al. ICLR 2019; RNP cifar/l1-norm-pruning/models/resnet.py',
   init: { conv: 'fan_out', bnGamma: 1, dense: 'torch_default' },
   variants,
+  examples: [{ label: 'resnet20 at 16×16', spec: { ...variants.resnet20!, input: [16, 16, 3], classes: 10 } }],
 
   validate(spec) {
     if (spec.depth < 8 || (spec.depth - 2) % 6 !== 0) {

@@ -13,10 +13,36 @@
 // (cifar/weight-level/models/cifar/vgg.py, spec.reference 'weight_level'): the same cfgs and functional
 // 2×2 average on the 2×2 map, a single Linear(512, classes), conv with bias, conv N(0, 2/(k·k·in)),
 // BatchNorm2d γ 1, Linear N(0, 0.01²).
-import type { VggSpec } from '../../../src-shared/arch-spec.ts';
+import { z } from 'zod';
+import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
 import type { InitScheme } from './ops.ts';
+
+/**
+ * VGG: `cfg` lists conv widths (3×3, pad 1, BN, ReLU) and 'M' for a 2×2 max-pool.
+ * Head: `pool` then one Linear–BN1d–ReLU per entry of `fc`, then Linear(classes).
+ * L1-norm CIFAR head: pool 'global_avg', fc [512]; slimming CIFAR head: 'global_avg', fc [];
+ * ImageNet VGG-11-BN: 'flatten', fc [4096, 4096].
+ * 'global_avg' averages the whole final map. The reference's CIFAR VGG applies `AvgPool2d(2)` there,
+ * which is the same thing for its cfgs on 32×32 inputs (the map is 2×2) but not for a custom cfg or input
+ * that ends on a larger map: there the reference would pool 2×2 windows and flatten, this averages all.
+ */
+export const VggSpecSchema = z.strictObject({
+  family: z.literal('vgg'),
+  ...archSpecFields,
+  cfg: z.array(z.union([positiveInt, z.literal('M')])).min(1),
+  pool: z.enum(['global_avg', 'flatten']),
+  fc: z.array(positiveInt),
+  /**
+   * Which reference vgg.py sets the conv bias and the initialisation. 'pruning' (the default): RNP's
+   * cifar/{l1-norm-pruning,network-slimming} models, no conv bias (except with the 'flatten' head, as
+   * torchvision's ImageNet VGG), conv N(0, 2/(k·k·out)), BatchNorm2d γ 0.5. 'weight_level': RNP's
+   * cifar/weight-level/models/cifar/vgg.py (its `vgg19_bn`), conv bias, conv N(0, 2/(k·k·in)), γ 1.
+   */
+  reference: z.enum(['pruning', 'weight_level']).optional(),
+});
+export type VggSpec = z.infer<typeof VggSpecSchema>;
 
 type Cfg = VggSpec['cfg'];
 
@@ -75,12 +101,25 @@ const variants: Record<string, VggSpec> = {
 
 export const vgg: ModelFamily<VggSpec> = {
   family: 'vgg',
+  schema: VggSpecSchema,
   source:
     'Liu et al. ICLR 2019; RNP cifar/{l1-norm-pruning,network-slimming}/models/vgg.py, imagenet/network-slimming/vgg.py, ' +
     'cifar/weight-level/models/cifar/vgg.py',
   init: RNP_PRUNING_INIT,
   initFor: (spec) => (spec.reference === 'weight_level' ? RNP_WEIGHT_LEVEL_INIT : RNP_PRUNING_INIT),
   variants,
+  examples: [
+    { label: 'vgg_mini (global pool, single linear)', spec: variants.vgg_mini! },
+    { label: 'vgg11 L1 head at 16×16 (Linear–BN1d–ReLU–Linear)', spec: { ...variants.vgg11!, input: [16, 16, 3], classes: 10 } },
+    {
+      label: 'tiny flatten head (conv bias, flatten, BN1d ×2)',
+      spec: { family: 'vgg', input: [8, 8, 3], classes: 5, cfg: [8, 'M', 12, 'M'], pool: 'flatten', fc: [24, 16] },
+    },
+    {
+      label: 'weight-level VGG (conv bias, global pool, single linear)',
+      spec: { family: 'vgg', input: [8, 8, 3], classes: 5, cfg: [8, 'M', 12, 12], pool: 'global_avg', fc: [], reference: 'weight_level' },
+    },
+  ],
 
   validate(spec) {
     if (!spec.cfg.some((v) => v !== 'M')) {

@@ -13,7 +13,7 @@
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { Ops } from '../models/ops.ts';
-import { familyOf } from '../models/register-all.ts';
+import { checkSpec, familyOf } from '../models/register-all.ts';
 import { createShapeOps, type ShapeValue } from '../models/shape-ops.ts';
 
 export interface ChannelValue {
@@ -143,8 +143,7 @@ export function traceChannels(
   keep: Readonly<Record<string, readonly number[]>> = {},
   interner: Interner = new Interner(),
 ): ChannelTrace {
-  const family = familyOf(spec);
-  family.validate(spec);
+  const family = familyOf(checkSpec(spec));
   const { ops, layers } = createChannelOps(keep, interner);
   const labels = range(spec.input[2]).map((c) => `input:${c}`);
   const out = family.forward(ops, { shape: { shape: [...spec.input] }, labels }, spec);

@@ -10,7 +10,7 @@
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { Ops, PrunableOutput } from '../models/ops.ts';
-import { familyOf } from '../models/register-all.ts';
+import { checkSpec, familyOf } from '../models/register-all.ts';
 import { createShapeOps, type ShapeValue } from '../models/shape-ops.ts';
 import type { ConvUnit, PrunableUnit, SelectUnit } from './units.ts';
 
@@ -28,8 +28,7 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** Every pruning unit of `spec`, in forward order. */
 export function traceUnits(spec: ArchSpec): PrunableUnit[] {
-  const family = familyOf(spec);
-  family.validate(spec);
+  const family = familyOf(checkSpec(spec));
   const { ops: shapes } = createShapeOps();
   const units: PrunableUnit[] = [];
   const needsBn: ConvUnit[] = [];

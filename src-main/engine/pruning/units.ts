@@ -87,7 +87,7 @@ export function specWithKept(
       const all = prunableUnits(base).filter((x): x is SelectUnit => x.kind === 'select');
       pruned.select ??= all.map((x) => [...x.candidates]);
       pruned.select[u.selectIndex] = [...list];
-      (pruned as { cfg: number[] }).cfg[u.cfgIndex] = list.length;
+      (pruned['cfg'] as number[])[u.cfgIndex] = list.length;
     }
   }
   validateSpec(pruned);

@@ -13,6 +13,11 @@ import {
 } from '../../../src-main/engine/models/register-all.ts';
 import { collectParams } from '../../../src-main/engine/models/build.ts';
 
+/** A resolved spec with its cfg in view (every family here has one). */
+type WithCfg = ArchSpec & { cfg: number[] };
+const arch = (idOrSpec: string | unknown): WithCfg => resolveArch(idOrSpec) as WithCfg;
+
+/** Ids that existed when this list was written: they may never disappear (new ones need no entry here). */
 const EXPECTED_IDS = [
   'vgg11', 'vgg13', 'vgg16', 'vgg19',
   'vgg11_slim', 'vgg13_slim', 'vgg16_slim', 'vgg19_slim',
@@ -23,20 +28,32 @@ const EXPECTED_IDS = [
   'resnet18_imagenet', 'resnet34_imagenet', 'resnet50_imagenet',
 ];
 
-test('the registry lists the expected stable ids, each once', () => {
+test('the registry keeps every stable id (stored experiments and presets name them), each once', () => {
   const ids = archIds();
-  assert.deepEqual([...ids].sort(), [...EXPECTED_IDS].sort());
+  assert.deepEqual(EXPECTED_IDS.filter((id) => !ids.includes(id)), [], 'ids that have gone');
   assert.equal(new Set(ids).size, ids.length);
 });
 
 for (const family of families) {
+  test(`${family.family}: its examples parse with its schema, validate and trace`, () => {
+    assert.ok(family.examples.length > 0, 'at least one example for the conformance suites');
+    for (const { label, spec } of family.examples) {
+      assert.equal(spec.family, family.family, label);
+      assert.deepEqual(family.schema.parse(JSON.parse(JSON.stringify(spec))), spec, label);
+      validateSpec(spec);
+    }
+  });
+}
+
+for (const family of families) {
   for (const [id, spec] of Object.entries(family.variants)) {
-    test(`${id}: keyed by its id, round-trips through ArchSpecSchema, validates and ends in [classes]`, () => {
+    test(`${id}: keyed by its id, round-trips through ArchSpecSchema and its family schema, validates and ends in [classes]`, () => {
       assert.match(id, /^[a-z0-9_]+$/);
       assert.equal(spec.id, id);
       assert.equal(spec.family, family.family);
       assert.equal(familyOf(spec), family);
       assert.deepEqual(ArchSpecSchema.parse(JSON.parse(JSON.stringify(spec))), spec);
+      assert.deepEqual(family.schema.parse(JSON.parse(JSON.stringify(spec))), spec);
       validateSpec(spec);
       assert.ok(collectParams(spec).length > 0);
     });
@@ -44,43 +61,43 @@ for (const family of families) {
 }
 
 test('resolveArch returns a deep copy of a variant', () => {
-  const a = resolveArch('vgg16');
+  const a = arch('vgg16');
   assert.deepEqual(a, familyOf(a).variants['vgg16']);
   (a.cfg as unknown[])[0] = 1;
-  assert.equal(resolveArch('vgg16').cfg[0], 64);
+  assert.equal(arch('vgg16').cfg[0], 64);
 });
 
 test('an unknown id throws NotFoundError listing the valid ids', () => {
   assert.throws(
-    () => resolveArch('vgg17'),
+    () => arch('vgg17'),
     (e: unknown) => e instanceof NotFoundError && EXPECTED_IDS.every((id) => e.message.includes(id)),
   );
 });
 
 test('a spec object is parsed and validated', () => {
-  const spec = resolveArch({ family: 'resnet', input: [32, 32, 3], classes: 100, depth: 20, widths: [16, 32, 64], cfg: Array(9).fill(8) });
+  const spec = arch({ family: 'resnet', input: [32, 32, 3], classes: 100, depth: 20, widths: [16, 32, 64], cfg: Array(9).fill(8) });
   assert.equal(spec.classes, 100);
-  assert.throws(() => resolveArch({ ...resolveArch('resnet20'), extra: 1 }), ValidationError);
-  assert.throws(() => resolveArch({ ...resolveArch('resnet20'), family: 'lenet' }), ValidationError);
+  assert.throws(() => arch({ ...arch('resnet20'), extra: 1 }), ValidationError);
+  assert.throws(() => arch({ ...arch('resnet20'), family: 'lenet' }), ValidationError);
 });
 
-const wrongCfg: Array<[string, (s: ArchSpec) => ArchSpec]> = [
-  ['resnet56', (s) => ({ ...s, cfg: s.cfg.slice(1) }) as ArchSpec],
-  ['preresnet164', (s) => ({ ...s, cfg: s.cfg.slice(1) }) as ArchSpec],
-  ['densenet40', (s) => ({ ...s, cfg: [...s.cfg, 456] }) as ArchSpec],
-  ['resnet34_imagenet', (s) => ({ ...s, cfg: s.cfg.slice(2) }) as ArchSpec],
-  ['resnet50_imagenet', (s) => ({ ...s, cfg: s.cfg.slice(1) }) as ArchSpec],
-  ['vgg16', (s) => ({ ...s, cfg: ['M'] }) as ArchSpec],
+const wrongCfg: Array<[string, (s: WithCfg) => unknown]> = [
+  ['resnet56', (s) => ({ ...s, cfg: s.cfg.slice(1) })],
+  ['preresnet164', (s) => ({ ...s, cfg: s.cfg.slice(1) })],
+  ['densenet40', (s) => ({ ...s, cfg: [...s.cfg, 456] })],
+  ['resnet34_imagenet', (s) => ({ ...s, cfg: s.cfg.slice(2) })],
+  ['resnet50_imagenet', (s) => ({ ...s, cfg: s.cfg.slice(1) })],
+  ['vgg16', (s) => ({ ...s, cfg: ['M'] })],
 ];
 for (const [id, breakIt] of wrongCfg) {
   test(`${id}: a cfg of the wrong length throws ValidationError naming cfg`, () => {
-    assert.throws(() => resolveArch(breakIt(resolveArch(id))), (e: unknown) => e instanceof ValidationError && /'cfg'/.test(e.message));
+    assert.throws(() => arch(breakIt(arch(id))), (e: unknown) => e instanceof ValidationError && /'cfg'/.test(e.message));
   });
 }
 
 test('reference cfg lengths: PreResNet-164 163 entries, DenseNet-40 39 entries', () => {
-  const pre = resolveArch('preresnet164');
-  const dense = resolveArch('densenet40');
+  const pre = arch('preresnet164');
+  const dense = arch('densenet40');
   assert.equal(pre.cfg.length, 163);
   assert.deepEqual(pre.cfg.slice(0, 6), [16, 16, 16, 64, 16, 16]);
   assert.deepEqual(pre.cfg.slice(54, 57), [64, 32, 32]);
@@ -91,7 +108,7 @@ test('reference cfg lengths: PreResNet-164 163 entries, DenseNet-40 39 entries',
 });
 
 test('channel selection: select lists must match cfg and stay within the full width', () => {
-  const pre = resolveArch('preresnet164');
+  const pre = arch('preresnet164');
   if (pre.family !== 'preresnet') throw new Error('unreachable');
   const n = 18;
   const full = [...Array.from({ length: 3 * n }, (_, k) => pre.cfg[3 * k]!), pre.cfg[9 * n]!];
@@ -100,20 +117,20 @@ test('channel selection: select lists must match cfg and stay within the full wi
   const select = all.map((l, k) => (k === 1 ? l.filter((i) => i % 2 === 0) : l));
   const cfg = [...pre.cfg];
   cfg[3] = 32;
-  const smaller = resolveArch({ ...pre, cfg, select });
+  const smaller = arch({ ...pre, cfg, select });
   const conv = collectParams(smaller).find((p) => p.name === 'layer1.1.conv1.weight')!;
   assert.deepEqual(conv.shape, [1, 1, 32, 16]);
 
-  assert.throws(() => resolveArch({ ...pre, cfg }), /'cfg' selects 32 of 64/);
-  assert.throws(() => resolveArch({ ...pre, cfg, select: select.slice(1) }), /'select' must have 55 lists/);
+  assert.throws(() => arch({ ...pre, cfg }), /'cfg' selects 32 of 64/);
+  assert.throws(() => arch({ ...pre, cfg, select: select.slice(1) }), /'select' must have 55 lists/);
   const bad = select.map((l, k) => (k === 1 ? [...l.slice(0, -1), 64] : l));
-  assert.throws(() => resolveArch({ ...pre, cfg, select: bad }), (e: unknown) => e instanceof ValidationError && /select\.1.*out of range/.test(e.message));
+  assert.throws(() => arch({ ...pre, cfg, select: bad }), (e: unknown) => e instanceof ValidationError && /select\.1.*out of range/.test(e.message));
   const short = select.map((l, k) => (k === 2 ? l.slice(1) : l));
-  assert.throws(() => resolveArch({ ...pre, cfg, select: short }), /'select\.2' has 63 indices but cfg says 64/);
+  assert.throws(() => arch({ ...pre, cfg, select: short }), /'select\.2' has 63 indices but cfg says 64/);
 });
 
 test('withData replaces input and classes on a copy', () => {
-  const base = resolveArch('resnet_mini');
+  const base = arch('resnet_mini');
   const c100 = withData(base, [32, 32, 3], 100);
   assert.deepEqual(c100.input, [32, 32, 3]);
   assert.equal(c100.classes, 100);
@@ -124,7 +141,7 @@ test('withData replaces input and classes on a copy', () => {
 
 test('an input too small for the network fails with a ValidationError naming the layer', () => {
   assert.throws(
-    () => validateSpec(withData(resolveArch('vgg11_bn_imagenet'), [16, 16, 3], 10)),
+    () => validateSpec(withData(arch('vgg11_bn_imagenet'), [16, 16, 3], 10)),
     (e: unknown) => e instanceof ValidationError && /max_pool_\d+ \(after features\.\d+\)/.test(e.message),
   );
 });

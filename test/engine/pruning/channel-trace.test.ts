@@ -24,7 +24,7 @@ test('labels: residual sums agree between base and pruned traces; option-A paddi
   const spec = resolveArch('resnet20');
   const interner = new Interner();
   const base = traceChannels(spec, {}, interner);
-  const pruned = traceChannels({ ...spec, cfg: [8, ...(spec as { cfg: number[] }).cfg.slice(1)] }, { 'layer1.0.conv1': [1, 3, 5, 7, 9, 11, 13, 15] }, interner);
+  const pruned = traceChannels({ ...spec, cfg: [8, ...(spec as unknown as { cfg: number[] }).cfg.slice(1)] }, { 'layer1.0.conv1': [1, 3, 5, 7, 9, 11, 13, 15] }, interner);
   assert.deepEqual(pruned.layers.get('layer1.1.conv1')!.input, base.layers.get('layer1.1.conv1')!.input);
   assert.deepEqual(pruned.layers.get('layer1.0.conv2')!.input.slice(0, 2), ['layer1.0.conv1:1', 'layer1.0.conv1:3']);
   const stage2 = base.layers.get('layer2.0.conv2')!.output.length;
@@ -36,9 +36,9 @@ test('labels: residual sums agree between base and pruned traces; option-A paddi
 test('labels: PreResNet / DenseNet selections pick from the full tensor', () => {
   const { spec } = TEST_SPECS.densenet[0]!;
   const full = traceChannels(spec);
-  const select = (spec as { cfg: number[] }).cfg.map((c) => Array.from({ length: c }, (_, i) => i));
+  const select = (spec as unknown as { cfg: number[] }).cfg.map((c) => Array.from({ length: c }, (_, i) => i));
   select[1] = [0, 2, 4, 6, 8, 10];
-  const cfg = [...(spec as { cfg: number[] }).cfg];
+  const cfg = [...(spec as unknown as { cfg: number[] }).cfg];
   cfg[1] = 6;
   const picked = traceChannels({ ...spec, cfg, select } as ArchSpec);
   const before = full.layers.get('dense1.1.conv1')!.input;
@@ -49,8 +49,8 @@ test('labels: PreResNet / DenseNet selections pick from the full tensor', () => 
 test('uniform: ⌊width·(1−ratio)⌋, at least 1, without weights; the plan agrees', () => {
   const uniform = getMethod('uniform');
   const spec = resolveArch('vgg_mini');
-  assert.deepEqual((uniform.targetSpec!(spec, { ratio: 0.7 }) as { cfg: unknown[] }).cfg, [4, 'M', 9, 'M', 19, 'M']);
-  assert.deepEqual((uniform.targetSpec!(spec, { ratio: 0.99 }) as { cfg: unknown[] }).cfg, [1, 'M', 1, 'M', 1, 'M']);
+  assert.deepEqual((uniform.targetSpec!(spec, { ratio: 0.7 }) as unknown as { cfg: unknown[] }).cfg, [4, 'M', 9, 'M', 19, 'M']);
+  assert.deepEqual((uniform.targetSpec!(spec, { ratio: 0.99 }) as unknown as { cfg: unknown[] }).cfg, [1, 'M', 1, 'M', 1, 'M']);
   const plan = uniform.plan(spec, randomWeights(spec, 1), { ratio: 0.7 }, Rng.fromSeed(1));
   assert.deepEqual(plan.pruned, uniform.targetSpec!(spec, { ratio: 0.7 }));
 });

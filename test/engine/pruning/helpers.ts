@@ -5,53 +5,15 @@ import type { ArchFamily, ArchSpec } from '../../../src-shared/arch-spec.ts';
 import type { PruningPlan } from '../../../src-shared/pruning.ts';
 import { collectParams, initParams } from '../../../src-main/engine/models/build.ts';
 import { Model } from '../../../src-main/engine/models/model.ts';
-import { preresnetFullWidths } from '../../../src-main/engine/models/preresnet.ts';
-import { densenetFullWidths } from '../../../src-main/engine/models/densenet.ts';
-import { resolveArch, withData } from '../../../src-main/engine/models/register-all.ts';
+import { families } from '../../../src-main/engine/models/register-all.ts';
 import { decodeMasks } from '../../../src-main/engine/pruning/masks.ts';
 import { prunableUnits } from '../../../src-main/engine/pruning/units.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 
-function preresnet(depth: number, input: [number, number, number]): ArchSpec {
-  const widths: [number, number, number] = [16, 32, 64];
-  const n = (depth - 2) / 9;
-  const full = preresnetFullWidths({ depth, widths });
-  const cfg = full.flatMap((c, k) => (k < 3 * n ? [c, widths[Math.floor(k / n)]!, widths[Math.floor(k / n)]!] : [c]));
-  return { family: 'preresnet', id: `preresnet${depth}`, input, classes: 10, depth, widths, cfg };
-}
-
-function densenet(depth: number, growth: number, input: [number, number, number]): ArchSpec {
-  return { family: 'densenet', id: `densenet${depth}`, input, classes: 10, depth, growth, cfg: densenetFullWidths({ depth, growth }) };
-}
-
-/** Small specs per family, each a distinct case for surgery (heads, shortcuts, selections). */
-export const TEST_SPECS: Record<ArchFamily, Array<{ label: string; spec: ArchSpec }>> = {
-  vgg: [
-    { label: 'vgg_mini (global pool, single linear)', spec: resolveArch('vgg_mini') },
-    { label: 'vgg11 L1 head at 16×16 (Linear–BN1d–ReLU–Linear)', spec: withData(resolveArch('vgg11'), [16, 16, 3], 10) },
-    {
-      label: 'tiny flatten head (conv bias, flatten, BN1d ×2)',
-      spec: { family: 'vgg', input: [8, 8, 3], classes: 5, cfg: [8, 'M', 12, 'M'], pool: 'flatten', fc: [24, 16] },
-    },
-    {
-      label: 'weight-level VGG (conv bias, global pool, single linear)',
-      spec: { family: 'vgg', input: [8, 8, 3], classes: 5, cfg: [8, 'M', 12, 12], pool: 'global_avg', fc: [], reference: 'weight_level' },
-    },
-  ],
-  resnet: [{ label: 'resnet20 at 16×16', spec: withData(resolveArch('resnet20'), [16, 16, 3], 10) }],
-  preresnet: [{ label: 'preresnet20 (n=2) at 16×16', spec: preresnet(20, [16, 16, 3]) }],
-  densenet: [{ label: 'densenet10 (n=2, growth 4) at 16×16', spec: densenet(10, 4, [16, 16, 3]) }],
-  resnet_imagenet: [
-    { label: 'resnet18_imagenet at 32×32', spec: withData(resolveArch('resnet18_imagenet'), [32, 32, 3], 10) },
-    {
-      label: 'bottleneck ResNet-14 (one block per stage) at 32×32',
-      spec: {
-        family: 'resnet_imagenet', input: [32, 32, 3], classes: 10, depth: 14, block: 'bottleneck',
-        blocks: [1, 1, 1, 1], cfg: [64, 64, 128, 128, 256, 256, 512, 512],
-      },
-    },
-  ],
-};
+/** Small specs per family, each a distinct case for surgery (heads, shortcuts, selections): the families' own examples. */
+export const TEST_SPECS: Record<ArchFamily, Array<{ label: string; spec: ArchSpec }>> = Object.fromEntries(
+  families.map((f) => [f.family, f.examples.map(({ label, spec }) => ({ label, spec: structuredClone(spec) as ArchSpec }))]),
+);
 
 /** Family initialisation, then BN γ, β and running statistics drawn at random so BN is not trivial. */
 export function randomWeights(spec: ArchSpec, seed: number): Map<string, Float32Array> {

@@ -42,7 +42,7 @@ test('target cfg of the wrong length, or wider than the base, names the field', 
   const l1 = getMethod('l1_norm');
   assert.throws(() => l1.targetSpec!(resolveArch('resnet20'), { cfg: [8, 8, 8] }), validation(/field 'cfg' must have 9 entries .*got 3/));
   assert.throws(() => l1.targetSpec!(resolveArch('vgg16'), { cfg: [32, 64, 'M', 128] }), validation(/field 'cfg' must have 17/));
-  const cfg = [...(resolveArch('vgg_mini') as { cfg: Array<number | 'M'> }).cfg];
+  const cfg = [...(resolveArch('vgg_mini') as unknown as { cfg: Array<number | 'M'> }).cfg];
   cfg[2] = 99;
   assert.throws(() => l1.targetSpec!(resolveArch('vgg_mini'), { cfg }), validation(/field 'cfg\.2' must be a width from 1 to 32/));
   cfg[2] = 'M';
@@ -92,7 +92,7 @@ test('surgery refuses to prune one side of a residual sum', () => {
   const weights = randomWeights(spec, 1);
   const plan = getMethod('l1_norm').plan(spec, weights, { ratio: 0.5 }, Rng.fromSeed(1));
   const bad = structuredClone(plan);
-  (bad.pruned as { widths: number[] }).widths = [8, 32, 64];
+  (bad.pruned as unknown as { widths: number[] }).widths = [8, 32, 64];
   bad.keep['conv1'] = [0, 1, 2, 3, 4, 5, 6, 7];
   assert.throws(() => applyPlan(bad, weights), validation(/layer 'layer1\.0\.conv2' has 8 outputs .* 16 in the base, but plan field 'keep' does not list/));
   // Listing the residual convs too still fails where the option-A shortcut's zero channels meet real ones.

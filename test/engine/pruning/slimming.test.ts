@@ -28,7 +28,7 @@ test('removes exactly ⌊total·percent⌋ channels, the smallest |γ| over all 
   const spec = resolveArch('vgg_mini');
   const weights = randomWeights(spec, 5);
   const plan = slim.plan(spec, weights, { percent: 0.25 }, Rng.fromSeed(1));
-  const widths = (plan.pruned as { cfg: Array<number | 'M'> }).cfg.filter((v) => v !== 'M') as number[];
+  const widths = (plan.pruned as unknown as { cfg: Array<number | 'M'> }).cfg.filter((v) => v !== 'M') as number[];
   assert.equal(16 + 32 + 64 - widths.reduce((a, b) => a + b, 0), Math.floor(112 * 0.25));
   const all = ['features.1', 'features.5', 'features.9'].flatMap((bn, k) =>
     [...weights.get(`${bn}.gamma`)!].map((g, c) => ({ layer: ['features.0', 'features.4', 'features.8'][k]!, c, g: Math.abs(g) })),
@@ -45,7 +45,7 @@ test('a layer the threshold would empty keeps minChannels (its largest |γ|), ne
   const weights = collapsingWeights();
   const one = slim.plan(spec, weights, { percent: 0.2 }, Rng.fromSeed(1));
   assert.deepEqual(one.keep['features.0'], [15]);
-  assert.equal((one.pruned as { cfg: unknown[] }).cfg[0], 1);
+  assert.equal((one.pruned as unknown as { cfg: unknown[] }).cfg[0], 1);
   // 22 of 112 asked; the restored channel makes it 21: the plan says so (a warning beside the results).
   assert.deepEqual(one.notes, ['network_slimming removed 21 of 112 prunable channels (18.8%), not the 22 asked (percent 0.2): 1 layer kept channels back to keep minChannels 1: features.0 (+1)']);
   const four = slim.plan(spec, weights, { percent: 0.2, minChannels: 4 }, Rng.fromSeed(1));
@@ -63,7 +63,7 @@ test('strictMinimum fails naming the layer, the percent and what to do', () => {
 test('PreResNet: selections carry the kept indices, conv1/conv2 outputs shrink, residual widths stay', () => {
   const { spec } = TEST_SPECS.preresnet[0]!;
   const plan = slim.plan(spec, randomWeights(spec, 3), { percent: 0.5 }, Rng.fromSeed(1));
-  const pruned = plan.pruned as { cfg: number[]; select: number[][] };
+  const pruned = plan.pruned as unknown as { cfg: number[]; select: number[][] };
   assert.equal(pruned.select.length, 7);
   pruned.select.forEach((s, k) => assert.equal(s.length, pruned.cfg[k < 6 ? 3 * k : 18]));
   assert.ok(Object.keys(plan.keep).every((l) => /conv[12]$/.test(l)), Object.keys(plan.keep).join());
@@ -74,9 +74,9 @@ test('DenseNet: only selections change; conv outputs keep the growth rate', () =
   const { spec } = TEST_SPECS.densenet[0]!;
   const plan = slim.plan(spec, randomWeights(spec, 3), { percent: 0.4 }, Rng.fromSeed(1));
   assert.deepEqual(plan.keep, {});
-  const pruned = plan.pruned as { growth: number; select: number[][]; cfg: number[] };
+  const pruned = plan.pruned as unknown as { growth: number; select: number[][]; cfg: number[] };
   assert.equal(pruned.growth, 4);
-  assert.ok(pruned.select.some((s, k) => s.length < (spec as { cfg: number[] }).cfg[k]!));
+  assert.ok(pruned.select.some((s, k) => s.length < (spec as unknown as { cfg: number[] }).cfg[k]!));
 });
 
 test('regulariser: s·sign(γ) on every BN γ only, on arrays and on tfjs gradients', () => {

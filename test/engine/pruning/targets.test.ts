@@ -24,7 +24,7 @@ for (const e of EXPECTED) {
   test(`l1_norm target ${e.target}: §1.3's cfg, §1.8's params and Scratch-B ${e.scratchB} epochs`, () => {
     const base = resolveArch(e.arch);
     const pruned = l1.targetSpec!(base, { target: e.target });
-    assert.deepEqual((pruned as { cfg: unknown }).cfg, e.cfg);
+    assert.deepEqual((pruned as unknown as { cfg: unknown }).cfg, e.cfg);
     assert.equal(pruned.id, e.target);
     const b = analyseCost(base).totals;
     const p = analyseCost(pruned).totals;
@@ -35,8 +35,8 @@ for (const e of EXPECTED) {
 
 test('l1_norm targets resnet34_a/b: §1.3 inner widths; ImageNet Scratch-B 106/118 epochs, steps 35/39', () => {
   const base = resolveArch('resnet34_imagenet');
-  const a = l1.targetSpec!(base, { target: 'resnet34_a' }) as { cfg: number[] };
-  const b = l1.targetSpec!(base, { target: 'resnet34_b' }) as { cfg: number[] };
+  const a = l1.targetSpec!(base, { target: 'resnet34_a' }) as unknown as { cfg: number[] };
+  const b = l1.targetSpec!(base, { target: 'resnet34_b' }) as unknown as { cfg: number[] };
   assert.deepEqual(a.cfg, [64, 44, 44, 128, 89, 89, 128, 256, ...rep(179, 4), 256, 512, 512, 512]);
   assert.deepEqual(b.cfg, [64, 32, 32, 128, 51, 51, 128, 256, ...rep(153, 4), 256, 512, 512, 512]);
   const fb = analyseCost(base).totals.flops;
