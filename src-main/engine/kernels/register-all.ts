@@ -7,12 +7,16 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { registerKernels } from './register-kernels.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
+import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
 import { maxPoolGradConfig } from './MaxPoolGrad.ts';
 import { tileConfig } from './Tile.ts';
 
 export const wasmKernels: KernelConfig[] = [
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
   maxPoolGradConfig,
   tileConfig,
 ];

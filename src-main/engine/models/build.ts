@@ -42,7 +42,7 @@ export function initParams(spec: ArchSpec, rng: Rng): Map<string, Float32Array> 
     };
     if (p.role === 'gamma') a.fill(p.bnOver === 'features' ? 1 : scheme.bnGamma);
     else if (p.role === 'running_var') a.fill(1);
-    else if (p.layerKind === 'conv' && p.role === 'weight') normal(Math.sqrt(2 / p.fan));
+    else if ((p.layerKind === 'conv' || p.layerKind === 'depthwise') && p.role === 'weight') normal(Math.sqrt(2 / p.fan));
     else if (p.layerKind === 'dense' && scheme.dense === 'torch_default') uniform(1 / Math.sqrt(p.fan));
     else if (p.layerKind === 'dense' && p.role === 'weight') normal(0.01);
     // everything else (biases, β, running mean) stays 0

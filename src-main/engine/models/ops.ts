@@ -17,6 +17,15 @@ export interface ConvArgs {
   prunable?: PrunableOutput;
 }
 
+/** A depthwise convolution: one k×k filter per channel (groups = channels, multiplier 1), channels in = out. */
+export interface DepthwiseArgs {
+  kernel: number;
+  stride?: number;
+  /** Symmetric zero padding in pixels; default floor(kernel / 2). */
+  pad?: number;
+  bias?: boolean;
+}
+
 /**
  * A conv or dense layer whose output channels a structured method may remove: their number is the spec
  * field `slot` (cfg[i] or fc[i]), and nothing but the layers that read them depends on them (no residual
@@ -60,9 +69,16 @@ export interface Ops<T> {
   shape(x: T): readonly number[];
   /** 2-D convolution; weight [k, k, in, out], optional bias [out]. */
   conv2d(name: string, x: T, args: ConvArgs): T;
+  /**
+   * Depthwise 2-D convolution; weight [k, k, channels, 1], optional bias [channels]. Its channels are its
+   * input's: pruning the layer before it prunes this one alike.
+   */
+  depthwiseConv2d(name: string, x: T, args: DepthwiseArgs): T;
   /** BatchNorm over the last axis (BN2d on [h,w,c], BN1d on [f]); gamma, beta, running mean/var. */
   batchNorm(name: string, x: T): T;
   relu(x: T): T;
+  /** min(max(x, 0), 6) (MobileNetV2; ONNX Clip(0, 6)). */
+  relu6(x: T): T;
   maxPool(x: T, args: PoolArgs): T;
   /**
    * maxPool(relu(x)), the conv–BN–ReLU–pool pattern. Equal to relu(maxPool(x)), gradients included
@@ -118,10 +134,14 @@ export interface ParamSpec {
   role: ParamRole;
   /** The layer that owns it and that layer's kind. */
   layer: string;
-  layerKind: 'conv' | 'dense' | 'bn';
+  /** 'depthwise': a depthwise conv's weight [k, k, c, 1] (no output filters of its own to prune). */
+  layerKind: 'conv' | 'depthwise' | 'dense' | 'bn';
   /** BN only: over feature maps [h, w, c] (BatchNorm2d) or feature vectors [f] (BatchNorm1d). */
   bnOver?: 'maps' | 'features';
   trainable: boolean;
-  /** Fan used by the initialiser (k·k·out or k·k·in for convs, in for dense). */
+  /**
+   * Fan used by the initialiser (k·k·out or k·k·in for convs, in for dense; for a depthwise weight
+   * PyTorch's own: fan_out k·k·c, fan_in k·k).
+   */
   fan: number;
 }

@@ -2,6 +2,7 @@
 // shape, records each parameter as a ParamSpec (in call order) and each op's cost.
 // Cost follows RNP's compute_flops.py (anchors-mission §1.7), for one example:
 //   conv   (2·k·k·Cin + bias)·Cout·Hout·Wout     linear  2·in·out + out
+//   depthwise conv (2·k·k + bias)·C·Hout·Wout    ReLU6   input elements
 //   BN2d   2 × input elements (BN1d: 0)          ReLU    input elements
 //   pool modules k² × output elements; a global-average module H·W × output elements;
 //   functional pools, add, concat, select, flatten and padShortcut cost 0.
@@ -9,7 +10,7 @@
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import { initSchemeOf, type ModelFamily } from './family.ts';
-import type { ConvArgs, Ops, ParamRole, ParamSpec, PoolArgs } from './ops.ts';
+import type { ConvArgs, DepthwiseArgs, Ops, ParamRole, ParamSpec, PoolArgs } from './ops.ts';
 
 export interface ShapeValue {
   /** [h, w, c] for feature maps, [features] after flatten / pooling. */
@@ -18,9 +19,11 @@ export interface ShapeValue {
 
 export type LayerKind =
   | 'conv'
+  | 'depthwise_conv'
   | 'dense'
   | 'bn'
   | 'relu'
+  | 'relu6'
   | 'max_pool'
   | 'avg_pool'
   | 'global_avg_pool'
@@ -128,6 +131,24 @@ export function createShapeOps(opts: { convFan?: 'fan_in' | 'fan_out' } = {}): S
       });
     },
 
+    depthwiseConv2d(name, x, args: DepthwiseArgs) {
+      claim(name);
+      const [h, w, c] = map3(name, x);
+      const k = args.kernel;
+      const stride = args.stride ?? 1;
+      const pad = args.pad ?? Math.floor(k / 2);
+      const bias = args.bias ?? false;
+      const out = [outSize(h, k, stride, pad), outSize(w, k, stride, pad), c];
+      param(name, 'depthwise', 'weight', [k, k, c, 1], convFan === 'fan_out' ? k * k * c : k * k);
+      if (bias) param(name, 'depthwise', 'bias', [c], k * k);
+      const hw = (out[0] ?? 0) * (out[1] ?? 0);
+      return record(name, 'depthwise_conv', out, {
+        params: k * k * c + (bias ? c : 0),
+        macs: k * k * c * hw,
+        flops: (2 * k * k + (bias ? 1 : 0)) * c * hw,
+      });
+    },
+
     batchNorm(name, x) {
       claim(name);
       const c = x.shape[x.shape.length - 1]!;
@@ -138,6 +159,7 @@ export function createShapeOps(opts: { convFan?: 'fan_in' | 'fan_out' } = {}): S
     },
 
     relu: (x) => record(unnamed('relu'), 'relu', [...x.shape], { flops: numel(x.shape) }),
+    relu6: (x) => record(unnamed('relu6'), 'relu6', [...x.shape], { flops: numel(x.shape) }),
     maxPool: (x, args) => pool('max_pool', x, args),
     reluMaxPool(x, args) {
       return this.maxPool(this.relu(x), args);

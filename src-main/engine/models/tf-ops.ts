@@ -5,7 +5,7 @@
 import * as tf from '../tf.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../kernels/tensorflow/BatchNormTraining.ts';
-import type { ConvArgs, Ops, PoolArgs, SelectionPoint } from './ops.ts';
+import type { ConvArgs, DepthwiseArgs, Ops, PoolArgs, SelectionPoint } from './ops.ts';
 
 export const BN_EPSILON = 1e-5;
 
@@ -42,6 +42,20 @@ export class TfOps implements Ops<tf.Tensor> {
     const stride = a.stride ?? 1;
     const pad = a.pad ?? Math.floor(a.kernel / 2);
     const y = tf.conv2d(x as tf.Tensor4D, this.param(`${name}.weight`) as tf.Tensor4D, stride, pad === 0 ? 'valid' : pad);
+    return a.bias ? tf.add(y, this.param(`${name}.bias`)) : y;
+  }
+
+  depthwiseConv2d(name: string, x: tf.Tensor, a: DepthwiseArgs): tf.Tensor {
+    const stride = a.stride ?? 1;
+    const pad = a.pad ?? Math.floor(a.kernel / 2);
+    const weight = this.param(`${name}.weight`) as tf.Tensor4D;
+    // tfjs-node takes only 'valid' / 'same'; TensorFlow's 'same' pads PyTorch's way only at stride 1
+    // (odd kernel), so other paddings are explicit zeros, then 'valid' — the same on every backend.
+    const sameAtStride1 = stride === 1 && a.kernel % 2 === 1 && pad === (a.kernel - 1) / 2;
+    const y = tf.tidy(() => {
+      const input = pad === 0 || sameAtStride1 ? x : tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+      return tf.depthwiseConv2d(input as tf.Tensor4D, weight, stride, sameAtStride1 ? 'same' : 'valid');
+    });
     return a.bias ? tf.add(y, this.param(`${name}.bias`)) : y;
   }
 
@@ -113,6 +127,10 @@ export class TfOps implements Ops<tf.Tensor> {
 
   relu(x: tf.Tensor): tf.Tensor {
     return tf.relu(x);
+  }
+
+  relu6(x: tf.Tensor): tf.Tensor {
+    return tf.relu6(x);
   }
 
   maxPool(x: tf.Tensor, a: PoolArgs): tf.Tensor {

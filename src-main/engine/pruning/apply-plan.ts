@@ -2,7 +2,7 @@
 // Structured plans: both specs are traced with channel labels (channel-trace.ts); each pruned
 // parameter is gathered from the base parameter of the same name, along its output axis at the
 // positions of the pruned layer's output labels among the base layer's, and along its input axis
-// likewise. That one rule covers VGG (incl. the classifier's inputs after pool or flatten), ResNet
+// likewise (a depthwise conv along its channels, which are its input's). That one rule covers VGG (incl. the classifier's inputs after pool or flatten), ResNet
 // inner widths, PreResNet conv outputs and channel selections, DenseNet selections, ImageNet ResNet.
 // Unstructured plans: same shapes, each masked weight multiplied by its 0/1 mask.
 import { isDeepStrictEqual } from 'node:util';
@@ -68,7 +68,7 @@ function gatherAll(plan: PruningPlan, baseParams: ParamSpec[], weights: Readonly
   const pruned = traceChannels(plan.pruned, plan.keep, interner);
   for (const [layer, q] of pruned.layers) {
     const b = base.layers.get(layer);
-    if (q.kind !== 'bn' && b && b.output.length !== q.output.length && !plan.keep[layer]) {
+    if (q.kind !== 'bn' && q.kind !== 'depthwise' && b && b.output.length !== q.output.length && !plan.keep[layer]) {
       throw new ValidationError(
         `layer '${layer}' has ${q.output.length} outputs in the pruned spec and ${b.output.length} in the base, ` +
           `but plan field 'keep' does not list which it keeps`,
@@ -98,9 +98,11 @@ function gatherAll(plan: PruningPlan, baseParams: ParamSpec[], weights: Readonly
     const g = gatherFor(p.layer);
     const value = weights.get(p.name)!;
     // conv weight [k, k, in, out], dense weight [in, out]: gather the last two axes; vectors [c]:
-    // BN indexes its input channels (= its output), a bias its output channels.
+    // BN indexes its input channels (= its output), a bias its output channels. A depthwise weight
+    // [k, k, c, 1] and its bias index the channels it reads (= writes).
+    const depthwise = b.layerKind === 'depthwise';
     const rows = p.role === 'weight' ? g.input : null;
-    const cols = p.role === 'weight' || p.role === 'bias' ? g.output : g.input;
+    const cols = depthwise ? (p.role === 'weight' ? null : g.input) : p.role === 'weight' || p.role === 'bias' ? g.output : g.input;
     const v = p.role === 'weight' ? gather2(value, b.shape, rows, cols) : gather2(value, [1, b.shape[0]!], null, cols);
     if (v.length !== size(p.shape)) throw new ValidationError(`surgery made ${v.length} values for '${p.name}' [${p.shape}]`);
     out.set(p.name, v);

@@ -2,7 +2,8 @@
 // tensor, so surgery can tell which base channel each channel of a pruned model is.
 //   conv / dense      create labels `${layer}:${c}`; with `keep`, output j is `${layer}:${keep[layer][j]}`
 //                     (the base channel it was copied from)
-//   BN, ReLU, pools   keep their input's labels
+//   BN, ReLU(6), pools, depthwise conv   keep their input's labels (a depthwise conv reads and writes
+//                     the same channels)
 //   add               channel i of the sum is one label interned from both operands' labels (the
 //                     residual stream); the operands must have the same channel count
 //   concat            concatenates; selectChannels picks; padShortcut appends `zero` labels
@@ -22,9 +23,9 @@ export interface ChannelValue {
   labels: readonly string[];
 }
 
-/** The channels one parametrised layer reads and writes (BN: input = output). */
+/** The channels one parametrised layer reads and writes (BN and depthwise conv: input = output). */
 export interface LayerChannels {
-  kind: 'conv' | 'dense' | 'bn';
+  kind: 'conv' | 'depthwise' | 'dense' | 'bn';
   input: readonly string[];
   output: readonly string[];
 }
@@ -75,6 +76,12 @@ function createChannelOps(keep: Readonly<Record<string, readonly number[]>>, int
       return { shape, labels: output };
     },
 
+    depthwiseConv2d(name, x, args) {
+      const shape = shapes.depthwiseConv2d(name, x.shape, args);
+      layers.set(name, { kind: 'depthwise', input: x.labels, output: x.labels });
+      return same(x, shape);
+    },
+
     batchNorm(name, x) {
       const shape = shapes.batchNorm(name, x.shape);
       layers.set(name, { kind: 'bn', input: x.labels, output: x.labels });
@@ -82,6 +89,7 @@ function createChannelOps(keep: Readonly<Record<string, readonly number[]>>, int
     },
 
     relu: (x) => same(x, shapes.relu(x.shape)),
+    relu6: (x) => same(x, shapes.relu6(x.shape)),
     maxPool: (x, args) => same(x, shapes.maxPool(x.shape, args)),
     reluMaxPool: (x, args) => same(x, shapes.reluMaxPool(x.shape, args)),
     avgPool: (x, args) => same(x, shapes.avgPool(x.shape, args)),
@@ -149,7 +157,7 @@ export function traceChannels(
   const out = family.forward(ops, { shape: { shape: [...spec.input] }, labels }, spec);
   for (const layer of Object.keys(keep)) {
     const l = layers.get(layer);
-    if (!l || l.kind === 'bn') throw new ValidationError(`plan field 'keep.${layer}': no conv or dense layer of that name`);
+    if (!l || l.kind === 'bn' || l.kind === 'depthwise') throw new ValidationError(`plan field 'keep.${layer}': no conv or dense layer of that name`);
   }
   return { layers, output: out.labels };
 }

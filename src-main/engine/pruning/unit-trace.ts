@@ -64,7 +64,10 @@ export function traceUnits(spec: ArchSpec): PrunableUnit[] {
       if (x.producer && x.producer.bn === '') x.producer.bn = name;
       return { ...through(x, shapes.batchNorm(name, x.shape)), bn: name };
     },
+    // A depthwise conv keeps its input's channels: a selection passes through it to the next conv.
+    depthwiseConv2d: (name, x, args) => through(x, shapes.depthwiseConv2d(name, x.shape, args)),
     relu: (x) => through(x, shapes.relu(x.shape)),
+    relu6: (x) => through(x, shapes.relu6(x.shape)),
     maxPool: (x, args) => through(x, shapes.maxPool(x.shape, args)),
     reluMaxPool: (x, args) => through(x, shapes.reluMaxPool(x.shape, args)),
     avgPool: (x, args) => through(x, shapes.avgPool(x.shape, args)),

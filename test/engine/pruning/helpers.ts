@@ -61,6 +61,13 @@ export function zeroedBase(plan: PruningPlan, weights: ReadonlyMap<string, Float
     for (const j of inputs) drop[j] = 1;
     for (let i = 0; i < v.length; i++) if (drop[Math.floor(i / cout) % cin]) v[i] = 0;
   };
+  // A depthwise weight [k, k, c, 1] holds its channels on axis −2; its bias and BN vectors on the last.
+  const zeroChannels = (name: string, channels: number[]): void => {
+    const shape = shapes.get(name);
+    if (shape?.length === 4 && shape[3] === 1) zeroInputs(name, channels);
+    else zeroColumns(name, channels);
+  };
+  const params = collectParams(plan.base);
   if (plan.kind === 'unstructured') {
     for (const [name, mask] of decodeMasks(plan)) out.get(name)!.forEach((_, i, v) => (v[i]! *= mask[i]!));
     return out;
@@ -74,6 +81,10 @@ export function zeroedBase(plan: PruningPlan, weights: ReadonlyMap<string, Float
       seen.add(u.layer);
       const removed = range(u.width).filter((c) => !keep.includes(c));
       for (const name of [`${u.layer}.weight`, `${u.layer}.bias`, `${u.bn}.gamma`, `${u.bn}.beta`]) zeroColumns(name, removed);
+      // A depthwise conv right after the unit's BN (MobileNetV2) works on the same channels: a removed
+      // channel is gone from it and from the BN after it too (else that BN's β would feed the next conv).
+      const dw = depthwiseAfter(params, u.bn, u.width);
+      if (dw) for (const name of [`${dw.layer}.weight`, `${dw.layer}.bias`, `${dw.bn}.gamma`, `${dw.bn}.beta`]) zeroChannels(name, removed);
     } else {
       const select = (plan.pruned as { select?: number[][] }).select?.[u.selectIndex] ?? range(u.full);
       zeroInputs(`${u.consumer}.weight`, range(u.full).filter((c) => !select.includes(c)));
@@ -82,6 +93,15 @@ export function zeroedBase(plan: PruningPlan, weights: ReadonlyMap<string, Float
   const unknown = Object.keys(plan.keep).filter((l) => !seen.has(l));
   if (unknown.length > 0) throw new Error(`plan keeps channels of layers the oracle does not know: ${unknown.join(', ')}`);
   return out;
+}
+
+/** The depthwise conv whose parameters come right after BN `bn`'s (in collectParams order) over its `width` channels, and the BN after it. */
+function depthwiseAfter(params: ReturnType<typeof collectParams>, bn: string, width: number): { layer: string; bn: string } | null {
+  const i = params.findIndex((p) => p.name === `${bn}.running_var`);
+  const next = params[i + 1];
+  if (i < 0 || !next || next.layerKind !== 'depthwise' || next.shape[2] !== width) return null;
+  const after = params.slice(i + 1).find((p) => p.layerKind === 'bn');
+  return after ? { layer: next.layer, bn: after.layer } : null;
 }
 
 export function randomInput(spec: ArchSpec, batch: number, seed: number): tf.Tensor4D {
