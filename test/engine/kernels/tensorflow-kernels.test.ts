@@ -127,6 +127,23 @@ describe('tensorflow-backend kernels against cpu', { skip: skipReason('tensorflo
     assertClose(result, ['dx']);
   });
 
+  test('ReLU6 gradient through Relu6Grad: dy where 0 < x < 6, as on cpu (the same rule there); 0 and 6 included', async () => {
+    const rng = Rng.fromSeed(14);
+    const xv = randomArray(rng, 2 * 5 * 5 * 3, 0, 1).map((v) => v * 3); // quantized to multiples of 3: exact 0s and 6s occur
+    const dyv = randomArray(rng, xv.length);
+    const result = await onBoth(() => {
+      const x = tf.tensor4d(xv, [2, 5, 5, 3]);
+      const dy = tf.tensor4d(dyv, [2, 5, 5, 3]);
+      const [y, dx] = [tf.relu6(x), tf.grad((xi: tf.Tensor) => tf.relu6(xi))(x, dy)];
+      tf.dispose([x, dy]);
+      return [y, dx];
+    });
+    assert.ok(xv.some((v) => v === 0) && xv.some((v) => v === 6), 'the case has 0s and 6s');
+    assertClose(result, ['y', 'dx']);
+    const dx = result.tensorflow[1]!;
+    xv.forEach((v, i) => assert.ok(dx[i] === (v > 0 && v < 6 ? dyv[i] : 0), `x = ${v}: ${dx[i]}`)); // (−0 and 0 alike)
+  });
+
   for (const shape of [[4, 3, 5, 6], [6, 7]] as const) {
     test(`fused training batch norm [${shape}] = the composite on cpu: y, batch statistics, dx, dγ, dβ`, async () => {
       const rng = Rng.fromSeed(13, String(shape));

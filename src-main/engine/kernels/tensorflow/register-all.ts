@@ -10,6 +10,7 @@ import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { maxPoolConfig } from './MaxPool.ts';
 import { maxPoolGradConfig } from './MaxPoolGrad.ts';
+import { relu6GradConfig, relu6Gradient } from './Relu6Grad.ts';
 import { reluGradConfig, reluGradient } from './ReluGrad.ts';
 
 export const tensorflowKernels: KernelConfig[] = [
@@ -19,17 +20,19 @@ export const tensorflowKernels: KernelConfig[] = [
   maxPoolConfig,
   maxPoolGradConfig,
   reluGradConfig,
+  relu6GradConfig,
   batchNormTrainingConfig,
   batchNormTrainingGradConfig,
 ];
 
 let gradientsRegistered = false;
 
-/** Registers every kernel in `tensorflowKernels` (replacing tfjs-node's of that name) and our ReLU gradient. Idempotent. */
+/** Registers every kernel in `tensorflowKernels` (replacing tfjs-node's of that name) and our ReLU and ReLU6 gradients. Idempotent. */
 export function registerTensorflowKernels(): void {
   registerKernels(tensorflowKernels);
   if (!gradientsRegistered) {
     registerGradient(reluGradient);
+    registerGradient(relu6Gradient);
     gradientsRegistered = true;
   }
 }
