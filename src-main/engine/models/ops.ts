@@ -28,12 +28,19 @@ export interface DepthwiseArgs {
 
 /**
  * A conv or dense layer whose output channels a structured method may remove: their number is the spec
- * field `slot` (cfg[i] or fc[i]), and nothing but the layers that read them depends on them (no residual
+ * field `slot` (cfg[i], fc[i], a graph node's filters), and nothing but the layers that read them depends on them (no residual
  * sum, no concatenation). The pruning units are derived from these marks by tracing the forward
  * (engine/pruning/units.ts): a family states them where it builds the layer, and nowhere else.
  */
+/** Where a spec keeps one layer's width: spec[field][index], or spec[field][index][key] (a graph's node). */
+export interface WidthSlot {
+  field: string;
+  index: number;
+  key?: string;
+}
+
 export interface PrunableOutput {
-  slot: { field: 'cfg' | 'fc'; index: number };
+  slot: WidthSlot;
   /** 'classifier' for head dense layers, which the predefined structured methods leave alone. Default 'feature'. */
   role?: 'feature' | 'classifier';
   /** 0-based stage, for per-stage ratios (ResNets). */

@@ -104,9 +104,9 @@ export function checkSupports(method: Pick<PruningMethod, 'id' | 'needs'>, spec:
   }
 }
 
-/** The families with a registered variant `method` can prune (what the UI offers it for). */
+/** The families with a registered variant or example `method` can prune (what the UI offers it for). */
 export function supportedFamilies(method: Pick<PruningMethod, 'needs'>): ArchFamily[] {
-  return families.filter((f) => Object.values(f.variants).some((v) => supports(method, v))).map((f) => f.family);
+  return families.filter((f) => [...Object.values(f.variants), ...f.examples.map((e) => e.spec)].some((v) => supports(method, v))).map((f) => f.family);
 }
 
 /** A structured plan from kept channels per unit id (planning's output), with the pruned spec built. */

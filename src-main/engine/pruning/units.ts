@@ -1,6 +1,6 @@
 // Where a network can be pruned, as "units" a method scores and plans over (anchors-mission §1.2):
 //   conv unit    a conv (or classifier dense) whose output channels may go; its width lives in one
-//                slot of the spec (cfg[i] or fc[i]); `bn` is the BN that normalises its output.
+//                slot of the spec (cfg[i], fc[i], a graph node's filters); `bn` is the BN that normalises its output.
 //   select unit  a channel-selection layer (PreResNet / DenseNet): which channels of the full tensor
 //                after BN `bn` the `consumer` (conv or fc) reads; its width is cfg[i], its indices select[k].
 // The units of a spec come from tracing its family's forward (unit-trace.ts), which marks the prunable
@@ -8,6 +8,7 @@
 // specWithKept turns kept channel lists into the pruned ArchSpec and the plan's `keep`.
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
+import type { WidthSlot } from '../models/ops.ts';
 import { validateSpec } from '../models/register-all.ts';
 import { traceUnits } from './unit-trace.ts';
 
@@ -17,7 +18,7 @@ export interface ConvUnit {
   layer: string;
   bn: string;
   width: number;
-  slot: { field: 'cfg' | 'fc'; index: number };
+  slot: WidthSlot;
   /** 'classifier' for VGG head dense layers, which structured predefined methods leave alone. */
   role: 'feature' | 'classifier';
   /** 0-based stage (ResNets) for per-stage ratios. */
@@ -81,7 +82,9 @@ export function specWithKept(
       if (i > 0 && c <= list[i - 1]!) throw new ValidationError(`layer '${unitId(u)}': kept channels must be ascending`);
     });
     if (u.kind === 'conv') {
-      (pruned[u.slot.field] as unknown[])[u.slot.index] = list.length;
+      const holder = pruned[u.slot.field] as unknown[];
+      if (u.slot.key) (holder[u.slot.index] as Record<string, unknown>)[u.slot.key] = list.length;
+      else holder[u.slot.index] = list.length;
       if (list.length !== u.width) keep[u.layer] = [...list];
     } else {
       const all = prunableUnits(base).filter((x): x is SelectUnit => x.kind === 'select');

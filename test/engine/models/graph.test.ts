@@ -1,0 +1,42 @@
+// The graph family's own rules: which nodes it marks prunable, and one line naming the node for each
+// malformed graph. (Its examples run through both conformance suites like every family's.)
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import { graph, type GraphSpec } from '../../../src-main/engine/models/graph.ts';
+import { resolveArch } from '../../../src-main/engine/models/register-all.ts';
+import { prunableUnits } from '../../../src-main/engine/pruning/units.ts';
+
+const [concatNet, residualNet] = graph.examples.map((e) => e.spec) as [GraphSpec, GraphSpec];
+
+test('prunable: convs and dense layers whose channels reach only layers; not those in a sum, nor the logits', () => {
+  assert.deepEqual(prunableUnits(concatNet).map((u) => u.kind === 'conv' && [u.layer, u.role, u.slot]), [
+    ['stem', 'feature', { field: 'nodes', index: 0, key: 'filters' }],
+    ['a', 'feature', { field: 'nodes', index: 3, key: 'filters' }],
+    ['b', 'feature', { field: 'nodes', index: 6, key: 'filters' }],
+    ['mix', 'feature', { field: 'nodes', index: 11, key: 'filters' }],
+  ]);
+  // stem and project feed the sum; expand reaches project through the depthwise conv; hidden is a BN1d head.
+  assert.deepEqual(prunableUnits(residualNet).map((u) => u.kind === 'conv' && u.layer), ['expand', 'hidden']);
+});
+
+const broken = (edit: (nodes: GraphSpec['nodes']) => void, output?: string): unknown => {
+  const spec = structuredClone(concatNet);
+  edit(spec.nodes);
+  if (output) spec.output = output;
+  return spec;
+};
+
+for (const [what, spec, message] of [
+  ['an id used twice', broken((n) => (n[4]!.id = 'a')), /node 'a': id used twice/],
+  ['an input read before it is defined', broken((n) => (n[1]!.inputs = ['mix'])), /node 'stem_bn': input 'mix' is not a node defined before it/],
+  ['an add with one input', broken((n) => n.splice(10, 1, { op: 'add', id: 'cat', inputs: ['a_pool'] })), /node 'cat': 'add' takes exactly 2 inputs, got 1/],
+  ['a node nobody reads', broken((n) => n.splice(15, 0, { op: 'relu', id: 'spare', inputs: ['gap'] })), /node 'spare': its output is never used/],
+  ['an output that is not a node', broken(() => {}, 'logits'), /field 'output': 'logits' is not a node/],
+  ['an output that is not [classes]', broken((n) => ((n[15] as { units: number }).units = 7)), /field 'output': node 'fc' gives \[7\], not the \[10\] logits/],
+  ['an op outside the vocabulary', broken((n) => ((n[2] as { op: string }).op = 'sigmoid')), /arch spec \(graph\): field 'nodes.2.op'/],
+] as const) {
+  test(`refused in one line naming the node: ${what}`, () => {
+    assert.throws(() => resolveArch(spec), (e: unknown) => e instanceof ValidationError && message.test(e.message) && !e.message.includes('\n'));
+  });
+}
