@@ -9,7 +9,7 @@ import { countRows, explain, lines, sandbox, tempDir } from './helpers.ts';
 const root = tempDir(undefined, 'pwb-cli-commands-');
 const box = sandbox(root);
 
-const COMMANDS = ['bench', 'run', 'experiments', 'results', 'pattern', 'export', 'presets', 'prune', 'arch', 'train', 'resume', 'list', 'show', 'datasets', 'download', 'doctor'];
+const COMMANDS = ['bench', 'run', 'experiments', 'results', 'pattern', 'export', 'presets', 'prune', 'import-model', 'arch', 'train', 'resume', 'list', 'show', 'datasets', 'download', 'doctor'];
 
 /** Whether a native TensorFlow binding is installed; then `auto` may pick it instead of wasm. */
 function nativeTfInstalled(): boolean {

@@ -57,6 +57,7 @@ export function registerPrune(program: Command): void {
       const { analyseCost } = await import('../../engine/analysis/cost.ts');
       const { getMethod } = await import('../../engine/pruning/methods/register-all.ts');
       const { parseParams } = await import('../../engine/pruning/method.ts');
+      const { prunableUnits } = await import('../../engine/pruning/units.ts');
       let base = resolveArch(readSpecArgument(opts.arch));
       if (opts.input || opts.classes) base = withData(base, opts.input ?? base.input, opts.classes ?? base.classes);
       const method = getMethod(opts.method);
@@ -81,7 +82,8 @@ export function registerPrune(program: Command): void {
       const p = analyseCost(pruned).totals;
       if (opts.json) return printJson({ base, pruned, params: { base: b.params, pruned: p.params }, flops: { base: b.flops, pruned: p.flops }, plan });
       console.log(`${base.id ?? base.family} → ${pruned.id ?? 'pruned'} by ${method.id} ${JSON.stringify(params)}`);
-      console.log(`cfg: ${JSON.stringify(pruned.cfg)}`);
+      if (pruned.cfg !== undefined) console.log(`cfg: ${JSON.stringify(pruned.cfg)}`);
+      else console.log(`widths: ${prunableUnits(pruned).map((u) => (u.kind === 'conv' ? `${u.layer} ${u.width}` : `${u.bn} ${u.candidates.length}`)).join(', ')}`);
       console.log(`params ${si(b.params)} → ${si(p.params)} (−${percent(1 - p.params / b.params, 1)}), FLOPs ${si(b.flops)} → ${si(p.flops)} (−${percent(1 - p.flops / b.flops, 1)})`);
       if (opts.out) console.log(`plan written to ${opts.out}`);
     });

@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
-import type { PrunableOutput } from './ops.ts';
+import type { Ops, PrunableOutput } from './ops.ts';
+import { createShapeOps } from './shape-ops.ts';
 
 const id = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'letters, digits, _ and . (not first)');
 const inputs = z.array(z.string()).min(1);
@@ -149,60 +150,7 @@ export const graph: ModelFamily<GraphSpec> = {
 
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {
-    type T = typeof x;
-    const values = new Map<string, T>([[INPUT, x]]);
-    const prunable = prunableNodes(spec);
-    spec.nodes.forEach((n, index) => {
-      const [a] = n.inputs.map((i) => values.get(i)!);
-      const args = n.inputs.map((i) => values.get(i)!);
-      let y: T;
-      switch (n.op) {
-        case 'conv': {
-          const p = prunable.get(index);
-          y = ops.conv2d(n.id, a!, { filters: n.filters, kernel: n.kernel, stride: n.stride, pad: n.pad, bias: n.bias, ...(p ? { prunable: p } : {}) });
-          break;
-        }
-        case 'depthwise':
-          y = ops.depthwiseConv2d(n.id, a!, { kernel: n.kernel, stride: n.stride, pad: n.pad, bias: n.bias });
-          break;
-        case 'dense': {
-          const p = prunable.get(index);
-          y = ops.dense(n.id, a!, n.units, { bias: n.bias ?? true, ...(p ? { prunable: p } : {}) });
-          break;
-        }
-        case 'max_pool':
-          y = ops.maxPool(a!, { size: n.size, stride: n.stride, pad: n.pad });
-          break;
-        case 'avg_pool':
-          y = ops.avgPool(a!, { size: n.size, stride: n.stride, pad: n.pad });
-          break;
-        case 'bn':
-          y = ops.batchNorm(n.id, a!);
-          break;
-        case 'relu':
-          y = ops.relu(a!);
-          break;
-        case 'relu6':
-          y = ops.relu6(a!);
-          break;
-        case 'global_avg_pool':
-          y = ops.globalAvgPool(a!);
-          break;
-        case 'flatten':
-          y = ops.flatten(a!);
-          break;
-        case 'identity':
-          y = a!;
-          break;
-        case 'add':
-          y = ops.add(args[0]!, args[1]!);
-          break;
-        case 'concat':
-          y = ops.concat(args);
-          break;
-      }
-      values.set(n.id, y);
-    });
+    const values = evaluate(ops, x, spec);
     const out = values.get(spec.output)!;
     const shape = ops.shape(out);
     if (shape.length !== 1 || shape[0] !== spec.classes) {
@@ -211,3 +159,68 @@ export const graph: ModelFamily<GraphSpec> = {
     return out;
   },
 };
+
+/** Every node's per-example output shape ([h, w, c] or [features]), by node id: what an importer needs to lay out weights. */
+export function nodeShapes(spec: GraphSpec): Map<string, readonly number[]> {
+  const { ops } = createShapeOps();
+  const values = evaluate(ops, { shape: [...spec.input] }, spec);
+  return new Map([...values].map(([k, v]) => [k, v.shape]));
+}
+
+/** Runs the nodes in order on `ops`: every node's value by id ('input' included). */
+function evaluate<T>(ops: Ops<T>, x: T, spec: GraphSpec): Map<string, T> {
+  const values = new Map<string, T>([[INPUT, x]]);
+  const prunable = prunableNodes(spec);
+  spec.nodes.forEach((n, index) => {
+    const args = n.inputs.map((i) => values.get(i)!);
+    const a = args[0];
+    let y: T;
+    switch (n.op) {
+      case 'conv': {
+        const p = prunable.get(index);
+        y = ops.conv2d(n.id, a!, { filters: n.filters, kernel: n.kernel, stride: n.stride, pad: n.pad, bias: n.bias, ...(p ? { prunable: p } : {}) });
+        break;
+      }
+      case 'depthwise':
+        y = ops.depthwiseConv2d(n.id, a!, { kernel: n.kernel, stride: n.stride, pad: n.pad, bias: n.bias });
+        break;
+      case 'dense': {
+        const p = prunable.get(index);
+        y = ops.dense(n.id, a!, n.units, { bias: n.bias ?? true, ...(p ? { prunable: p } : {}) });
+        break;
+      }
+      case 'max_pool':
+        y = ops.maxPool(a!, { size: n.size, stride: n.stride, pad: n.pad });
+        break;
+      case 'avg_pool':
+        y = ops.avgPool(a!, { size: n.size, stride: n.stride, pad: n.pad });
+        break;
+      case 'bn':
+        y = ops.batchNorm(n.id, a!);
+        break;
+      case 'relu':
+        y = ops.relu(a!);
+        break;
+      case 'relu6':
+        y = ops.relu6(a!);
+        break;
+      case 'global_avg_pool':
+        y = ops.globalAvgPool(a!);
+        break;
+      case 'flatten':
+        y = ops.flatten(a!);
+        break;
+      case 'identity':
+        y = a!;
+        break;
+      case 'add':
+        y = ops.add(args[0]!, args[1]!);
+        break;
+      case 'concat':
+        y = ops.concat(args);
+        break;
+    }
+    values.set(n.id, y);
+  });
+  return values;
+}
