@@ -12,8 +12,8 @@
 // Anything else is refused in one line naming the node, its op and what is supported.
 import onnxProto from 'onnx-proto';
 import { ValidationError } from '../../../src-shared/errors.ts';
-import { nodeShapes, type GraphNode, type GraphSpec } from '../models/graph.ts';
-import { BN_EPSILON } from '../models/tf-ops.ts';
+import type { GraphNode } from '../models/graph.ts';
+import { GraphBuilder, INPUT, type ImportedModel } from './graph-builder.ts';
 import { constantOf, type Constant } from './onnx-tensors.ts';
 
 const { onnx } = onnxProto;
@@ -24,14 +24,7 @@ export const SUPPORTED_ONNX_OPS = [
   'Concat', 'Flatten', 'Reshape', 'Gemm', 'MatMul', 'Dropout', 'Identity', 'Constant', 'Cast (of a constant)',
 ] as const;
 
-export interface ImportedModel {
-  spec: GraphSpec;
-  weights: Map<string, Float32Array>;
-  /** What the import changed or could not carry over, one line each (BN folded into convs, epsilons folded). */
-  notes: string[];
-}
-
-const INPUT = 'input';
+export type { ImportedModel } from './graph-builder.ts';
 
 export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
   let model: onnxProto.onnx.ModelProto;
@@ -49,10 +42,9 @@ class OnnxConverter {
   private readonly consts = new Map<string, Constant>();
   /** ONNX value name → the graph node (or 'input') that computes it. */
   private readonly valueOf = new Map<string, string>();
-  private readonly nodes: GraphNode[] = [];
-  private readonly weights = new Map<string, Float32Array>();
-  private readonly ids = new Set<string>([INPUT]);
-  private readonly notes: string[] = [];
+  private readonly graph = new GraphBuilder();
+  private readonly nodes = this.graph.nodes;
+  private readonly weights = this.graph.weights;
   private input: [number, number, number] = [1, 1, 1];
   private current: NodeProto | null = null;
   private readonly file: string;
@@ -73,16 +65,9 @@ class OnnxConverter {
     if (outputs.length !== 1) throw new ValidationError(`${this.file}: the graph has ${outputs.length} outputs; one (the logits) is supported`);
     const output = this.valueOf.get(outputs[0]!);
     if (!output || output === INPUT) throw new ValidationError(`${this.file}: the graph output '${outputs[0]}' is not computed by a supported node`);
-    const draft: GraphSpec = { family: 'graph', input: this.input, classes: 2, nodes: this.nodes, output };
-    const shapes = nodeShapes(draft);
-    const out = shapes.get(output)!;
-    if (out.length !== 1) throw new ValidationError(`${this.file}: the graph output '${outputs[0]}' is a [${out}] map, not a vector of logits`);
-    this.reorderFlattenedRows(shapes);
-    // The file's name, as a variant id ('ResNet-18.onnx' → 'resnet_18'), names the model in tables.
-    const id = (this.file.split(/[\\/]/).at(-1) ?? '').replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
-    const spec: GraphSpec = { family: 'graph', ...(id ? { id } : {}), input: this.input, classes: out[0]!, nodes: this.nodes, output };
-    if (!this.nodes.some((n) => n.op === 'bn')) this.notes.push('the model has no BatchNormalization (an eval-mode export folds BN into the convs): methods that need a BN after each conv cannot prune it');
-    return { spec, weights: this.weights, notes: this.notes };
+    // The file's name ('ResNet-18.onnx' → 'resnet_18') names the model in tables.
+    const name = (this.file.split(/[\\/]/).at(-1) ?? '').replace(/\.onnx$/i, '');
+    return this.graph.finish(this.file, name, this.input, output, (shapes) => this.reorderFlattenedRows(shapes));
   }
 
   private readInput(g: onnxProto.onnx.IGraphProto): void {
@@ -165,16 +150,9 @@ class OnnxConverter {
     const [, scale, offset, mean, variance] = n.input!.map((x, i) => (i === 0 ? null : this.constant(x, ['', 'scale', 'B', 'mean', 'var'][i]!)));
     const id = this.id(this.layerName(n.input![1]!, n));
     const epsilon = this.float(n, 'epsilon', 1e-5);
-    const runningVar = Float32Array.from(variance!.values, (v) => v + epsilon - BN_EPSILON);
-    if (Math.abs(epsilon - BN_EPSILON) > 1e-9) {
-      if (runningVar.some((v) => v < 0)) this.refuse(`has epsilon ${epsilon}, smaller than the workbench's ${BN_EPSILON}, and a variance too small to fold it into`);
-      this.notes.push(`BN '${id}': epsilon ${epsilon} folded into its running variance (the workbench's BN uses ${BN_EPSILON})`);
-    }
+    const problem = this.graph.batchNorm(id, { gamma: scale!.values, beta: offset!.values, mean: mean!.values, variance: variance!.values, epsilon });
+    if (problem) this.refuse(problem);
     this.emit(n, { op: 'bn', id });
-    this.weights.set(`${id}.gamma`, Float32Array.from(scale!.values));
-    this.weights.set(`${id}.beta`, Float32Array.from(offset!.values));
-    this.weights.set(`${id}.running_mean`, Float32Array.from(mean!.values));
-    this.weights.set(`${id}.running_var`, runningVar);
   }
 
   private clip(n: NodeProto): void {
@@ -296,12 +274,7 @@ class OnnxConverter {
   }
 
   private id(name: string): string {
-    let base = name.replace(/^[/:]+/, '').replace(/[^A-Za-z0-9_.]/g, '_');
-    if (!/^[A-Za-z_]/.test(base)) base = `n_${base}`;
-    let id = base;
-    for (let k = 1; this.ids.has(id); k++) id = `${base}_${k}`;
-    this.ids.add(id);
-    return id;
+    return this.graph.id(name);
   }
 
   private attribute(n: NodeProto, name: string) {
