@@ -67,7 +67,7 @@ export class GraphBuilder {
     const id = name.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
     const spec: GraphSpec = { family: 'graph', ...(id && /^[a-z]/.test(id) ? { id } : {}), input, classes: out[0]!, nodes: this.nodes, output };
     if (!this.nodes.some((n) => n.op === 'bn')) {
-      this.notes.push('the model has no BatchNormalization (an eval-mode export folds BN into the convs): methods that need a BN after each conv cannot prune it');
+      this.notes.push('the model has no BatchNormalization (an eval-mode export folds BN into the convs): L1-norm and the other weight-based methods prune its convs; network slimming, which ranks BN scales, cannot');
     }
     return { spec, weights: this.weights, notes: this.notes };
   }

@@ -4,10 +4,10 @@
 // an order where every input is defined before it is read ('input' is the image); `output` names the node
 // whose [classes] vector is the logits. A node's id is its layer name (parameters `${id}.weight`, …).
 //
-// Where it prunes is read off the graph: a conv (or dense) whose only reader is a BN, and whose channels
-// from there reach nothing but conv / dense layers — through BN, ReLU(6), pools, depthwise convs, identity,
-// flatten and concatenations, never a sum or the output — is marked prunable, its width being the node's
-// `filters` (`units`). Channels that join a residual sum stay (their group would have to be pruned as one).
+// Where it prunes is read off the graph: a conv (or dense) whose channels reach nothing but conv / dense
+// layers — through BN, ReLU(6), pools, depthwise convs, identity, flatten and concatenations, never a sum or
+// the output — is marked prunable, its width being the node's `filters` (`units`); the BN that reads it
+// alone is its unit's BN, and where none does (a BN-folded import) methods that score by BN pass it by. Channels that join a residual sum stay (their group would have to be pruned as one).
 // Init (for a graph trained from scratch): conv N(0, 2/fan_out), BN γ 1, Linear PyTorch's default.
 import { z } from 'zod';
 import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
@@ -67,9 +67,12 @@ function prunableNodes(spec: GraphSpec): Map<number, PrunableOutput> {
   spec.nodes.forEach((n, index) => {
     if (n.op !== 'conv' && n.op !== 'dense') return;
     const rs = read.get(n.id) ?? [];
-    if (rs.length !== 1 || rs[0]!.op !== 'bn' || !onlyLayers(rs[0]!.id, new Set())) return;
+    const withBn = rs.length === 1 && rs[0]!.op === 'bn';
+    if (!withBn && rs.some((r) => r.op === 'bn')) return;
+    // Without a BN (a BN-folded import: the conv keeps its bias) its channels may still go on their own.
+    if (withBn ? !onlyLayers(rs[0]!.id, new Set()) : !onlyLayers(n.id, new Set())) return;
     const key = n.op === 'conv' ? 'filters' : 'units';
-    out.set(index, { slot: { field: 'nodes', index, key }, role: n.op === 'conv' ? 'feature' : 'classifier' });
+    out.set(index, { slot: { field: 'nodes', index, key }, role: n.op === 'conv' ? 'feature' : 'classifier', ...(withBn ? {} : { bn: false }) });
   });
   return out;
 }

@@ -47,6 +47,11 @@ export interface PrunableOutput {
   stage?: number;
   /** The reference's layer number in its skip lists (RNP res56prune.py etc.). */
   refId?: number;
+  /**
+   * false: no BN follows this layer (a conv with its bias, as in a BN-folded import). Methods that score by
+   * the BN's γ skip it; the others prune it by its weights. Default true: a BN must take its output.
+   */
+  bn?: boolean;
 }
 
 /**

@@ -73,7 +73,8 @@ export function parseParams<T = Record<string, unknown>>(method: Pick<PruningMet
 /**
  * What a method prunes, checked on a spec's traced units (unit-trace.ts), never on its family's name:
  *   'feature-convs'  conv outputs the forward marks prunable, outside the classifier (L1 norm, uniform, random)
- *   'bn-units'       conv outputs or channel selections, each with the BN whose γ scores it (network slimming)
+ *   'bn-units'       conv outputs or channel selections, each with the BN whose γ scores it (network slimming;
+ *                    units with no BN keep their channels)
  *   'conv-weights'   conv weights, one by one (unstructured magnitude)
  */
 export type MethodNeeds = 'feature-convs' | 'bn-units' | 'conv-weights';
@@ -90,7 +91,7 @@ export function supports(method: Pick<PruningMethod, 'needs'>, spec: ArchSpec): 
     case 'feature-convs':
       return prunableUnits(spec).some((u) => u.kind === 'conv' && u.role === 'feature');
     case 'bn-units':
-      return prunableUnits(spec).length > 0;
+      return prunableUnits(spec).some((u) => u.bn !== '');
     case 'conv-weights':
       return convWeightParams(spec).length > 0;
   }

@@ -2,7 +2,8 @@
 // (shape-ops.ts) and collects the pruning units (units.ts) from what the forward states as it builds
 // each layer — a conv or dense marked `prunable` (ops.ts PrunableOutput: its width's spec field, stage,
 // reference id) and every `selection` point — and from what follows in the graph:
-//   conv unit    the BN that takes the marked layer's output directly is the unit's `bn`
+//   conv unit    the BN that takes the marked layer's output directly is the unit's `bn` ('' where the mark
+//                says no BN follows)
 //   select unit  the BN whose output is selected is the unit's `bn`; the first conv or dense that reads
 //                the selection (through ReLU and pools) is its `consumer`, and the tensor's channel count
 //                its `full`
@@ -50,6 +51,7 @@ export function traceUnits(spec: ArchSpec): PrunableUnit[] {
       ...(prunable.refId !== undefined ? { refId: prunable.refId } : {}),
     };
     units.push(unit);
+    if (prunable.bn === false) return { shape };
     needsBn.push(unit);
     return { shape, producer: unit };
   };

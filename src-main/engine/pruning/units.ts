@@ -16,6 +16,7 @@ export interface ConvUnit {
   kind: 'conv';
   /** The conv/dense layer; also the unit's id. */
   layer: string;
+  /** The BN on its output; '' where none follows (a BN-folded import's conv with bias). */
   bn: string;
   width: number;
   slot: WidthSlot;

@@ -94,12 +94,22 @@ describe('ONNX import, against PyTorch', { skip }, () => {
     }
   });
 
-  test('a BN-folded export imports, says so, and the methods that need a BN after each conv refuse it in one line', () => {
-    const { spec, notes } = imported.get('concat_cnn_folded')!;
+  test('a BN-folded export imports and says so; L1-norm and the weight-based methods prune its convs, network slimming refuses in one line', async () => {
+    const { spec, weights, notes } = imported.get('concat_cnn_folded')!;
     assert.equal(spec.nodes.filter((n) => n.op === 'bn').length, 0);
     assert.ok(notes.some((n) => /folds BN into the convs/.test(n)), notes.join('; '));
-    const l1 = methods.find((m) => m.id === 'l1_norm')!;
-    assert.throws(() => checkSupports(l1, spec), (e: unknown) => e instanceof ValidationError && /pruning method 'l1_norm' needs/.test(e.message) && !e.message.includes('\n'));
+    assert.deepEqual(prunableUnits(spec).map((u) => u.kind === 'conv' && [u.layer, u.bn]), [['stem', ''], ['a', ''], ['b', ''], ['mix', '']]);
+    await selectBackend('wasm');
+    const x = randomInput(spec, 2, 5);
+    for (const id of ['l1_norm', 'uniform', 'guided']) {
+      const method = methods.find((m) => m.id === id)!;
+      const plan = parsePlan(method.plan(spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune')));
+      const err = relativeError(await evalLogits(plan.pruned, applyPlan(plan, weights), x), await evalLogits(plan.base, zeroedBase(plan, weights), x));
+      assert.ok(err <= 1e-5, `${id}: pruned vs zeroed base ${err.toExponential(2)}`);
+    }
+    x.dispose();
+    const slimming = methods.find((m) => m.id === 'network_slimming')!;
+    assert.throws(() => checkSupports(slimming, spec), (e: unknown) => e instanceof ValidationError && /pruning method 'network_slimming' needs conv outputs or channel selections with a BN/.test(e.message) && !e.message.includes('\n'));
   });
 
   for (const [name, message] of [

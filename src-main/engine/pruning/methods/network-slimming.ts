@@ -65,7 +65,8 @@ export const networkSlimming: PruningMethod = {
   plan(spec, weights, raw) {
     checkSupports(networkSlimming, spec);
     const params = parseParams<Params>(networkSlimming, raw);
-    const units = prunableUnits(spec);
+    // Units without a BN (a BN-folded import's convs) have no γ to rank: they keep every channel.
+    const units = prunableUnits(spec).filter((u) => u.bn !== '');
     // Every (unit, channel, |γ|), in unit order then channel order — the tie-break.
     const entries: Array<{ unit: number; channel: number; score: number }> = [];
     const scores = units.map((u, i) => {
