@@ -34,6 +34,14 @@ export const ExperimentSpecSchema = z.strictObject({
   seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).refine((s) => new Set(s).size === s.length, 'seeds must not repeat'),
   /** Training of the large model; Scratch-E and Scratch-B use the same settings (Scratch-B stretches the epochs). */
   baseline: TrainConfigOverridesSchema.default({}),
+  /**
+   * A checkpoint the large model starts from instead of a fresh initialisation — an already trained model,
+   * e.g. the weights.ckpt `pwb import-model` writes — which the baseline then trains for `baseline.epochs`
+   * more on the experiment's data (one epoch at a small lr re-estimates its BN statistics). Its parameters
+   * must be the architecture's as the dataset shapes it (input channels, classes). Relative paths resolve
+   * against the working directory. The scratch regimes still start from scratch.
+   */
+  baselineWeights: z.string().min(1).optional(),
   /** Fine-tuning of the pruned model (reference CIFAR: 40 epochs at a constant lr of 0.001). */
   finetune: TrainConfigOverridesSchema.default({}),
   scratchB: z

@@ -1,6 +1,7 @@
 // Turns an ExperimentSpec into everything its runs need — and fails before any training, naming the
 // field, when something is wrong: unknown method or params, a target of the wrong length, a dataset
 // that does not open, a dataset whose classes do not fit the architecture.
+import { existsSync } from 'node:fs';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../src-shared/errors.ts';
 import { ExperimentSpecSchema, referenceFinetune, type ExperimentSpec, type PrunedRegime } from '../../src-shared/experiment-spec.ts';
@@ -10,7 +11,9 @@ import { analyseCost } from '../engine/analysis/cost.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import { heldOutSplit } from '../engine/datasets/held-out.ts';
 import { openDataset } from '../engine/datasets/registry.ts';
+import { collectParams } from '../engine/models/build.ts';
 import { resolveArch, withData } from '../engine/models/register-all.ts';
+import { readCheckpoint, requireFinite } from '../engine/training/checkpoint.ts';
 import { checkSupports, parseParams, type PruningMethod } from '../engine/pruning/method.ts';
 import { getMethod } from '../engine/pruning/methods/register-all.ts';
 import { targetUnits } from '../engine/pruning/widths.ts';
@@ -27,6 +30,8 @@ export interface PreparedExperiment {
   predefinedTarget: ArchSpec | null;
   /** Training settings per regime for a seed (Scratch-B's epochs are set once the pruned FLOPs are known). */
   configFor(regime: 'baseline' | PrunedRegime, seed: number): TrainConfig;
+  /** The weights the baseline starts from (spec.baselineWeights, checked against `base`), or null: a fresh initialisation. */
+  baselineStart: Map<string, Float32Array> | null;
 }
 
 export async function prepareExperiment(raw: unknown, where = 'experiment'): Promise<PreparedExperiment> {
@@ -54,6 +59,7 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
       `${where}: field 'plainBaseline': method '${spec.method.id}' trains its baseline without a regulariser already, so the baseline is the plain network; leave the field out`,
     );
   }
+  const baselineStart = spec.baselineWeights ? startingWeights(spec.baselineWeights, base, spec.dataset, where) : null;
   const baselineConfig = mergeConfig(spec.baseline, `${where}: baseline`);
   const finetuneConfig = mergeConfig({ ...referenceFinetune, ...spec.finetune }, `${where}: finetune`);
   const trainSize = spec.valSplit ? heldOutSplit(dataset.train.labels, spec.valSplit).train.length : dataset.train.size;
@@ -61,11 +67,32 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
     scaleConfig({ ...config, seed, valSplit: spec.valSplit ?? config.valSplit }, spec.scale, trainSize);
 
   return {
-    spec, dataset, base, method, params, predefinedTarget,
+    spec, dataset, base, method, params, predefinedTarget, baselineStart,
     configFor(regime, seed) {
       return scaled(regime === 'finetune' ? finetuneConfig : baselineConfig, seed);
     },
   };
+}
+
+/** A checkpoint's weights, finite, holding exactly `base`'s parameters with their shapes; else one line naming the first that differs. */
+function startingWeights(path: string, base: ArchSpec, dataset: string, where: string): Map<string, Float32Array> {
+  const field = `${where}: field 'baselineWeights'`;
+  if (!existsSync(path)) throw new ValidationError(`${field}: no file ${path}; pass a checkpoint (pwb import-model writes DIR/weights.ckpt)`);
+  const ckpt = readCheckpoint(path);
+  requireFinite(path, ckpt);
+  const params = collectParams(base);
+  for (const p of params) {
+    const v = ckpt.weights.get(p.name);
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    if (!v) throw new ValidationError(`${field}: ${path} has no parameter '${p.name}' of this architecture`);
+    if (v.length !== size) {
+      throw new ValidationError(`${field}: ${path} has ${v.length} values for '${p.name}', the architecture on dataset '${dataset}' needs ${size} ([${p.shape}]): a checkpoint of another architecture, or of this one for other input channels or classes`);
+    }
+  }
+  const known = new Set(params.map((p) => p.name));
+  const extra = [...ckpt.weights.keys()].find((k) => !known.has(k));
+  if (extra) throw new ValidationError(`${field}: ${path} has a parameter '${extra}' this architecture does not`);
+  return ckpt.weights;
 }
 
 function mergeConfig(overrides: TrainConfigOverrides, where: string): TrainConfig {

@@ -84,7 +84,7 @@ export async function runExperiment(
       if (spec.plainBaseline) {
         // The same network, settings and seed as the baseline, without the method's regulariser.
         await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'train', seed }, {
-          arch: prepared.base, parentRunId: null, config: prepared.configFor('baseline', seed), extras: {},
+          arch: prepared.base, parentRunId: null, config: prepared.configFor('baseline', seed), extras: startFrom(prepared),
         });
       }
       const plan = ensurePlan(db, experimentId, prepared, baseline, seed);
@@ -154,9 +154,16 @@ function baselineExtras(prepared: PreparedExperiment): RunExtras {
   const reg = prepared.method.regularizer?.(prepared.params) ?? null;
   const hook = prepared.method.epochHook?.(prepared.params) ?? null;
   return {
+    ...startFrom(prepared),
     ...(reg ? { regularizer: (params, grads) => reg.addToGradients(params, grads) } : {}),
     ...(hook ? { afterEpoch: (model) => hook.apply(model) } : {}),
   };
+}
+
+/** The large model's starting weights where the spec gives some (spec.baselineWeights): for the baseline and its plain twin. */
+function startFrom(prepared: PreparedExperiment): RunExtras {
+  const start = prepared.baselineStart;
+  return start ? { initialWeights: () => new Map([...start].map(([k, v]) => [k, Float32Array.from(v)])) } : {};
 }
 
 function prunedConfig(prepared: PreparedExperiment, plan: PruningPlan, regime: PrunedRegime, seed: number): RunRequest['config'] {
