@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
 import { patternWidths, WidthPatternSchema } from '../patterns.ts';
-import { keepLargestL1 } from '../scoring.ts';
+import { keepMostImportant } from '../importance/importance.ts';
+import { l1Importance } from '../importance/l1.ts';
 
 const ParamsSchema = z.strictObject({
   /** A width pattern, e.g. from `pwb pattern <experiment> --json`. */
@@ -38,11 +39,11 @@ export const guided: PruningMethod = {
     return specWithWidths(spec, units, widths);
   },
 
-  plan(spec, weights, raw) {
+  plan(spec, weights, raw, rng) {
     checkSupports(guided, spec);
     const params = parseParams<Params>(guided, raw);
     const { units, widths } = widthsFor(spec, params);
-    const kept = keepLargestL1(units, widths, weights);
+    const kept = keepMostImportant(l1Importance, units, widths, weights, rng);
     return structuredPlan(guided.id, params, spec, units, kept);
   },
 };

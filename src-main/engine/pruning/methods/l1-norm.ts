@@ -8,7 +8,8 @@
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import type { Rng } from '../../random.ts';
 import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
-import { keepLargestL1 } from '../scoring.ts';
+import { keepMostImportant } from '../importance/importance.ts';
+import { l1Importance } from '../importance/l1.ts';
 import { WidthTargetSchema, targetWidths, type WidthTarget } from '../widths.ts';
 
 export const l1Norm: PruningMethod = {
@@ -28,11 +29,11 @@ export const l1Norm: PruningMethod = {
     return pruned;
   },
 
-  plan(spec, weights, raw, _rng: Rng) {
+  plan(spec, weights, raw, rng: Rng) {
     checkSupports(l1Norm, spec);
     const params = parseParams<WidthTarget>(l1Norm, raw);
     const { units, widths, name } = targetWidths(spec, params, `${l1Norm.id} params`);
-    const kept = keepLargestL1(units, widths, weights);
+    const kept = keepMostImportant(l1Importance, units, widths, weights, rng);
     return structuredPlan(l1Norm.id, params, spec, units, kept, name);
   },
 };

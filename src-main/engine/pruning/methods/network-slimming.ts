@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { ValidationError } from '../../../../src-shared/errors.ts';
 import * as tf from '../../tf.ts';
 import { checkSupports, parseParams, structuredPlan, type GradientRegularizer, type PruningMethod } from '../method.ts';
-import { bnScale, topK, weightOf } from '../scoring.ts';
+import { bnScaleImportance } from '../importance/bn-scale.ts';
+import { topK } from '../scoring.ts';
 import { candidatesOf, prunableUnits, unitId } from '../units.ts';
 import { RatioSchema } from '../widths.ts';
 
@@ -62,7 +63,7 @@ export const networkSlimming: PruningMethod = {
     return sparsity > 0 ? slimmingRegularizer(sparsity) : null;
   },
 
-  plan(spec, weights, raw) {
+  plan(spec, weights, raw, rng) {
     checkSupports(networkSlimming, spec);
     const params = parseParams<Params>(networkSlimming, raw);
     // Units without a BN (a BN-folded import's convs) have no γ to rank: they keep every channel.
@@ -70,7 +71,7 @@ export const networkSlimming: PruningMethod = {
     // Every (unit, channel, |γ|), in unit order then channel order — the tie-break.
     const entries: Array<{ unit: number; channel: number; score: number }> = [];
     const scores = units.map((u, i) => {
-      const s = bnScale(weightOf(weights, `${u.bn}.gamma`));
+      const s = bnScaleImportance.scores(u, weights, rng);
       for (const c of candidatesOf(u)) entries.push({ unit: i, channel: c, score: s[c]! });
       return s;
     });

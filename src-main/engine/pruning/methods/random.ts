@@ -4,7 +4,8 @@
 // kept channels of each prunable conv are a uniformly random subset drawn from the plan's rng.
 import { z } from 'zod';
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
-import type { Rng } from '../../random.ts';
+import { keepMostImportant } from '../importance/importance.ts';
+import { randomImportance } from '../importance/random.ts';
 import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
 import { WidthTargetSchema, targetWidths } from '../widths.ts';
 
@@ -13,12 +14,6 @@ const ParamsSchema = z.strictObject({
   widthsFrom: WidthTargetSchema,
 });
 type Params = z.infer<typeof ParamsSchema>;
-
-/** k distinct indices of [0, n), ascending, uniformly at random. */
-function sample(n: number, k: number, rng: Rng): number[] {
-  const all = Array.from({ length: n }, (_, i) => i);
-  return rng.shuffle(all).slice(0, k).sort((a, b) => a - b);
-}
 
 export const randomChannels: PruningMethod = {
   id: 'random',
@@ -37,15 +32,11 @@ export const randomChannels: PruningMethod = {
     return pruned;
   },
 
-  plan(spec, _weights, raw, rng) {
+  plan(spec, weights, raw, rng) {
     checkSupports(randomChannels, spec);
     const params = parseParams<Params>(randomChannels, raw);
     const { units, widths, name } = targetWidths(spec, params.widthsFrom, `${randomChannels.id} params.widthsFrom`);
-    const kept = new Map<string, number[]>();
-    for (const u of units) {
-      const width = widths.get(u.layer)!;
-      if (width < u.width) kept.set(u.layer, sample(u.width, width, rng));
-    }
+    const kept = keepMostImportant(randomImportance, units, widths, weights, rng);
     return structuredPlan(randomChannels.id, params, spec, units, kept, name);
   },
 };

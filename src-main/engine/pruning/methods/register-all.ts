@@ -2,6 +2,7 @@
 // one line here; the conformance tests loop over `methods` and the families each supports.
 import { NotFoundError } from '../../../../src-shared/errors.ts';
 import type { PruningMethod } from '../method.ts';
+import { byImportance } from './by-importance.ts';
 import { guided } from './guided.ts';
 import { l1Norm } from './l1-norm.ts';
 import { magnitude } from './magnitude.ts';
@@ -10,7 +11,7 @@ import { randomChannels } from './random.ts';
 import { softFilter } from './soft-filter.ts';
 import { uniform } from './uniform.ts';
 
-export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided, softFilter];
+export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided, softFilter, byImportance];
 
 export function methodIds(): string[] {
   return methods.map((m) => m.id);

@@ -14,6 +14,7 @@ import { convWeightParams, initParams } from '../../models/build.ts';
 import { Rng } from '../../random.ts';
 import * as tf from '../../tf.ts';
 import { applyPlan } from '../apply-plan.ts';
+import { filterL2 } from '../importance/l2.ts';
 import { encodeMask } from '../masks.ts';
 import { checkSupports, parseParams, type PruningMethod } from '../method.ts';
 import { weightOf } from '../scoring.ts';
@@ -23,13 +24,6 @@ const ParamsSchema = z.strictObject({
   rate: z.number().gt(0).max(1).default(0.7),
 });
 type Params = z.infer<typeof ParamsSchema>;
-
-/** L2 norm of each output filter of a [k, k, in, out] weight. */
-function filterNorms(w: ArrayLike<number>, out: number): Float64Array {
-  const norms = new Float64Array(out);
-  for (let i = 0; i < w.length; i++) norms[i % out]! += w[i]! * w[i]!;
-  return norms.map(Math.sqrt);
-}
 
 /** 0/1 per filter: the ⌊out·(1 − rate)⌋ smallest norms get 0 (the earlier filter first on a tie). */
 export function filterMask(norms: ArrayLike<number>, rate: number): Uint8Array {
@@ -58,7 +52,7 @@ export const softFilter: PruningMethod = {
           if (p.layerKind !== 'conv' || p.role !== 'weight') continue;
           const v = model.variables.get(p.name)!;
           const out = p.shape.at(-1)!;
-          const mask = filterMask(filterNorms(v.dataSync(), out), rate);
+          const mask = filterMask(filterL2(v.dataSync(), out), rate);
           if (mask.every((m) => m === 1)) continue;
           tf.tidy(() => v.assign(tf.mul(v, tf.tensor1d(Float32Array.from(mask)))));
         }
@@ -73,7 +67,7 @@ export const softFilter: PruningMethod = {
     for (const p of convWeightParams(spec)) {
       const w = weightOf(weights, p.name);
       const out = p.shape.at(-1)!;
-      const filters = filterMask(filterNorms(w, out), params.rate);
+      const filters = filterMask(filterL2(w, out), params.rate);
       masks[p.name] = encodeMask(Uint8Array.from({ length: w.length }, (_, i) => filters[i % out]!));
     }
     return {

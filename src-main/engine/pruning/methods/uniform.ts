@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
-import { keepLargestL1 } from '../scoring.ts';
+import { keepMostImportant } from '../importance/importance.ts';
+import { l1Importance } from '../importance/l1.ts';
 import { RatioSchema, targetWidths } from '../widths.ts';
 
 const ParamsSchema = z.strictObject({
@@ -30,11 +31,11 @@ export const uniform: PruningMethod = {
     return specWithWidths(spec, units, widths);
   },
 
-  plan(spec, weights, raw) {
+  plan(spec, weights, raw, rng) {
     checkSupports(uniform, spec);
     const params = parseParams<Params>(uniform, raw);
     const { units, widths } = targetWidths(spec, { ratio: params.ratio }, `${uniform.id} params`);
-    const kept = keepLargestL1(units, widths, weights);
+    const kept = keepMostImportant(l1Importance, units, widths, weights, rng);
     return structuredPlan(uniform.id, params, spec, units, kept);
   },
 };
