@@ -54,7 +54,7 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
   if (spec.regimes.includes('reduced') && targetUnits(base).length === 0) {
     throw new ValidationError(`${where}: field 'regimes': 'reduced' narrows conv widths uniformly, and this ${base.family} spec has none a uniform ratio applies to`);
   }
-  if (spec.plainBaseline && !method.regularizer?.(params)) {
+  if (spec.plainBaseline && !method.training?.regularizer?.(params)) {
     throw new ValidationError(
       `${where}: field 'plainBaseline': method '${spec.method.id}' trains its baseline without a regulariser already, so the baseline is the plain network; leave the field out`,
     );

@@ -90,7 +90,7 @@ function regularisedBaselineNote(experiment: Experiment, hasPlain: boolean): str
   if (typeof method?.id !== 'string') return [];
   let describe: string | null = null;
   try {
-    describe = getMethod(method.id).regularizer?.(method.params ?? {})?.describe ?? null;
+    describe = getMethod(method.id).training?.regularizer?.(method.params ?? {})?.describe ?? null;
   } catch {
     return []; // a method this version no longer has, or parameters it no longer takes: nothing to add
   }

@@ -16,11 +16,9 @@ import type { BackendInfo } from '../engine/backend/select-backend.ts';
 import { applyPlan, parsePlan } from '../engine/pruning/apply-plan.ts';
 import { scratchBEpochs } from '../engine/pruning/budget.ts';
 import { winningTicket } from '../engine/pruning/lottery.ts';
+import { planCost, planMasks, recordedCost, scratchStart } from '../engine/pruning/plan-effects.ts';
 import { reducedNetwork } from '../engine/pruning/reduced.ts';
-import { decodeMasks } from '../engine/pruning/masks.ts';
 import { Rng } from '../engine/random.ts';
-import { scratchInit } from '../engine/pruning/methods/magnitude.ts';
-import { getMethod } from '../engine/pruning/methods/register-all.ts';
 import { readCheckpoint, requireFinite } from '../engine/training/checkpoint.ts';
 import { LAST_CHECKPOINT } from '../engine/training/train.ts';
 import type { Db } from '../store/db.ts';
@@ -96,14 +94,14 @@ export async function runExperiment(
         const step = { index: ++index, total, regime, seed };
         if (regime === 'reduced') {
           // Not the pruned architecture: the base narrowed uniformly to its parameter count, from scratch.
-          const reduced = reducedNetwork(plan.base, plan.kind === 'unstructured' ? unstructuredCost(plan).params : analyseCost(plan.pruned).totals.params);
+          const reduced = reducedNetwork(plan.base, planCost(plan).params);
           await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
             arch: reduced.spec, parentRunId: baseline.id, config: scratchBConfig(prepared, plan.base, analyseCost(reduced.spec).totals.flops, seed), extras: {},
           });
           continue;
         }
         await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
-          arch: pruned, effectiveCost: plan.kind === 'unstructured' ? unstructuredCost(plan) : undefined, parentRunId: baseline.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, baseline, seed),
+          arch: pruned, effectiveCost: recordedCost(plan), parentRunId: baseline.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, baseline, seed),
         });
       }
     }
@@ -151,8 +149,8 @@ async function ensureRun(
 }
 
 function baselineExtras(prepared: PreparedExperiment): RunExtras {
-  const reg = prepared.method.regularizer?.(prepared.params) ?? null;
-  const hook = prepared.method.epochHook?.(prepared.params) ?? null;
+  const reg = prepared.method.training?.regularizer?.(prepared.params) ?? null;
+  const hook = prepared.method.training?.afterEpoch?.(prepared.params) ?? null;
   return {
     ...startFrom(prepared),
     ...(reg ? { regularizer: (params, grads) => reg.addToGradients(params, grads) } : {}),
@@ -168,7 +166,7 @@ function startFrom(prepared: PreparedExperiment): RunExtras {
 
 function prunedConfig(prepared: PreparedExperiment, plan: PruningPlan, regime: PrunedRegime, seed: number): RunRequest['config'] {
   if (regime !== 'scratch-b') return prepared.configFor(regime === 'finetune' ? 'finetune' : 'baseline', seed);
-  return scratchBConfig(prepared, plan.base, plan.kind === 'unstructured' ? unstructuredFlops(plan) : analyseCost(plan.pruned).totals.flops, seed);
+  return scratchBConfig(prepared, plan.base, planCost(plan).flops, seed);
 }
 
 /** The baseline's settings with Scratch-B's epochs: the baseline's compute for a network of `flops`. */
@@ -176,26 +174,6 @@ function scratchBConfig(prepared: PreparedExperiment, base: ArchSpec, flops: num
   const config = prepared.configFor('baseline', seed);
   const epochs = scratchBEpochs(config.epochs, analyseCost(base).totals.flops, flops, { capMultiple: prepared.spec.scratchB.capMultiple ?? undefined });
   return { ...config, epochs };
-}
-
-/** Params and FLOPs of an unstructured plan counting only kept conv weights (RNP's weight-level rule). */
-function unstructuredCost(plan: PruningPlan): { params: number; flops: number } {
-  const masks = decodeMasks(plan);
-  let removed = 0;
-  for (const mask of masks.values()) removed += mask.length - mask.reduce((a, b) => a + b, 0);
-  return { params: analyseCost(plan.base).totals.params - removed, flops: Math.round(unstructuredFlops(plan)) };
-}
-
-/** FLOPs of an unstructured plan as the reference counts them: conv FLOPs scaled by each layer's kept fraction. */
-function unstructuredFlops(plan: PruningPlan): number {
-  const masks = decodeMasks(plan);
-  let flops = 0;
-  for (const layer of analyseCost(plan.base).layers) {
-    const mask = masks.get(`${layer.name}.weight`);
-    const kept = mask ? mask.reduce((a, b) => a + b, 0) / mask.length : 1;
-    flops += layer.kind === 'conv' ? layer.flops * kept : layer.flops;
-  }
-  return flops;
 }
 
 /** The baseline's final weights, intact and finite (a diverged baseline is not worth pruning). */
@@ -206,18 +184,15 @@ function baselineWeights(path: string): Map<string, Float32Array> {
 }
 
 function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, seed: number): RunExtras {
-  const masks = plan.kind === 'unstructured' ? decodeMasks(plan) : undefined;
-  if (regime === 'lottery') return { masks, initialWeights: () => winningTicket(plan, seed) };
-  // Masked scratch runs start as the method says, else from He normal with fan = non-zero weights /
-  // in_channels, masked (RNP weight-level).
-  const scratch = getMethod(plan.method).scratchInit;
-  if (regime !== 'finetune') {
-    return masks ? { masks, initialWeights: () => (scratch ? scratch(plan, seed) : scratchInit(plan, Rng.fromSeed(seed, 'init'))) } : {};
+  const masks = planMasks(plan);
+  const withMasks = masks ? { masks } : {};
+  if (regime === 'lottery') return { ...withMasks, initialWeights: () => winningTicket(plan, seed) };
+  if (regime === 'finetune') {
+    return { ...withMasks, initialWeights: () => applyPlan(plan, baselineWeights(join(baseline.checkpointDir!, LAST_CHECKPOINT))) };
   }
-  return {
-    masks,
-    initialWeights: () => applyPlan(plan, baselineWeights(join(baseline.checkpointDir!, LAST_CHECKPOINT))),
-  };
+  // Scratch: where the plan decides the start (masked plans), from it; else a fresh initialisation.
+  const start = scratchStart(plan, seed);
+  return { ...withMasks, ...(start ? { initialWeights: start } : {}) };
 }
 
 /**

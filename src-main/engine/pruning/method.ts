@@ -1,5 +1,5 @@
 // The contract of a pruning method: one file per method (methods/*.ts), listed in methods/register-all.ts.
-// A method scores channels (scoring.ts), plans which to keep, and returns a PruningPlan; the shared,
+// A method scores channels (an importance, importance/), plans which to keep, and returns a PruningPlan; the shared,
 // pure applyPlan (apply-plan.ts) does the surgery. Params arrive raw (from a CLI flag, a preset, the
 // UI) and every entry point parses them with `paramsSchema`, so a plan's `params` are the parsed ones.
 import type { z } from 'zod';
@@ -39,6 +39,19 @@ export interface EpochHook {
   apply(model: Model): void;
 }
 
+/** A method's training-time needs, each optional; the experiment runner applies them without knowing the method. */
+export interface MethodTraining {
+  /** Sparsity regulariser for training the large model; null when these params ask for none. */
+  regularizer?(params: unknown): GradientRegularizer | null;
+  /** A step at every epoch's end while the large model trains (Soft Filter Pruning's zeroing); null for none. */
+  afterEpoch?(params: unknown): EpochHook | null;
+  /**
+   * Fresh weights for the scratch regimes of a masked plan (the architecture is the base's): the method's
+   * reference rule. Without one, magnitude's (RNP weight-level: He normal with fan = non-zero weights / in).
+   */
+  scratchInit?(plan: PruningPlan, seed: number): Map<string, Float32Array>;
+}
+
 export interface PruningMethod {
   /** Stable snake_case id (stored in SQLite and in plans). */
   id: string;
@@ -51,15 +64,8 @@ export interface PruningMethod {
   exampleParams: Record<string, unknown>;
   /** What it prunes (see MethodNeeds): it is offered for every spec whose traced units have it. */
   needs: MethodNeeds;
-  /** Sparsity regulariser for training the large model; null when these params ask for none. */
-  regularizer?(params: unknown): GradientRegularizer | null;
-  /** A step at every epoch's end while the large model trains (Soft Filter Pruning's zeroing); null for none. */
-  epochHook?(params: unknown): EpochHook | null;
-  /**
-   * Fresh weights for the scratch regimes of a masked plan (the architecture is the base's): the method's
-   * reference rule. Without one, magnitude's (RNP weight-level: He normal with fan = non-zero weights / in).
-   */
-  scratchInit?(plan: PruningPlan, seed: number): Map<string, Float32Array>;
+  /** What the method asks of training, beyond the plan (none for most): the runner calls it blind. */
+  training?: MethodTraining;
   /** Predefined methods: the pruned ArchSpec from the spec and params alone (no weights needed). */
   targetSpec?(spec: ArchSpec, params: unknown): ArchSpec;
   plan(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: unknown, rng: Rng): PruningPlan;

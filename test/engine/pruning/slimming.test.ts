@@ -80,11 +80,11 @@ test('DenseNet: only selections change; conv outputs keep the growth rate', () =
 });
 
 test('regulariser: s·sign(γ) on every BN γ only, on arrays and on tfjs gradients', () => {
-  const reg = slim.regularizer!({ sparsity: 1e-4 })!;
+  const reg = slim.training!.regularizer!({ sparsity: 1e-4 })!;
   assert.deepEqual([...reg.extraGradient('features.1.gamma', Float32Array.of(-2, 0, 3))!], [-1e-4, 0, 1e-4].map(Math.fround));
   assert.equal(reg.extraGradient('features.1.beta', Float32Array.of(1)), null);
   assert.equal(reg.extraGradient('features.0.weight', Float32Array.of(1)), null);
-  assert.equal(slim.regularizer!({ sparsity: 0 }), null);
+  assert.equal(slim.training!.regularizer!({ sparsity: 0 }), null);
 
   const model = Model.create(resolveArch('vgg_mini'), Rng.fromSeed(1));
   try {

@@ -36,7 +36,7 @@ test('soft: zeroed filters keep training and come back; each epoch ends with the
   const model = Model.fromWeights(spec, initialWeights(spec, 1));
   const config = { ...defaultTrainConfig, epochs: 1, lr: 0.05, trainLimit: 256, testLimit: 64 };
   await train({ model, dataset, config, checkpointDir: null }); // BN shifts β away from 0
-  const hook = softFilter.epochHook!({ rate: 0.75 })!;
+  const hook = softFilter.training!.afterEpoch!({ rate: 0.75 })!;
   hook.apply(model);
   const zeroed = zeroFilters(model.variables.get('features.4.weight')!.dataSync() as Float32Array, 32);
   assert.equal(zeroed.length, 8, '⌊32·0.25⌋ filters zeroed');
@@ -61,7 +61,7 @@ test('soft: zeroed filters keep training and come back; each epoch ends with the
   const w2 = weights.get('features.4.weight')!;
   assert.deepEqual(zeroFilters(Float32Array.from(mask), 32), zeroFilters(w2, 32));
   // Scratch: a fresh draw (not the baseline's start), masked.
-  const scratch = softFilter.scratchInit!(plan, 1).get('features.4.weight')!;
+  const scratch = softFilter.training!.scratchInit!(plan, 1).get('features.4.weight')!;
   assert.deepEqual(zeroFilters(scratch, 32), zeroFilters(w2, 32));
   const start = initialWeights(spec, 1).get('features.4.weight')!;
   assert.ok(scratch.some((v, i) => v !== 0 && v !== start[i]), 'scratch is not the baseline\'s initial weights');

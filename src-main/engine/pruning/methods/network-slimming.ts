@@ -58,9 +58,11 @@ export const networkSlimming: PruningMethod = {
   exampleParams: { percent: 0.5 },
   needs: 'bn-units',
 
-  regularizer(raw) {
-    const { sparsity } = parseParams<Params>(networkSlimming, raw);
-    return sparsity > 0 ? slimmingRegularizer(sparsity) : null;
+  training: {
+    regularizer(raw) {
+      const { sparsity } = parseParams<Params>(networkSlimming, raw);
+      return sparsity > 0 ? slimmingRegularizer(sparsity) : null;
+    },
   },
 
   plan(spec, weights, raw, rng) {

@@ -43,21 +43,29 @@ export const softFilter: PruningMethod = {
   exampleParams: { rate: 0.5 },
   needs: 'conv-weights',
 
-  epochHook(raw) {
-    const { rate } = parseParams<Params>(softFilter, raw);
-    return {
-      describe: `zero the ${Math.round((1 - rate) * 100)}% smallest-L2 filters of every conv`,
-      apply(model) {
-        for (const p of model.paramSpecs) {
-          if (p.layerKind !== 'conv' || p.role !== 'weight') continue;
-          const v = model.variables.get(p.name)!;
-          const out = p.shape.at(-1)!;
-          const mask = filterMask(filterL2(v.dataSync(), out), rate);
-          if (mask.every((m) => m === 1)) continue;
-          tf.tidy(() => v.assign(tf.mul(v, tf.tensor1d(Float32Array.from(mask)))));
-        }
-      },
-    };
+  training: {
+    afterEpoch(raw) {
+      const { rate } = parseParams<Params>(softFilter, raw);
+      return {
+        describe: `zero the ${Math.round((1 - rate) * 100)}% smallest-L2 filters of every conv`,
+        apply(model) {
+          for (const p of model.paramSpecs) {
+            if (p.layerKind !== 'conv' || p.role !== 'weight') continue;
+            const v = model.variables.get(p.name)!;
+            const out = p.shape.at(-1)!;
+            const mask = filterMask(filterL2(v.dataSync(), out), rate);
+            if (mask.every((m) => m === 1)) continue;
+            tf.tidy(() => v.assign(tf.mul(v, tf.tensor1d(Float32Array.from(mask)))));
+          }
+        },
+      };
+    },
+
+    scratchInit(plan, seed) {
+      // A fresh draw ('scratch-init', not the baseline's 'init' stream: same architecture, so that would be
+      // the baseline's own start — the lottery ticket), masked.
+      return applyPlan(plan, initParams(plan.base, Rng.fromSeed(seed, 'scratch-init')));
+    },
   },
 
   plan(spec, weights, raw): PruningPlan {
@@ -74,11 +82,5 @@ export const softFilter: PruningMethod = {
       version: PRUNING_PLAN_VERSION, method: softFilter.id, params, kind: 'unstructured',
       base: structuredClone(spec), pruned: structuredClone(spec), keep: {}, masks,
     };
-  },
-
-  scratchInit(plan, seed) {
-    // A fresh draw ('scratch-init', not the baseline's 'init' stream: same architecture, so that would be
-    // the baseline's own start — the lottery ticket), masked.
-    return applyPlan(plan, initParams(plan.base, Rng.fromSeed(seed, 'scratch-init')));
   },
 };
