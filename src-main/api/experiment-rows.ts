@@ -1,24 +1,9 @@
 // The rows of the Experiments view: each stored experiment with what its spec names (dataset,
-// architecture, method) and its runs counted, in one aggregate query for the whole list.
+// architecture, method) and its runs counted (store/runs.ts: one aggregate query for the whole list).
 import type { Experiment } from '../../src-shared/store-schemas.ts';
 import type { ExperimentRow } from '../../src-shared/workbench-api.ts';
 import type { Db } from '../store/db.ts';
-
-interface RunCounts {
-  runs: number;
-  completed: number;
-  bestAcc: number | null;
-}
-
-// Belongs in store/runs.ts (a per-experiment count of runs); here until the store grows it.
-function runCounts(db: Db, ids: number[] | null): Map<number, RunCounts> {
-  const sql = `SELECT experiment_id AS id, count(*) AS runs, sum(status = 'completed') AS completed,
-                 max(CASE WHEN status = 'completed' THEN test_acc END) AS bestAcc
-               FROM runs WHERE experiment_id IS NOT NULL ${ids ? `AND experiment_id IN (${ids.map(() => '?').join(', ')})` : ''}
-               GROUP BY experiment_id`;
-  const rows = db.prepare(sql).all(...(ids ?? [])) as Array<{ id: number; runs: number; completed: number; bestAcc: number | null }>;
-  return new Map(rows.map((r) => [r.id, { runs: r.runs, completed: r.completed, bestAcc: r.bestAcc }]));
-}
+import { runCountsByExperiment } from '../store/runs.ts';
 
 /** What the stored spec names; tolerant of specs written by older code (they are history). */
 function specFacts(spec: Record<string, unknown>): { dataset: string; arch: string; method: string } {
@@ -36,7 +21,7 @@ function specFacts(spec: Record<string, unknown>): { dataset: string; arch: stri
 }
 
 export function experimentRows(db: Db, experiments: Experiment[], opts: { all?: boolean } = {}): ExperimentRow[] {
-  const counts = runCounts(db, opts.all ? null : experiments.map((e) => e.id));
+  const counts = runCountsByExperiment(db, opts.all ? null : experiments.map((e) => e.id));
   return experiments.map((e) => {
     const c = counts.get(e.id);
     return {

@@ -16,7 +16,7 @@ import { openDataset } from '../engine/datasets/registry.ts';
 import { Model } from '../engine/models/model.ts';
 import { resolveArch, withData } from '../engine/models/register-all.ts';
 import { initialWeights } from '../engine/models/build.ts';
-import { readCheckpoint, repairBestCheckpoint, requireFinite, type Checkpoint, type CheckpointOwner, type EpochMetrics } from '../engine/training/checkpoint.ts';
+import { readCheckpoint, repairBestCheckpoint, requireFinite, type Checkpoint, type CheckpointOwner, type EpochResult } from '../engine/training/checkpoint.ts';
 import { BEST_CHECKPOINT, LAST_CHECKPOINT, train, type BatchProgress, type TrainOptions } from '../engine/training/train.ts';
 import type { Db } from '../store/db.ts';
 import { canonicalJson, getArchSpec, putArchSpec } from '../store/arch-specs.ts';
@@ -51,7 +51,7 @@ export interface PreparedRun {
 
 export interface RunHooks {
   onBatch?: (p: BatchProgress) => void;
-  onEpoch?: (m: EpochMetrics, info: { numTensors: number }) => void;
+  onEpoch?: (m: EpochResult, info: { numTensors: number }) => void;
   onBackend?: (b: BackendInfo) => void;
   signal?: AbortSignal;
   /** The command that resumes this job, for messages (default: the run's own `pwb resume --run N`). */

@@ -167,3 +167,13 @@ export function refreshRunSummary(db: Db, runId: number): void {
 function exists(db: Db, table: 'experiments' | 'runs', id: number): boolean {
   return db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) !== undefined;
 }
+
+/** Per experiment: its runs, how many completed, and the best completed test accuracy. `ids` null: every experiment. */
+export function runCountsByExperiment(db: Db, ids: number[] | null): Map<number, { runs: number; completed: number; bestAcc: number | null }> {
+  const sql = `SELECT experiment_id AS id, count(*) AS runs, sum(status = 'completed') AS completed,
+                 max(CASE WHEN status = 'completed' THEN test_acc END) AS bestAcc
+               FROM runs WHERE experiment_id IS NOT NULL ${ids ? `AND experiment_id IN (${ids.map(() => '?').join(', ')})` : ''}
+               GROUP BY experiment_id`;
+  const rows = db.prepare(sql).all(...(ids ?? [])) as Array<{ id: number; runs: number; completed: number; bestAcc: number | null }>;
+  return new Map(rows.map((r) => [r.id, { runs: r.runs, completed: r.completed, bestAcc: r.bestAcc }]));
+}

@@ -8,14 +8,11 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataError, NotFoundError } from '../../../src-shared/errors.ts';
 import { type RemoteDataset, REMOTE_DATASETS, datasetDir, defaultCacheDir } from './catalog.ts';
-import { findCifarFolder, loadCifarFolder } from './cifar-binary.ts';
+import { findCifarFolder } from './cifar-binary.ts';
 import type { Dataset, InputShape } from './dataset.ts';
 import { EMBEDDED_ID, embeddedDir, loadEmbedded, readEmbeddedManifest } from './embedded.ts';
-import { IDX_FILES, findIdxFile, loadIdxFolder } from './idx.ts';
-import { findTestFolder, loadImageFolder } from './image-folder.ts';
-
-export type FolderFormat = 'idx' | 'cifar10' | 'cifar100' | 'folder';
-const FORMATS: FolderFormat[] = ['idx', 'cifar10', 'cifar100', 'folder'];
+import { folderFormat, folderFormats, type FolderFormat } from './folder-formats.ts';
+import { IDX_FILES, findIdxFile } from './idx.ts';
 
 export interface OpenOptions {
   /** Where downloaded datasets live; default defaultCacheDir(). */
@@ -29,28 +26,13 @@ export function datasetIds(): string[] {
   return [EMBEDDED_ID, ...REMOTE_DATASETS.map((d) => d.id)];
 }
 
-/** The format of the dataset in `dir`, from the files it holds; null if none fits. */
-export function detectFormat(dir: string): FolderFormat | null {
-  if (findIdxFile(dir, IDX_FILES.trainImages)) return 'idx';
-  if (findCifarFolder(dir, 'cifar10')) return 'cifar10';
-  if (findCifarFolder(dir, 'cifar100')) return 'cifar100';
-  const train = join(dir, 'train');
-  if (existsSync(train) && statSync(train).isDirectory() && findTestFolder(dir)) return 'folder';
-  return null;
+/** The format of the dataset in `dir`, from the files it holds (folder-formats.ts, in its order); null if none fits. */
+export function detectFormat(dir: string): FolderFormat['id'] | null {
+  return folderFormats.find((f) => f.detect(dir))?.id ?? null;
 }
 
-function openFolder(format: FolderFormat, dir: string, opts: OpenOptions, spec?: RemoteDataset): Promise<Dataset> {
-  const id = spec?.id;
-  const name = spec?.name;
-  switch (format) {
-    case 'idx':
-      return loadIdxFolder(dir, { id, name, classNames: spec?.classNames });
-    case 'cifar10':
-    case 'cifar100':
-      return loadCifarFolder(dir, format, { id, name });
-    case 'folder':
-      return loadImageFolder(dir, { id, name, size: opts.imageSize });
-  }
+function openFolder(format: FolderFormat['id'], dir: string, opts: OpenOptions, spec?: RemoteDataset): Promise<Dataset> {
+  return folderFormat(format).load(dir, opts, spec);
 }
 
 function remotePresent(spec: RemoteDataset, cacheDir: string): boolean {
@@ -82,11 +64,11 @@ export async function openDataset(idOrPath: string, opts: OpenOptions = {}): Pro
   const path = resolve(expandHome(prefixed ? prefixed[2]! : idOrPath));
   const looksLikePath = prefixed !== null || /[\\/]/.test(idOrPath) || idOrPath.startsWith('.') || idOrPath.startsWith('~') || existsSync(path);
   if (!looksLikePath) {
-    throw new NotFoundError(`unknown dataset "${idOrPath}"; valid ids: ${datasetIds().join(', ')}, or a folder path (optionally ${FORMATS.map((f) => `${f}:`).join(' ')}PATH)`);
+    throw new NotFoundError(`unknown dataset "${idOrPath}"; valid ids: ${datasetIds().join(', ')}, or a folder path (optionally ${folderFormats.map((f) => `${f.id}:`).join(' ')}PATH)`);
   }
   if (!existsSync(path)) throw new NotFoundError(`${path}: no such folder`);
   if (!statSync(path).isDirectory()) throw new DataError(`${path}: is a file; a dataset is a folder (IDX files, CIFAR binaries or train/ + val|test/ image folders)`);
-  const format = prefixed ? (prefixed[1] as FolderFormat) : detectFormat(path);
+  const format = prefixed ? (prefixed[1] as FolderFormat['id']) : detectFormat(path);
   if (!format) {
     const has = (name: string): boolean => existsSync(join(path, name)) && statSync(join(path, name)).isDirectory();
     if (has('train') && !has('test') && !has('val')) {

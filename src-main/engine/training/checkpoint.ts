@@ -19,7 +19,8 @@ const MAGIC = 'PWBCKPT2';
 const MAGIC_V1 = 'PWBCKPT1';
 const DIGEST_BYTES = 32;
 
-export const EpochMetricsSchema = z.object({
+/** What one epoch of training measured, as a checkpoint's history keeps it (the store's row of it is EpochMetric). */
+export const EpochResultSchema = z.object({
   /** 1-based epoch number. */
   epoch: z.number().int().min(1),
   trainLoss: z.number(),
@@ -33,7 +34,7 @@ export const EpochMetricsSchema = z.object({
   valLoss: z.number().nullable().optional(),
   valAcc: z.number().nullable().optional(),
 });
-export type EpochMetrics = z.infer<typeof EpochMetricsSchema>;
+export type EpochResult = z.infer<typeof EpochResultSchema>;
 
 const TensorEntrySchema = z.object({
   name: z.string(),
@@ -54,7 +55,7 @@ const HeaderSchema = z.object({
   rng: z.object({ seed: z.number().int(), nextEpoch: z.number().int() }),
   /** The best epoch so far: by held-out accuracy where the config holds some out (valAcc), else by test accuracy. */
   best: z.object({ testAcc: z.number(), epoch: z.number().int(), valAcc: z.number().optional() }).nullable(),
-  history: z.array(EpochMetricsSchema),
+  history: z.array(EpochResultSchema),
   tensors: z.array(TensorEntrySchema),
 });
 

@@ -12,7 +12,7 @@ import { batches } from '../datasets/batches.ts';
 import type { Dataset } from '../datasets/dataset.ts';
 import { heldOutSplit } from '../datasets/held-out.ts';
 import type { Model } from '../models/model.ts';
-import type { Checkpoint, CheckpointOwner, EpochMetrics } from './checkpoint.ts';
+import type { Checkpoint, CheckpointOwner, EpochResult } from './checkpoint.ts';
 import { writeCheckpoint } from './checkpoint.ts';
 import { learningRate } from './schedule.ts';
 import { Sgd, type SgdOptions } from './sgd.ts';
@@ -38,7 +38,7 @@ export interface TrainOptions {
   resumeFrom?: Checkpoint;
   /** The run the checkpoints belong to (stored in them; resume refuses another run's). */
   owner?: CheckpointOwner;
-  onEpoch?: (metrics: EpochMetrics, info: { numTensors: number; checkpoint: string | null }) => void | Promise<void>;
+  onEpoch?: (metrics: EpochResult, info: { numTensors: number; checkpoint: string | null }) => void | Promise<void>;
   onBatch?: (progress: BatchProgress) => void;
   signal?: AbortSignal;
   /** Threads for data-parallel steps (default 1). The result depends on it: BN sees per-shard statistics. */
@@ -56,7 +56,7 @@ export interface TrainOptions {
 }
 
 export interface TrainResult {
-  history: EpochMetrics[];
+  history: EpochResult[];
   best: { testAcc: number; epoch: number; valAcc?: number } | null;
 }
 
@@ -69,7 +69,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const sgd = new Sgd({
     momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay, regularizer: opts.regularizer, masks: opts.masks,
   });
-  const history: EpochMetrics[] = [...(opts.resumeFrom?.history ?? [])];
+  const history: EpochResult[] = [...(opts.resumeFrom?.history ?? [])];
   let best = opts.resumeFrom?.best ?? null;
   if (opts.resumeFrom) sgd.importState(params, opts.resumeFrom.momentum);
   const augment = config.augment ?? dataset.augmentByDefault;
@@ -115,7 +115,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await epochHook();
       const test = await evaluate(model, dataset, config, runner);
       const val = heldOut ? await evaluate(model, dataset, config, runner, heldOut.val) : null;
-      const metrics: EpochMetrics = {
+      const metrics: EpochResult = {
         epoch: epoch + 1,
         trainLoss: lossSum / seen,
         trainAcc: correct / seen,

@@ -22,6 +22,3 @@ export function getMethod(id: string): PruningMethod {
   if (!method) throw new NotFoundError(`unknown pruning method '${id}'; valid ids: ${methodIds().join(', ')}`);
   return method;
 }
-
-/** Alias of getMethod. */
-export const resolveMethod = getMethod;
