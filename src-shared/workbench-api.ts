@@ -77,7 +77,7 @@ export interface VersusFinetune {
   verdict: string;
 }
 
-/** One regime's line of the comparison (see src-main/jobs/experiment-results.ts). */
+/** One regime's line of the comparison (see src-main/queries/experiment-results.ts). */
 export interface SummaryLine {
   regime: Run['regime'];
   arch: string;
@@ -113,7 +113,7 @@ export interface ExperimentDetail {
   scale: number;
   runs: Run[];
   summary: SummaryLine[];
-  /** What bends these results, one line each (src-main/jobs/experiment-results.ts). */
+  /** What bends these results, one line each (src-main/queries/experiment-results.ts). */
   warnings: string[];
   /**
    * Channels per layer of the large and the pruned architecture, for the arch chart: `pruned` is the mean
@@ -147,7 +147,7 @@ export interface CostEstimate {
   runs: number;
 }
 
-/** The paper's table (src-main/jobs/paper-table.ts): its accuracy columns, in order. */
+/** The paper's table (src-main/queries/paper-table.ts): its accuracy columns, in order. */
 export const PAPER_COLUMNS = ['unpruned', 'finetune', 'scratchE', 'scratchB'] as const;
 export type PaperColumn = (typeof PAPER_COLUMNS)[number];
 

@@ -23,7 +23,7 @@ import {
   type WorkbenchApi,
 } from '../../src-shared/workbench-api.ts';
 import { dispatchCall } from '../../src-shared/workbench-args.ts';
-import type { EventListener } from './job-supervisor.ts';
+import type { EventListener } from '../jobs/job-supervisor.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src-shared/content-security-policy.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;

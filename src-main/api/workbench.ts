@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { WorkbenchError } from '../../src-shared/errors.ts';
 import type { ExperimentStatus } from '../../src-shared/store-schemas.ts';
 import type { CallArgs, ExperimentDetail, WorkbenchApi } from '../../src-shared/workbench-api.ts';
-import { experimentResults } from '../jobs/experiment-results.ts';
-import { runsCsv, summaryCsv } from '../jobs/export-csv.ts';
-import { loadPreset, presetIds } from '../jobs/presets.ts';
+import { experimentResults } from '../queries/experiment-results.ts';
+import { runsCsv, summaryCsv } from '../queries/export-csv.ts';
+import { loadPreset, presetIds } from '../queries/presets.ts';
 import { openDatabase } from '../store/db.ts';
 import { storageFailure } from '../store/storage-failure.ts';
 import { reconcileInterruptedRuns } from '../jobs/interrupted-runs.ts';
@@ -21,7 +21,7 @@ import * as experiments from '../store/experiments.ts';
 import { listEpochMetrics } from '../store/metrics.ts';
 import { getRun, listRuns, markRunFinished } from '../store/runs.ts';
 import { experimentRows, matchesSearch } from './experiment-rows.ts';
-import { JobSupervisor, type EventListener, type SpawnJob } from './job-supervisor.ts';
+import { JobSupervisor, type EventListener, type SpawnJob } from '../jobs/job-supervisor.ts';
 
 /**
  * A request that is valid but clashes with the current state (deleting a running experiment).
@@ -98,7 +98,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const row = (id: number) => experimentRows(db, [experiments.getExperiment(db, id)])[0]!;
   // The engine-facing modules (registries, cost model, tfjs) load in about half a second of one
   // blocked event loop: once, at start, rather than in the middle of the first training.
-  const options_ = () => import('../jobs/experiment-options.ts');
+  const options_ = () => import('../queries/experiment-options.ts');
   const prepare_ = () => import('../jobs/experiment-prepare.ts');
   if (options.warmUp !== false) setImmediate(() => void Promise.all([options_(), prepare_()]).catch(() => {}));
   /** Plans never change once written, so neither do their widths (once every seed has its plan). */
@@ -112,7 +112,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     },
 
     async paperTable(args: CallArgs<'paperTable'>) {
-      const { paperTable } = await import('../jobs/paper-table.ts');
+      const { paperTable } = await import('../queries/paper-table.ts');
       return paperTable(db, args?.ids);
     },
 

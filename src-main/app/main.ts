@@ -4,7 +4,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, utilityProcess, type MenuItemConstructorOptions } from 'electron';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { JobHandle, SpawnJob } from '../api/job-supervisor.ts';
+import type { JobHandle, SpawnJob } from '../jobs/job-supervisor.ts';
 import { createWorkbench, type Workbench } from '../api/workbench.ts';
 import { defaultDatabasePath } from '../store/default-path.ts';
 import {

@@ -1,5 +1,5 @@
 // The comparison table printed at the end of `pwb run` / `pwb resume` and by `pwb results`.
-import type { ExperimentResults } from '../jobs/experiment-results.ts';
+import type { ExperimentResults } from '../queries/experiment-results.ts';
 import { percent, si, table } from './format.ts';
 
 export function printResults(results: ExperimentResults): void {

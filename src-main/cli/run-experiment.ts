@@ -3,7 +3,7 @@
 // `pwb resume <id>` continues.
 import cliProgress from 'cli-progress';
 import { runsPerSeed } from '../../src-shared/experiment-spec.ts';
-import { experimentResults, type ExperimentResults } from '../jobs/experiment-results.ts';
+import { experimentResults, type ExperimentResults } from '../queries/experiment-results.ts';
 import type { PreparedExperiment } from '../jobs/experiment-prepare.ts';
 import { runExperiment, type Execution } from '../jobs/experiment-runner.ts';
 import { threadsNote } from '../jobs/train-run.ts';

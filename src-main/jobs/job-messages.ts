@@ -1,4 +1,4 @@
-// What a job process (job-process.ts) reports to its supervisor (src-main/api/job-supervisor.ts):
+// What a job process (job-process.ts) reports to its supervisor (job-supervisor.ts):
 // one JSON object per line on its stdout. The events carry the contract's payloads unchanged, so the
 // supervisor relays them without knowing their shape; `done` is the last line of a job that ended
 // on its own terms (a process that exits without one crashed or was killed).

@@ -66,17 +66,14 @@ async function main(): Promise<number> {
   };
   try {
     const experiment = getExperiment(db, experimentId);
-    const { prepareExperiment } = await import('./experiment-prepare.ts');
+    const { setUpExperiment } = await import('./experiment-setup.ts');
     const { runExperiment } = await import('./experiment-runner.ts');
-    const { selectBackend, parseBackendChoice } = await import('../engine/backend/select-backend.ts');
-    const { resolveThreads, threadsNote } = await import('./train-run.ts');
+    const { parseBackendChoice } = await import('../engine/backend/select-backend.ts');
+    const { threadsNote } = await import('./train-run.ts');
     let prepared, exec;
     try {
-      prepared = await prepareExperiment(experiment.spec, `experiment ${experimentId}`);
       const threads = values.threads === undefined ? undefined : Number(values.threads);
-      const backend = await selectBackend(parseBackendChoice(values.backend ?? 'auto'), { threads });
-      const { smallestBatch } = await import('./experiment-prepare.ts');
-      exec = { backend, threads: resolveThreads(threads, backend, smallestBatch(prepared)) };
+      ({ prepared, exec } = await setUpExperiment(experiment.spec, `experiment ${experimentId}`, { backend: parseBackendChoice(values.backend ?? 'auto'), threads }));
     } catch (e) {
       status('failed', (e as Error).message);
       send({ type: 'done', status: 'failed', message: (e as Error).message });

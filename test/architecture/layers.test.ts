@@ -66,8 +66,14 @@ const RULES: Rule[] = [
     why: 'jobs run runs against the store; they serve the API and the CLI and never know about either',
   },
   {
+    layer: 'src-main/queries',
+    ours: { only: ['src-shared', 'src-main/engine', 'src-main/store', 'src-main/jobs'] },
+    packages: { not: [electron] },
+    why: 'queries answer the UI and the CLI from the store and the registries (options, results, tables, exports, presets); they run nothing',
+  },
+  {
     layer: 'src-main/api',
-    ours: { only: ['src-shared', 'src-main/jobs', 'src-main/store', 'src-main/engine'] },
+    ours: { only: ['src-shared', 'src-main/jobs', 'src-main/queries', 'src-main/store', 'src-main/engine'] },
     packages: { not: [electron] },
     why: 'the API is implemented once and served by both transports, so it knows neither Electron nor the CLI',
   },

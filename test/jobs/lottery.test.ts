@@ -15,7 +15,7 @@ import { getMethod } from '../../src-main/engine/pruning/methods/register-all.ts
 import { Rng } from '../../src-main/engine/random.ts';
 import { readCheckpoint } from '../../src-main/engine/training/checkpoint.ts';
 import { prepareExperiment } from '../../src-main/jobs/experiment-prepare.ts';
-import { experimentResults } from '../../src-main/jobs/experiment-results.ts';
+import { experimentResults } from '../../src-main/queries/experiment-results.ts';
 import { createExperimentRecord, runExperiment } from '../../src-main/jobs/experiment-runner.ts';
 import { openDatabase } from '../../src-main/store/db.ts';
 import { listRuns } from '../../src-main/store/runs.ts';

@@ -10,7 +10,7 @@ import { ValidationError } from '../../src-shared/errors.ts';
 import { selectBackend } from '../../src-main/engine/backend/select-backend.ts';
 import { readCheckpoint } from '../../src-main/engine/training/checkpoint.ts';
 import { prepareExperiment } from '../../src-main/jobs/experiment-prepare.ts';
-import { experimentResults } from '../../src-main/jobs/experiment-results.ts';
+import { experimentResults } from '../../src-main/queries/experiment-results.ts';
 import { createExperimentRecord, runExperiment } from '../../src-main/jobs/experiment-runner.ts';
 import { openDatabase } from '../../src-main/store/db.ts';
 import { listRuns } from '../../src-main/store/runs.ts';

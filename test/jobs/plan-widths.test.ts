@@ -2,7 +2,7 @@
 // selections (what slimming prunes there) rather than its unchanged conv outputs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planWidths } from '../../src-main/jobs/experiment-options.ts';
+import { planWidths } from '../../src-main/queries/experiment-options.ts';
 import { resolveArch } from '../../src-main/engine/models/register-all.ts';
 import { networkSlimming } from '../../src-main/engine/pruning/methods/network-slimming.ts';
 import { Rng } from '../../src-main/engine/random.ts';

@@ -11,7 +11,7 @@ import { selectBackend } from '../../src-main/engine/backend/select-backend.ts';
 import { scratchBEpochs } from '../../src-main/engine/pruning/budget.ts';
 import { getArchSpec } from '../../src-main/store/arch-specs.ts';
 import { prepareExperiment } from '../../src-main/jobs/experiment-prepare.ts';
-import { experimentResults } from '../../src-main/jobs/experiment-results.ts';
+import { experimentResults } from '../../src-main/queries/experiment-results.ts';
 import { createExperimentRecord, runExperiment } from '../../src-main/jobs/experiment-runner.ts';
 import { openDatabase } from '../../src-main/store/db.ts';
 import { listRuns } from '../../src-main/store/runs.ts';

@@ -25,7 +25,7 @@ export function registerExperiments(program: Command): void {
     .argument('<experiment-id>', 'experiment id', parsePositiveInt('<experiment-id>'))
     .option('--json', 'print {experiment, summary, runs}')
     .action(async (id: number, opts: { json?: boolean }, cmd: Command) => {
-      const { experimentResults } = await import('../../jobs/experiment-results.ts');
+      const { experimentResults } = await import('../../queries/experiment-results.ts');
       const { printResults } = await import('../experiment-report.ts');
       withDatabase(cmd, (db) => {
         const results = experimentResults(db, id);

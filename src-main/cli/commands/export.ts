@@ -36,8 +36,8 @@ export function registerExport(program: Command): void {
       }
       if (ids.length !== 1) throw new ValidationError(`--csv exports one experiment; got ${ids.length} (${ids.join(', ')})`);
       const id = ids[0]!;
-      const { experimentResults } = await import('../../jobs/experiment-results.ts');
-      const { writeCsv } = await import('../../jobs/export-csv.ts');
+      const { experimentResults } = await import('../../queries/experiment-results.ts');
+      const { writeCsv } = await import('../../queries/export-csv.ts');
       const paths = withDatabase(cmd, (db) => writeCsv(experimentResults(db, id), opts.csv!, { overwrite: opts.force ?? false }), { ifMissing });
       if (opts.json) printJson(paths);
       else console.log(`wrote ${paths.runs}\nwrote ${paths.summary}`);

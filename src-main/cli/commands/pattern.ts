@@ -13,7 +13,7 @@ export function registerPattern(program: Command): void {
     .argument('<experiment>', 'experiment id', parsePositiveInt('<experiment>'))
     .option('--json', 'print the pattern as JSON (use it as the guided method\'s params.pattern)')
     .action(async (id: number, opts: { json?: boolean }, cmd: Command) => {
-      const { experimentPattern } = await import('../../jobs/experiment-pattern.ts');
+      const { experimentPattern } = await import('../../queries/experiment-pattern.ts');
       // Reading a pattern never creates the database.
       const pattern = withDatabase(cmd, (db) => experimentPattern(db, id), { ifMissing: (path) => new NotFoundError(`experiment ${id} not found (no database at ${path} yet)`) });
       if (opts.json) return printJson(pattern);

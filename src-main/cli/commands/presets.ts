@@ -8,7 +8,7 @@ export function registerPresets(program: Command): void {
     .description('list the experiment presets (run one with `pwb run <id> [--scale f]`)')
     .option('--json', 'print a JSON array of {id, spec}')
     .action(async (opts: { json?: boolean }) => {
-      const { loadPreset, presetIds } = await import('../../jobs/presets.ts');
+      const { loadPreset, presetIds } = await import('../../queries/presets.ts');
       const presets = presetIds().map((id) => ({ id, spec: loadPreset(id) }));
       if (opts.json) return printJson(presets);
       console.log(

@@ -38,16 +38,12 @@ export function registerResume(program: Command): void {
             return;
           }
           const { getExperiment } = await import('../../store/experiments.ts');
-          const { prepareExperiment } = await import('../../jobs/experiment-prepare.ts');
-          const { selectBackend } = await import('../../engine/backend/select-backend.ts');
-          const { resolveThreads } = await import('../../jobs/train-run.ts');
+          const { setUpExperiment } = await import('../../jobs/experiment-setup.ts');
           const { runExperimentWithProgress } = await import('../run-experiment.ts');
           const { printResults } = await import('../experiment-report.ts');
           const experiment = getExperiment(db, id);
-          const prepared = await prepareExperiment(experiment.spec, `experiment ${id}`);
-          const backend = await selectBackend(opts.backend, { threads: opts.threads });
-          const { smallestBatch } = await import('../../jobs/experiment-prepare.ts');
-          const results = await runExperimentWithProgress(db, dbPath, id, prepared, { backend, threads: resolveThreads(opts.threads, backend, smallestBatch(prepared)) }, { progress: opts.progress });
+          const { prepared, exec } = await setUpExperiment(experiment.spec, `experiment ${id}`, { backend: opts.backend, threads: opts.threads });
+          const results = await runExperimentWithProgress(db, dbPath, id, prepared, exec, { progress: opts.progress });
           if (opts.json) printJson({ experiment: results.experiment, summary: results.summary, runs: results.runs });
           else printResults(results);
         },

@@ -32,7 +32,7 @@ export function registerRun(program: Command): void {
     .option('--json', 'print one JSON object {experiment, summary, runs} on stdout')
     .option('--no-progress', 'no progress output on stderr')
     .action(async (arg: string, opts: RunOpts, cmd: Command) => {
-      const { loadPreset } = await import('../../jobs/presets.ts');
+      const { loadPreset } = await import('../../queries/presets.ts');
       const base = arg.endsWith('.json') || arg.includes('/') ? readJsonFile(arg) : loadPreset(arg);
       if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new ValidationError(`${arg}: an ExperimentSpec must be a JSON object`);
       const raw: Record<string, unknown> = { ...base };
@@ -45,13 +45,8 @@ export function registerRun(program: Command): void {
 }
 
 async function startExperiment(raw: Record<string, unknown>, where: string, opts: RunOpts, cmd: Command): Promise<void> {
-  const { prepareExperiment } = await import('../../jobs/experiment-prepare.ts');
-  const { selectBackend } = await import('../../engine/backend/select-backend.ts');
-  const { resolveThreads } = await import('../../jobs/train-run.ts');
-  const prepared = await prepareExperiment(raw, where);
-  const backend = await selectBackend(opts.backend, { threads: opts.threads });
-  const { smallestBatch } = await import('../../jobs/experiment-prepare.ts');
-  const exec = { backend, threads: resolveThreads(opts.threads, backend, smallestBatch(prepared)) };
+  const { setUpExperiment } = await import('../../jobs/experiment-setup.ts');
+  const { prepared, exec } = await setUpExperiment(raw, where, { backend: opts.backend, threads: opts.threads });
   await withDatabaseAsync(cmd, async (db, dbPath) => {
     const { createExperimentRecord } = await import('../../jobs/experiment-runner.ts');
     const { runExperimentWithProgress } = await import('../run-experiment.ts');

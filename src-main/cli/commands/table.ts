@@ -1,4 +1,4 @@
-// `pwb table [experiment-ids...]`: the paper's table over many experiments (jobs/paper-table.ts).
+// `pwb table [experiment-ids...]`: the paper's table over many experiments (queries/paper-table.ts).
 import type { Command } from 'commander';
 import { NotFoundError, ValidationError } from '../../../src-shared/errors.ts';
 import { parsePositiveInt } from '../args.ts';
@@ -18,7 +18,7 @@ export function registerTable(program: Command): void {
       const chosen = (['markdown', 'latex', 'csv', 'json'] as const).filter((f) => opts[f]);
       if (chosen.length > 1) throw new ValidationError(`choose one output format, not ${chosen.map((f) => `--${f}`).join(' and ')}`);
       const ids = raw.map((v) => parsePositiveInt('<experiment-ids...>')(v));
-      const { paperTable } = await import('../../jobs/paper-table.ts');
+      const { paperTable } = await import('../../queries/paper-table.ts');
       const { formatPaperTable } = await import('../paper-table-format.ts');
       // A listing never creates the database; named experiments must exist.
       const rows = databaseExists(cmd) || ids.length

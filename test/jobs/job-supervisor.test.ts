@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { JobSupervisor, type JobHandle, type JobRequest } from '../../src-main/api/job-supervisor.ts';
+import { JobSupervisor, type JobHandle, type JobRequest } from '../../src-main/jobs/job-supervisor.ts';
 import { encodeJobMessage, type JobMessage } from '../../src-main/jobs/job-messages.ts';
 
 interface FakeJob {

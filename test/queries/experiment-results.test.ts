@@ -2,9 +2,9 @@
 // architecture) as mean ± std, the paired verdict, and the warnings that bend the results.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { experimentResults } from '../../src-main/jobs/experiment-results.ts';
+import { experimentResults } from '../../src-main/queries/experiment-results.ts';
 import { putPlan } from '../../src-main/store/plans.ts';
-import { chain, experimentWith } from './fake-experiments.ts';
+import { chain, experimentWith } from '../jobs/fake-experiments.ts';
 
 test('sizes that differ by seed are means with their spread; equal ones have none', (t) => {
   const { db, id } = experimentWith(t, [...chain(1, 0.9, 0.91, 0.92, 500), ...chain(2, 0.91, 0.9, 0.93, 700)]);

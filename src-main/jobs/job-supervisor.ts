@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventName, EventPayloads } from '../../src-shared/workbench-api.ts';
-import { decodeJobMessage, type JobMessage } from '../jobs/job-messages.ts';
+import { decodeJobMessage, type JobMessage } from './job-messages.ts';
 
 /** A started job process, whatever started it. */
 export interface JobHandle {
@@ -34,7 +34,7 @@ export type SpawnJob = (req: JobRequest) => JobHandle;
 
 /** The job entry point, run by Node directly (type stripping). Not `new URL(…, import.meta.url)`: bundlers would copy it as an asset. */
 export function jobEntry(): string {
-  return path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'jobs', 'job-process.ts');
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'job-process.ts');
 }
 
 /** The default: `node src-main/jobs/job-process.ts <id> --db <file>` as a child process. */

@@ -15,7 +15,7 @@ import { families } from '../engine/models/register-all.ts';
 import { scratchBEpochs } from '../engine/pruning/budget.ts';
 import { supportedFamilies } from '../engine/pruning/method.ts';
 import { methods } from '../engine/pruning/methods/register-all.ts';
-import { prepareExperiment } from './experiment-prepare.ts';
+import { prepareExperiment } from '../jobs/experiment-prepare.ts';
 import type { Db } from '../store/db.ts';
 import { listPlans } from '../store/plans.ts';
 import type { DenseNetSpec } from '../engine/models/densenet.ts';

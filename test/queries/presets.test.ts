@@ -8,7 +8,7 @@ import { checkSupports, parseParams } from '../../src-main/engine/pruning/method
 import { getMethod } from '../../src-main/engine/pruning/methods/register-all.ts';
 import { scratchBEpochs } from '../../src-main/engine/pruning/budget.ts';
 import { scaleConfig } from '../../src-main/jobs/experiment-prepare.ts';
-import { loadPreset, presetIds } from '../../src-main/jobs/presets.ts';
+import { loadPreset, presetIds } from '../../src-main/queries/presets.ts';
 import { defaultTrainConfig } from '../../src-shared/train-config.ts';
 
 test('the presets include quickstart and the paper\'s CIFAR experiments', () => {

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { formatPaperTable } from '../../src-main/cli/paper-table-format.ts';
-import { paperTable } from '../../src-main/jobs/paper-table.ts';
-import { loadPreset } from '../../src-main/jobs/presets.ts';
-import { chain, experimentWith } from './fake-experiments.ts';
+import { paperTable } from '../../src-main/queries/paper-table.ts';
+import { loadPreset } from '../../src-main/queries/presets.ts';
+import { chain, experimentWith } from '../jobs/fake-experiments.ts';
 
 test('three experiments: the preset rows get the published numbers beside ours, the other does not', (t) => {
   const a = loadPreset('l1-resnet56-a-cifar10');
