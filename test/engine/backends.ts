@@ -19,13 +19,16 @@ const WEBGPU_HOW =
   'on Debian 12 without a GPU `apt-get install -t bookworm-backports mesa-vulkan-drivers` (Mesa ≥ 25 lavapipe; ' +
   'as .ci/run does), elsewhere a Vulkan, Metal or D3D12 GPU driver; then rerun';
 
+let softwareAdapter = false;
+
 /** Why WebGPU cannot be tested here (asked in a child process, so this one keeps no Dawn instance), or false. */
 function webgpuUnavailable(): string | false {
   if (!isInstalled('webgpu')) return `the webgpu package (Dawn) is not installed (npm ci installs it); ${WEBGPU_HOW}`;
   const probe = new URL('../../src-main/engine/backend/webgpu-adapter.ts', import.meta.url).pathname;
   try {
     const out = execFileSync(process.execPath, [probe], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
-    const last = JSON.parse(out.trim().split('\n').at(-1)!) as { ok: boolean; why?: string };
+    const last = JSON.parse(out.trim().split('\n').at(-1)!) as { ok: boolean; why?: string; software?: boolean };
+    softwareAdapter = last.ok && last.software === true;
     return last.ok ? false : `${last.why}; ${WEBGPU_HOW}`;
   } catch (e) {
     return `the WebGPU adapter probe failed (${(e as Error).message.split('\n')[0]}); ${WEBGPU_HOW}`;
@@ -33,6 +36,9 @@ function webgpuUnavailable(): string | false {
 }
 
 export const WEBGPU_SKIP = webgpuUnavailable();
+
+/** Whether the WebGPU adapter under test is a software one (lavapipe, SwiftShader): correct, but slow. */
+export const WEBGPU_SOFTWARE = softwareAdapter;
 
 /** Why `backend` cannot be tested here, or false when it can. */
 export function skipReason(backend: BackendUnderTest): string | false {

@@ -11,7 +11,8 @@
 // gate then differs between implementations and moves whole gradients by ~1e-2 (measured on resnet20:
 // wasm vs cpu 5e-2 in layer2.0's gradients, tensorflow vs cpu 4e-6; other inputs flip it elsewhere).
 // Each kernel's gradient is compared with cpu's in test/engine/kernels/.
-// So are the families' small examples the cpu backend can afford, gradients included.
+// So are the families' small examples the cpu backend can afford (logits and loss). On a software WebGPU
+// adapter one variant per structure runs (structureOf), named with the variants it stands for.
 // A new variant or family is tested here with no new code.
 //
 // Inputs are shrunk to keep the suite fast on 2 cores: a variant keeps its channel count and its
@@ -25,7 +26,7 @@ import { selectBackend } from '../../../src-main/engine/backend/select-backend.t
 import { Model } from '../../../src-main/engine/models/model.ts';
 import { archIds, families, resolveArch, withData } from '../../../src-main/engine/models/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
-import { backendsUnderTest, skipReason, type BackendUnderTest } from '../backends.ts';
+import { backendsUnderTest, skipReason, WEBGPU_SOFTWARE, type BackendUnderTest } from '../backends.ts';
 
 const BATCH = 2;
 const CLASSES = 10;
@@ -54,6 +55,32 @@ const cases: Case[] = [
       .map((ex) => ({ key: `${f.family} example '${ex.label}'`, spec: withData(ex.spec, ex.spec.input, CLASSES), gradients: false })),
   ),
 ];
+
+/**
+ * What makes two variants the same test for a kernel: family, the kinds of layer they use, how many dense
+ * layers, and the spec's own choices (a head, a reference, a block type) — not depth or width. On a software
+ * WebGPU adapter (lavapipe here: ≈ 2 minutes for every variant) one variant per structure runs, named with
+ * the ones it stands for; every variant runs on cpu (where affordable), wasm, tensorflow and a real GPU.
+ */
+function structureOf(c: Case): string {
+  const layers = analyseCost(c.spec).layers;
+  const choices = Object.entries(c.spec).filter(([, v]) => typeof v === 'string' || typeof v === 'boolean').filter(([k]) => k !== 'id');
+  return JSON.stringify([c.spec.family, [...new Set(layers.map((l) => l.kind))].sort(), layers.filter((l) => l.kind === 'dense').length, choices.sort()]);
+}
+
+/** The cases `backend` runs, with the ids each stands for (see structureOf). */
+function casesFor(backend: BackendUnderTest): Array<{ c: Case; standsFor: string[] }> {
+  const affordable = cases.filter((x) => backend !== 'cpu' || cpuAffordable(x.spec));
+  if (backend !== 'webgpu' || !WEBGPU_SOFTWARE) return affordable.map((c) => ({ c, standsFor: [] }));
+  const byStructure = new Map<string, { c: Case; standsFor: string[] }>();
+  for (const c of affordable) {
+    const key = structureOf(c);
+    const first = byStructure.get(key);
+    if (first) first.standsFor.push(c.key);
+    else byStructure.set(key, { c, standsFor: [] });
+  }
+  return [...byStructure.values()];
+}
 
 /** Same channels, side min(native, 64). */
 function smallSpec(spec: ArchSpec): ArchSpec {
@@ -194,10 +221,11 @@ for (const backend of backendsUnderTest) {
       assert.equal((await selectBackend(backend)).name, backend);
     });
 
-    for (const c of cases.filter((x) => backend !== 'cpu' || cpuAffordable(x.spec))) {
+    for (const { c, standsFor } of casesFor(backend)) {
       const reference = referenceFor(c, backend);
       const compared = reference === 'cpu' && c.gradients ? ', same logits, loss and gradients as cpu' : reference ? `, same logits and loss as ${reference}` : '';
-      test(`${c.key}: forward, parameter count, one gradient step, no leak${compared}`, async () => {
+      const also = standsFor.length > 0 ? ` (on this software adapter also for ${standsFor.join(', ')})` : '';
+      test(`${c.key}${also}: forward, parameter count, one gradient step, no leak${compared}`, async () => {
         const outcome = await checkArch(c);
         outcomes.set(`${backend} ${c.key}`, outcome);
         if (!reference) return;
