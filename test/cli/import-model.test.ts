@@ -4,11 +4,12 @@
 // a checkpoint of another architecture are refused in one line, nothing written.
 import { readCheckpoint } from '../../src-main/engine/training/checkpoint.ts';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import '../../src-main/engine/tf.ts';
 import * as tfl from '@tensorflow/tfjs';
+import { saveTfjsModel as saveArtifacts } from '../engine/import/save-tfjs-model.ts';
 import { explain, sandbox, tempDir } from './helpers.ts';
 
 /** A small Fashion-MNIST-shaped CNN (`width` filters in its first conv), saved the way tfjs's file handler lays it out. */
@@ -28,14 +29,9 @@ async function saveTfjsModel(folder: string, width = 8): Promise<string> {
       tfl.layers.dense({ units: 10, activation: 'softmax', name: 'out' }),
     ],
   });
-  mkdirSync(folder, { recursive: true });
-  await model.save(tfl.io.withSaveHandler(async (a) => {
-    writeFileSync(join(folder, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-    writeFileSync(join(folder, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  const path = await saveArtifacts(model, folder);
   model.dispose();
-  return join(folder, 'model.json');
+  return path;
 }
 
 test('pwb import-model: arch.json and weights.ckpt that prune and run an experiment; refusals in one line', { timeout: 300_000 }, async (t) => {

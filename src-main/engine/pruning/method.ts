@@ -13,6 +13,7 @@ import { convWeightParams } from '../models/build.ts';
 import type { Model } from '../models/model.ts';
 import { families } from '../models/register-all.ts';
 import { prunableUnits, specWithKept, unitId, type PrunableUnit } from './units.ts';
+import { targetWidths, type WidthTarget } from './widths.ts';
 
 /**
  * An extra gradient added while training the large model (Network Slimming's L1 sparsity on BN γ).
@@ -131,6 +132,14 @@ export function structuredPlan(
 }
 
 /** Kept channel counts per unit id → the pruned spec, without choosing channels (predefined targets). */
+/** The pruned spec a predefined width target gives (named after the target where it has a name). */
+export function specForTarget(spec: ArchSpec, target: WidthTarget, where: string): ArchSpec {
+  const { units, widths, name } = targetWidths(spec, target, where);
+  const pruned = specWithWidths(spec, units, widths);
+  if (name) pruned.id = name;
+  return pruned;
+}
+
 export function specWithWidths(base: ArchSpec, units: readonly PrunableUnit[], widths: ReadonlyMap<string, number>): ArchSpec {
   const kept = new Map<string, number[]>();
   for (const u of units) {

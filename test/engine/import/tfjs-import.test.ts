@@ -4,7 +4,7 @@
 // softmax compared after softmax); pruned by every structured method that finds what it needs (oracle 1e-5);
 // layers outside the vocabulary refused in one line naming the layer and its class.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -20,6 +20,7 @@ import { methods } from '../../../src-main/engine/pruning/methods/register-all.t
 import { Rng } from '../../../src-main/engine/random.ts';
 import { backendsUnderTest, skipReason } from '../backends.ts';
 import { evalLogits, randomInput, relativeError, zeroedBase } from '../pruning/helpers.ts';
+import { saveTfjsModel } from './save-tfjs-model.ts';
 
 const TOLERANCE = 1e-4;
 let dir = '';
@@ -82,21 +83,7 @@ function randomise(model: tfl.LayersModel, seed: number): void {
   }));
 }
 
-/** Saves `model` as tfjs's file handler lays it out (model.json + weights.bin) under `name/`; returns model.json's path. */
-async function save(model: tfl.LayersModel, name: string): Promise<string> {
-  const folder = join(dir, name);
-  await model.save(tfl.io.withSaveHandler(async (a) => {
-    rmSync(folder, { recursive: true, force: true });
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-    writeFileSync(join(folder, 'model.json'), JSON.stringify({
-      modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy ?? null,
-      weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
-    }));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return join(folder, 'model.json');
-}
+const save = (model: tfl.LayersModel, name: string): Promise<string> => saveTfjsModel(model, join(dir, name));
 
 function load(path: string) {
   const folder = path.replace(/model\.json$/, '');

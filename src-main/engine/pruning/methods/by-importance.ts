@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../../../src-shared/errors.ts';
 import { keepMostImportant } from '../importance/importance.ts';
 import { getImportance, importances } from '../importance/register-all.ts';
-import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
+import { checkSupports, parseParams, specForTarget, structuredPlan, type PruningMethod } from '../method.ts';
 import { WidthTargetSchema, targetWidths } from '../widths.ts';
 
 const ParamsSchema = z.strictObject({
@@ -28,11 +28,7 @@ export const byImportance: PruningMethod = {
 
   targetSpec(spec, raw) {
     checkSupports(byImportance, spec);
-    const { widthsFrom } = parseParams<Params>(byImportance, raw);
-    const { units, widths, name } = targetWidths(spec, widthsFrom, `${byImportance.id} params.widthsFrom`);
-    const pruned = specWithWidths(spec, units, widths);
-    if (name) pruned.id = name;
-    return pruned;
+    return specForTarget(spec, parseParams<Params>(byImportance, raw).widthsFrom, `${byImportance.id} params.widthsFrom`);
   },
 
   plan(spec, weights, raw, rng) {

@@ -7,7 +7,7 @@
 // untouched); PreResNet's conv1/conv2 outputs.
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import type { Rng } from '../../random.ts';
-import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
+import { checkSupports, parseParams, specForTarget, structuredPlan, type PruningMethod } from '../method.ts';
 import { keepMostImportant } from '../importance/importance.ts';
 import { l1Importance } from '../importance/l1.ts';
 import { WidthTargetSchema, targetWidths, type WidthTarget } from '../widths.ts';
@@ -22,11 +22,7 @@ export const l1Norm: PruningMethod = {
 
   targetSpec(spec: ArchSpec, raw: unknown): ArchSpec {
     checkSupports(l1Norm, spec);
-    const params = parseParams<WidthTarget>(l1Norm, raw);
-    const { units, widths, name } = targetWidths(spec, params, `${l1Norm.id} params`);
-    const pruned = specWithWidths(spec, units, widths);
-    if (name) pruned.id = name;
-    return pruned;
+    return specForTarget(spec, parseParams<WidthTarget>(l1Norm, raw), `${l1Norm.id} params`);
   },
 
   plan(spec, weights, raw, rng: Rng) {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import { keepMostImportant } from '../importance/importance.ts';
 import { randomImportance } from '../importance/random.ts';
-import { checkSupports, parseParams, specWithWidths, structuredPlan, type PruningMethod } from '../method.ts';
+import { checkSupports, parseParams, specForTarget, structuredPlan, type PruningMethod } from '../method.ts';
 import { WidthTargetSchema, targetWidths } from '../widths.ts';
 
 const ParamsSchema = z.strictObject({
@@ -25,11 +25,7 @@ export const randomChannels: PruningMethod = {
 
   targetSpec(spec: ArchSpec, raw: unknown): ArchSpec {
     checkSupports(randomChannels, spec);
-    const { widthsFrom } = parseParams<Params>(randomChannels, raw);
-    const { units, widths, name } = targetWidths(spec, widthsFrom, `${randomChannels.id} params.widthsFrom`);
-    const pruned = specWithWidths(spec, units, widths);
-    if (name) pruned.id = name;
-    return pruned;
+    return specForTarget(spec, parseParams<Params>(randomChannels, raw).widthsFrom, `${randomChannels.id} params.widthsFrom`);
   },
 
   plan(spec, weights, raw, rng) {
