@@ -42,6 +42,13 @@ export const ExperimentSpecSchema = z.strictObject({
    * against the working directory. The scratch regimes still start from scratch.
    */
   baselineWeights: z.string().min(1).optional(),
+  /**
+   * With baselineWeights: those weights are the trained large model, used as they are — the baseline run
+   * trains no epoch, it evaluates them on the experiment's test set and hands them to pruning and
+   * fine-tuning. `baseline` then states the schedule they were trained with (its epochs are what
+   * Scratch-E trains, and Scratch-B's budget is computed from them).
+   */
+  baselineTrained: z.boolean().default(false),
   /** Fine-tuning of the pruned model (reference CIFAR: 40 epochs at a constant lr of 0.001). */
   finetune: TrainConfigOverridesSchema.default({}),
   scratchB: z

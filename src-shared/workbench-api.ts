@@ -26,6 +26,7 @@ export const CALL_NAMES = [
   'exportCsv',
   'diagnoseCompute',
   'paperTable',
+  'importModel',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 export type { CallArgs } from './workbench-args.ts';
@@ -183,6 +184,21 @@ export interface PaperTableRow {
   points: Array<{ regime: Run['regime']; seed: number; params: number | null; flops: number | null; acc: number }>;
 }
 
+/** A model imported by importModel: its graph ArchSpec and where it and its weights were written. */
+export interface ImportedModelInfo {
+  spec: ArchSpec;
+  /** arch.json: the ArchSpec (an experiment's `arch` may be this object). */
+  archFile: string;
+  /** weights.ckpt: the imported weights (an experiment's `baselineWeights`). */
+  weightsFile: string;
+  nodes: number;
+  params: number;
+  flops: number;
+  prunableLayers: number;
+  /** What the import changed or could not carry over, one line each. */
+  notes: string[];
+}
+
 /** What each call resolves to. Plain JSON: it crosses structured clone and HTTP unchanged. */
 export interface CallResults {
   version: VersionInfo;
@@ -202,6 +218,8 @@ export interface CallResults {
   paperTable: PaperTableRow[];
   /** The compute backends of this machine: what loads, on what device, how fast, and why not (as `pwb doctor`). */
   diagnoseCompute: ComputeReport;
+  /** An ONNX or TF.js Layers model as a graph ArchSpec and a weights checkpoint, written beside the database (as `pwb import-model`). */
+  importModel: ImportedModelInfo;
 }
 
 /** Events the workbench pushes to the UI while jobs run. */

@@ -30,6 +30,10 @@ export const CALL_ARGS = {
   exportCsv: z.strictObject({ id }),
   paperTable: z.strictObject({ ids: z.array(id).max(500).optional() }).optional(),
   diagnoseCompute: z.strictObject({ probe: z.boolean().optional() }).optional(),
+  importModel: z.strictObject({
+    /** The .onnx file, or a TF.js model.json and its weight files: plain names, contents in base64. */
+    files: z.array(z.strictObject({ name: z.string().min(1).max(255), base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64') })).min(1).max(64),
+  }),
 } as const satisfies Record<CallName, z.ZodType>;
 
 export type CallArgs<N extends CallName> = z.input<(typeof CALL_ARGS)[N]>;

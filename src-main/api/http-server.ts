@@ -16,6 +16,7 @@ import { ValidationError } from '../../src-shared/errors.ts';
 import { checkJsonShape, decodeUtf8 } from '../../src-shared/validate.ts';
 import {
   CALL_NAMES,
+  type CallName,
   isCallName,
   type EventName,
   type Reply,
@@ -27,6 +28,8 @@ import type { EventListener } from '../jobs/job-supervisor.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src-shared/content-security-policy.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Calls that carry files: a model to import (base64, so a third over its size). */
+export const MAX_BODY_BYTES_FOR: Partial<Record<CallName, number>> = { importModel: 512 * 1024 * 1024 };
 /**
  * The cookie holding the token is named per port (`pwb_token_<port>`): cookies are not port-scoped, so
  * another local server the browser visits would receive a shared name, and two workbenches would collide.
@@ -196,12 +199,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return sendReply(res, 404, failure('NOT_FOUND', 'NotFoundError', `unknown call '${name}'; valid calls: ${CALL_NAMES.join(', ')}`));
     }
     let raw: Buffer;
+    const limit = MAX_BODY_BYTES_FOR[name] ?? MAX_BODY_BYTES;
     try {
-      raw = await readBody(req, MAX_BODY_BYTES);
+      raw = await readBody(req, limit);
     } catch (e) {
       if (e instanceof BodyTooLarge) {
         res.setHeader('Connection', 'close');
-        return sendReply(res, 413, failure('VALIDATION', 'ValidationError', `${name}: request body is over ${MAX_BODY_BYTES} bytes`));
+        return sendReply(res, 413, failure('VALIDATION', 'ValidationError', `${name}: request body is over ${limit} bytes`));
       }
       throw e;
     }

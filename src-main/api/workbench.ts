@@ -44,6 +44,8 @@ export interface WorkbenchOptions {
   appVersion?: string;
   /** Where exportCsv writes (default: `<db>.exports/` beside the database). */
   exportDir?: string;
+  /** Where importModel writes each model's folder (default: `<db>.imports/` beside the database). */
+  importDir?: string;
   /** How long a cancelled job may take to stop before it is killed (default 10 s). */
   cancelGraceMs?: number;
   /** Load the engine-facing modules right after start (default true). */
@@ -220,6 +222,13 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       writeFileSync(out.runsFile, out.runsCsv);
       writeFileSync(out.summaryFile, out.summaryCsv);
       return out;
+    },
+
+    async importModel({ files }) {
+      // Loaded on first use: the importers pull in tfjs and the model registry.
+      const { importGivenFiles } = await import('../jobs/model-import.ts');
+      const given = files.map((f) => ({ name: f.name, bytes: Buffer.from(f.base64, 'base64') }));
+      return importGivenFiles(given, options.importDir ?? `${dbPath}.imports`);
     },
   };
 

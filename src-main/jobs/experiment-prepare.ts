@@ -59,6 +59,14 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
       `${where}: field 'plainBaseline': method '${spec.method.id}' trains its baseline without a regulariser already, so the baseline is the plain network; leave the field out`,
     );
   }
+  if (spec.baselineTrained && !spec.baselineWeights) {
+    throw new ValidationError(`${where}: field 'baselineTrained': a baseline used as trained needs its weights; set baselineWeights (e.g. the weights.ckpt of pwb import-model) or leave the field out`);
+  }
+  if (spec.baselineTrained && (method.training?.regularizer?.(params) || method.training?.afterEpoch?.(params))) {
+    throw new ValidationError(
+      `${where}: field 'baselineTrained': method '${spec.method.id}' prunes a baseline trained its own way (a sparsity regulariser or a step after every epoch), which weights used as trained have not had; leave the field out to train the baseline from them with it`,
+    );
+  }
   const baselineStart = spec.baselineWeights ? startingWeights(spec.baselineWeights, base, spec.dataset, where) : null;
   const baselineConfig = mergeConfig(spec.baseline, `${where}: baseline`);
   const finetuneConfig = mergeConfig({ ...referenceFinetune, ...spec.finetune }, `${where}: finetune`);

@@ -78,6 +78,7 @@ export async function runExperiment(
     for (const seed of spec.seeds) {
       const baseline = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'baseline', seed }, {
         arch: prepared.base, parentRunId: null, config: prepared.configFor('baseline', seed), extras: baselineExtras(prepared),
+        asTrained: spec.baselineTrained,
       });
       if (spec.plainBaseline) {
         // The same network, settings and seed as the baseline, without the method's regulariser.
@@ -124,6 +125,8 @@ interface RunRequest {
   parentRunId: number | null;
   config: ReturnType<PreparedExperiment['configFor']>;
   extras: RunExtras;
+  /** The imported baseline used as trained (spec.baselineTrained): evaluated, not trained. */
+  asTrained?: boolean;
 }
 
 async function ensureRun(
@@ -139,11 +142,11 @@ async function ensureRun(
     existing ??
     createTrainRun(
       db, dbPath,
-      { arch: req.arch, dataset: prepared.spec.dataset, regime: step.regime, experimentId, parentRunId: req.parentRunId, effectiveCost: req.effectiveCost },
+      { arch: req.arch, dataset: prepared.spec.dataset, regime: step.regime, experimentId, parentRunId: req.parentRunId, effectiveCost: req.effectiveCost, asTrained: req.asTrained },
       { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads },
     );
   hooks.onRunStart?.(step, run);
-  const done = await executeRun(db, run.id, { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads }, { ...hooks, resumeCommand: `pwb resume ${experimentId}` }, req.extras);
+  const done = await executeRun(db, run.id, { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads }, { ...hooks, resumeCommand: `pwb resume ${experimentId}` }, { ...req.extras, asTrained: req.asTrained });
   hooks.onRunDone?.(step, done);
   return done;
 }

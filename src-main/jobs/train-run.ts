@@ -17,11 +17,12 @@ import { Model } from '../engine/models/model.ts';
 import { resolveArch, withData } from '../engine/models/register-all.ts';
 import { initialWeights } from '../engine/models/build.ts';
 import { readCheckpoint, repairBestCheckpoint, requireFinite, type Checkpoint, type CheckpointOwner, type EpochResult } from '../engine/training/checkpoint.ts';
+import { evaluateAsTrained } from '../engine/training/as-trained.ts';
 import { BEST_CHECKPOINT, LAST_CHECKPOINT, train, type BatchProgress, type TrainOptions } from '../engine/training/train.ts';
 import type { Db } from '../store/db.ts';
 import { canonicalJson, getArchSpec, putArchSpec } from '../store/arch-specs.ts';
 import { listEpochMetrics, recordEpoch } from '../store/metrics.ts';
-import { createRun, getRun, heartbeat, markRunFinished, markRunStarted, setRunCheckpointDir } from '../store/runs.ts';
+import { createRun, getRun, heartbeat, markRunFinished, markRunStarted, recordEvaluation, setRunCheckpointDir } from '../store/runs.ts';
 import { storageFailure } from '../store/storage-failure.ts';
 import { checkpointDirFor } from './job-dirs.ts';
 import { acquireRunLock } from './run-lock.ts';
@@ -39,6 +40,8 @@ export interface TrainRequest {
   parentRunId?: number | null;
   /** Params and FLOPs to record instead of the architecture's dense counts (unstructured pruning). */
   effectiveCost?: { params: number; flops: number };
+  /** The run trains no epoch (RunExtras.asTrained): 0 epochs planned. */
+  asTrained?: boolean;
 }
 
 export interface PreparedRun {
@@ -65,6 +68,8 @@ export interface RunExtras {
   regularizer?: TrainOptions['regularizer'];
   masks?: TrainOptions['masks'];
   afterEpoch?: TrainOptions['afterEpoch'];
+  /** Train nothing: evaluate the starting weights and keep them as the run's result (an imported model used as trained). */
+  asTrained?: boolean;
 }
 
 /** Validates a request completely — config, architecture, dataset, backend — without writing anything. */
@@ -94,7 +99,7 @@ export function createTrainRun(db: Db, dbPath: string, req: TrainRequest, prepar
     datasetId: req.dataset,
     datasetSource: prepared.dataset.source,
     config,
-    epochsPlanned: config.epochs,
+    epochsPlanned: req.asTrained ? 0 : config.epochs,
     params: req.effectiveCost?.params ?? null,
     flops: req.effectiveCost?.flops ?? null,
   });
@@ -140,6 +145,11 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
   try {
     markRunStarted(db, runId, { backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}${threadNote}` });
     for (const m of resumeFrom?.history ?? []) recordEpoch(db, runId, m);
+    if (extras.asTrained) {
+      recordEvaluation(db, runId, await evaluateAsTrained({ model, dataset, config, checkpointDir: dir, owner: ownerOf(run) }));
+      markRunFinished(db, runId, 'completed');
+      return getRun(db, runId);
+    }
     await train({
       model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal, threads: prepared.threads,
       owner: ownerOf(run),

@@ -13,7 +13,7 @@ import {
 } from '../../src-shared/store-schemas.ts';
 import { parseOrThrow } from '../../src-shared/validate.ts';
 import type { Db } from './db.ts';
-import { parseRow, type SqlRow } from './row.ts';
+import { finiteOrNull, parseRow, type SqlRow } from './row.ts';
 import { nowIso, writeTransaction } from './tx.ts';
 
 /** A queued run; params and FLOPs are copied from its arch spec unless the caller gives effective ones. */
@@ -118,6 +118,20 @@ export function markRunFinished(db: Db, id: number, status: FinalRunStatus, opts
     const { changes } = db
       .prepare('UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ?')
       .run(final, opts.error ?? null, nowIso(), id);
+    if (changes === 0) throw new NotFoundError(`run ${id} not found`);
+    return getRun(db, id);
+  });
+}
+
+/**
+ * A run that trains no epoch (an imported model used as trained): its evaluation as the run's test and
+ * best metrics. It has no epoch rows, so epochs_done stays 0 and the best epoch null.
+ */
+export function recordEvaluation(db: Db, id: number, result: { testLoss: number; testAcc: number; valAcc?: number }): Run {
+  return writeTransaction(db, () => {
+    const { changes } = db
+      .prepare('UPDATE runs SET test_loss = ?, test_acc = ?, best_test_acc = ?, best_val_acc = ?, best_epoch = NULL WHERE id = ?')
+      .run(finiteOrNull(result.testLoss), result.testAcc, result.testAcc, result.valAcc ?? null, id);
     if (changes === 0) throw new NotFoundError(`run ${id} not found`);
     return getRun(db, id);
   });

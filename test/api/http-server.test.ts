@@ -148,7 +148,7 @@ test('404 for anything outside the renderer build: .., encoded .., symlinks out,
   }
 });
 
-test('calls: 200 with the reply, 404 for an unknown call, 400 for bad JSON, 405 for GET, 413 over 1 MB', async () => {
+test('calls: 200 with the reply, 404 for an unknown call, 400 for bad JSON, 405 for GET, 413 over 1 MB (not for a model upload)', async () => {
   const v = await callApi('version');
   assert.equal(v.status, 200);
   assert.equal(JSON.parse(v.body).ok, true);
@@ -178,6 +178,10 @@ test('calls: 200 with the reply, 404 for an unknown call, 400 for bad JSON, 405 
 
   const big = await request('/api/call/estimateCost', { method: 'POST', headers: auth(), body: Buffer.alloc(1024 * 1024 + 10, 0x20) });
   assert.equal(big.status, 413);
+  // A model to import may be larger: its call reads the body past 1 MB (and then wants its args).
+  const upload = await request('/api/call/importModel', { method: 'POST', headers: auth(), body: Buffer.alloc(2 * 1024 * 1024, 0x20) });
+  assert.equal(upload.status, 400);
+  assert.match(JSON.parse(upload.body).error.message, /^importModel: args: /);
 
   const missing = await callApi('getExperiment', { id: 999 });
   assert.equal(missing.status, 404);

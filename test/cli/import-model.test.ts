@@ -1,42 +1,20 @@
 // `pwb import-model`: a TF.js Layers model saved by tfjs becomes DIR/arch.json and DIR/weights.ckpt, which
 // `pwb prune --weights` plans from and an experiment spec names as its arch (a small full `pwb run`) and
 // as the weights its baseline starts from (baselineWeights); an existing folder, a missing weights file and
-// a checkpoint of another architecture are refused in one line, nothing written.
+// a checkpoint of another architecture are refused in one line, nothing written; used as trained
+// (baselineTrained), the baseline trains nothing and hands the imported weights on unchanged.
 import { readCheckpoint } from '../../src-main/engine/training/checkpoint.ts';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import '../../src-main/engine/tf.ts';
-import * as tfl from '@tensorflow/tfjs';
-import { saveTfjsModel as saveArtifacts } from '../engine/import/save-tfjs-model.ts';
+import { saveTinyTfjsCnn } from '../engine/import/save-tfjs-model.ts';
 import { explain, sandbox, tempDir } from './helpers.ts';
-
-/** A small Fashion-MNIST-shaped CNN (`width` filters in its first conv), saved the way tfjs's file handler lays it out. */
-async function saveTfjsModel(folder: string, width = 8): Promise<string> {
-  await tfl.setBackend('cpu');
-  const model = tfl.sequential({
-    name: 'tiny_cnn',
-    layers: [
-      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: width, kernelSize: 3, padding: 'same', useBias: false, name: 'c1' }),
-      tfl.layers.batchNormalization({ name: 'b1' }),
-      tfl.layers.reLU({ name: 'r1' }),
-      tfl.layers.maxPooling2d({ poolSize: 2, name: 'p1' }),
-      tfl.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false, name: 'c2' }),
-      tfl.layers.batchNormalization({ name: 'b2' }),
-      tfl.layers.reLU({ name: 'r2' }),
-      tfl.layers.globalAveragePooling2d({ name: 'gap' }),
-      tfl.layers.dense({ units: 10, activation: 'softmax', name: 'out' }),
-    ],
-  });
-  const path = await saveArtifacts(model, folder);
-  model.dispose();
-  return path;
-}
 
 test('pwb import-model: arch.json and weights.ckpt that prune and run an experiment; refusals in one line', { timeout: 300_000 }, async (t) => {
   const dir = tempDir(t, 'pwb-import-');
-  const modelJson = await saveTfjsModel(join(dir, 'tfjs'));
+  const modelJson = await saveTinyTfjsCnn(join(dir, 'tfjs'));
   const box = sandbox(dir);
   const out = join(dir, 'imported');
 
@@ -93,9 +71,31 @@ test('pwb import-model: arch.json and weights.ckpt that prune and run an experim
     assert.ok(drift < 1e-3, `${name} moved ${drift} from the imported weights`);
   }
 
+  // Used as trained (baselineTrained): the baseline trains no epoch, keeps the imported weights bit for bit
+  // and is evaluated; pruning and fine-tuning read them; Scratch-E trains the baseline's stated epochs.
+  const asTrainedPath = join(dir, 'as-trained.json');
+  writeFileSync(asTrainedPath, JSON.stringify({
+    ...JSON.parse(readFileSync(startPath, 'utf8')), name: 'the imported model as trained', baselineTrained: true, regimes: ['finetune', 'scratch-e'],
+    baseline: { epochs: 2, trainLimit: 256, testLimit: 200 },
+  }));
+  const asTrained = await box.run(['run', asTrainedPath, '--threads', '1', '--json']);
+  assert.equal(asTrained.code, 0, explain(asTrained));
+  const runs = (JSON.parse(asTrained.stdout) as { runs: Array<{ regime: string; status: string; epochsPlanned: number; epochsDone: number; testAcc: number | null; checkpointDir: string }> }).runs;
+  const base = runs.find((x) => x.regime === 'baseline')!;
+  assert.deepEqual([base.status, base.epochsPlanned, base.epochsDone], ['completed', 0, 0]);
+  assert.ok(base.testAcc !== null && base.testAcc >= 0 && base.testAcc <= 1, String(base.testAcc));
+  const kept = readCheckpoint(join(base.checkpointDir, 'last.ckpt')).weights;
+  for (const [name, v] of imported) assert.deepEqual(kept.get(name), v, `${name} is the imported one`);
+  assert.deepEqual(runs.map((x) => [x.regime, x.status, x.epochsDone]), [['baseline', 'completed', 0], ['finetune', 'completed', 1], ['scratch-e', 'completed', 2]]);
+  const { baselineWeights: _unused, ...noWeights } = JSON.parse(readFileSync(asTrainedPath, 'utf8')) as Record<string, unknown>;
+  writeFileSync(asTrainedPath, JSON.stringify(noWeights));
+  const noStart = await box.run(['run', asTrainedPath, '--threads', '1']);
+  assert.notEqual(noStart.code, 0);
+  assert.match(noStart.stderr.trim(), /^pwb: error: .*field 'baselineTrained': a baseline used as trained needs its weights; set baselineWeights/);
+
   // A checkpoint of another architecture (16 filters in c1, not 8) is refused before anything trains.
   const otherOut = join(dir, 'other-arch');
-  assert.equal((await box.runNoDb(['import-model', await saveTfjsModel(join(dir, 'tfjs16'), 16), '--out', otherOut])).code, 0);
+  assert.equal((await box.runNoDb(['import-model', await saveTinyTfjsCnn(join(dir, 'tfjs16'), 16), '--out', otherOut])).code, 0);
   writeFileSync(startPath, JSON.stringify({ ...JSON.parse(readFileSync(startPath, 'utf8')), baselineWeights: join(otherOut, 'weights.ckpt') }));
   const refused = await box.run(['run', startPath, '--threads', '1']);
   assert.notEqual(refused.code, 0);

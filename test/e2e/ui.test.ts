@@ -2,7 +2,8 @@
 // fresh database: a small real experiment (vgg_mini on fashion-mnist-mini, 2 seeds, all three
 // regimes) is run through the API, then the views are checked and photographed at 1280×800 into
 // test-output/screenshots/. A second experiment, started from the New experiment form, shows the
-// live chart growing and is cancelled. Skipped, with the reason, where /usr/bin/chromium is absent.
+// live chart growing and is cancelled; a third imports a TF.js model through the form's file picker and
+// runs with it as the trained baseline. Skipped, with the reason, where /usr/bin/chromium is absent.
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
 import type { CallName, CallResults } from '../../src-shared/workbench-api.ts';
+import '../../src-main/engine/tf.ts';
+import { saveTinyTfjsCnn } from '../engine/import/save-tfjs-model.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -269,6 +272,37 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     assert.equal(await waitForStatus(liveId, (s) => s !== 'running' && s !== 'queued', 30_000), 'cancelled');
     assert.equal(await page.isEnabled('[data-testid="resume"]'), true);
     await shot('experiment-cancelled');
+  });
+
+  it('imports a TF.js model in the New experiment form and runs it with the imported weights as the trained baseline', async () => {
+    const modelJson = await saveTinyTfjsCnn(path.join(dir, 'tfjs-model'));
+    await open('#/new?preset=quickstart');
+    await page.waitForSelector('[data-testid="cost-estimate"] table');
+    // A model.json without its weights file: one line saying which file is missing.
+    await page.setInputFiles('[data-testid="import-model"]', [modelJson]);
+    await page.waitForSelector('[data-testid="import-error"]');
+    assert.match(await page.textContent('[data-testid="import-error"]') ?? '', /model\.json: its weights file 'weights\.bin' is not beside it/);
+    await page.setInputFiles('[data-testid="import-model"]', [modelJson, path.join(path.dirname(modelJson), 'weights.bin')]);
+    await page.waitForSelector('[data-testid="imported-model"]');
+    assert.match(await page.textContent('[data-testid="imported-arch"]') ?? '', /imported: tiny_cnn/);
+    assert.equal(await page.isChecked('[data-testid="weights-as-trained"]'), true);
+    await page.fill('#f-name', 'UI e2e: imported model');
+    await page.fill('#f-seeds', '1');
+    for (const [field, value] of [['baseline-epochs', '1'], ['baseline-trainLimit', '256'], ['baseline-testLimit', '200'], ['finetune-epochs', '1'], ['finetune-trainLimit', '256'], ['finetune-testLimit', '200']]) {
+      await page.fill(`#f-${field}`, value);
+    }
+    await page.waitForSelector('[data-testid="cost-estimate"] table');
+    assert.match(await page.textContent('[data-testid="cost-estimate"]') ?? '', /tiny_cnn/);
+    await shot('new-experiment-imported');
+    await page.click('[data-testid="start"]');
+    await page.waitForURL(/#\/experiments\/\d+$/);
+    const id = Number(/experiments\/(\d+)/.exec(page.url())![1]);
+    assert.equal(await waitForStatus(id, (s) => s === 'completed' || s === 'failed', 180_000), 'completed');
+    const { experiment, runs } = await call('getExperiment', { id });
+    assert.equal((experiment.spec as { baselineTrained?: boolean }).baselineTrained, true);
+    const baseline = runs.find((r) => r.regime === 'baseline')!;
+    assert.deepEqual([baseline.status, baseline.epochsDone], ['completed', 0]);
+    assert.ok(runs.filter((r) => r.regime !== 'baseline').every((r) => r.status === 'completed' && r.epochsDone >= 1), JSON.stringify(runs.map((r) => [r.regime, r.status, r.epochsDone])));
   });
 
   it('shows the compute report: every backend (WebGPU first), what auto picks, why the GPU package is not used', async () => {

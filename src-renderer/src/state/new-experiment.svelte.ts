@@ -3,7 +3,8 @@
 // Each edit is checked inline (field bounds, then ExperimentSpecSchema), and a valid spec is sent
 // to estimateCost so params, FLOPs and the Scratch-B epochs show before anything starts.
 import { ExperimentSpecSchema } from '../../../src-shared/experiment-spec.ts';
-import type { CostEstimate, OptionsInfo, PresetInfo } from '../../../src-shared/workbench-api.ts';
+import type { CostEstimate, ImportedModelInfo, OptionsInfo, PresetInfo } from '../../../src-shared/workbench-api.ts';
+import { toBase64 } from '../lib/base64.ts';
 import type { Client } from '../lib/client.ts';
 import { debounce } from '../lib/debounce.ts';
 import { errorMessage } from '../lib/format.ts';
@@ -13,6 +14,13 @@ const PARAMS = 'method.params';
 /** Every regime the form offers; the paper's three are checked at first. */
 const REGIMES = ['finetune', 'scratch-e', 'scratch-b', 'lottery', 'reduced'] as const;
 const DEFAULT_REGIMES = ['finetune', 'scratch-e', 'scratch-b'];
+/**
+ * What the baseline does with an imported model's weights: use them as the trained baseline (no
+ * training; the baseline's epochs state how they were trained), train on from them, or ignore them
+ * (the imported architecture from scratch).
+ */
+export const IMPORTED_WEIGHTS = ['as-trained', 'continue', 'scratch'] as const;
+export type ImportedWeightsUse = (typeof IMPORTED_WEIGHTS)[number];
 
 function field(path: string, label: string, kind: FormField['kind'], extra: Partial<FormField> = {}): FormField {
   return { path, label, kind, required: false, ...extra };
@@ -46,6 +54,11 @@ export class NewExperimentState {
   dataset = $state('');
   /** An arch id; null when the preset carries a full ArchSpec (kept as is). */
   arch = $state<string | null>(null);
+  /** A model imported through the form (importModel): its ArchSpec replaces the preset's arch. */
+  imported = $state<ImportedModelInfo | null>(null);
+  importedWeights = $state<ImportedWeightsUse>('as-trained');
+  importing = $state(false);
+  importError = $state<string | null>(null);
   methodId = $state('');
   regimes = $state<string[]>([...DEFAULT_REGIMES]);
   /** Text of each field, by path. */
@@ -65,7 +78,7 @@ export class NewExperimentState {
   );
   /** Methods that can prune the chosen architecture's family. */
   methods = $derived.by(() => {
-    const family = this.options?.archs.find((a) => a.id === this.arch)?.family;
+    const family = this.imported?.spec.family ?? this.options?.archs.find((a) => a.id === this.arch)?.family;
     return (this.options?.methods ?? []).filter((m) => family === undefined || m.families.includes(family));
   });
   valid = $derived(Object.keys(this.errors).length === 0);
@@ -96,6 +109,7 @@ export class NewExperimentState {
     const preset = this.presets.find((p) => p.id === id);
     if (preset === undefined) return;
     this.presetId = id;
+    this.imported = null;
     const spec = structuredClone($state.snapshot(preset.spec)) as unknown as Record<string, unknown>;
     this.base = spec;
     this.dataset = String(spec['dataset']);
@@ -128,6 +142,37 @@ export class NewExperimentState {
 
   setArch(id: string): void {
     this.arch = id;
+    this.imported = null;
+    this.#keepMethodOffered();
+  }
+
+  /** Sends the chosen files (an .onnx, or a model.json and its weight files) to be imported; its spec becomes the arch. */
+  async importModel(files: readonly File[]): Promise<void> {
+    if (files.length === 0) return;
+    this.importing = true;
+    this.importError = null;
+    try {
+      const payload = await Promise.all(files.map(async (f) => ({ name: f.name, base64: toBase64(new Uint8Array(await f.arrayBuffer())) })));
+      this.imported = await this.#client.call('importModel', { files: payload });
+      this.arch = null;
+      // The preset's method params were written for its own architecture: start from the method's example.
+      const method = this.methods.some((m) => m.id === this.methodId) ? this.methodId : this.methods[0]?.id;
+      if (method !== undefined) this.chooseMethod(method);
+      else this.validate();
+    } catch (e) {
+      this.importError = errorMessage(e);
+    } finally {
+      this.importing = false;
+    }
+  }
+
+  setImportedWeights(use: ImportedWeightsUse): void {
+    this.importedWeights = use;
+    this.validate();
+  }
+
+  /** Keeps the chosen method where the architecture allows it, else takes the first that does. */
+  #keepMethodOffered(): void {
     if (!this.methods.some((m) => m.id === this.methodId) && this.methods[0]) this.chooseMethod(this.methods[0].id);
     else this.validate();
   }
@@ -148,6 +193,13 @@ export class NewExperimentState {
     const spec = structuredClone($state.snapshot(this.base)) as Record<string, unknown>;
     spec['dataset'] = this.dataset;
     if (this.arch !== null) spec['arch'] = this.arch;
+    if (this.imported !== null) {
+      spec['arch'] = $state.snapshot(this.imported.spec);
+      delete spec['baselineWeights'];
+      delete spec['baselineTrained'];
+      if (this.importedWeights !== 'scratch') spec['baselineWeights'] = this.imported.weightsFile;
+      if (this.importedWeights === 'as-trained') spec['baselineTrained'] = true;
+    }
     spec['method'] = { id: this.methodId, params: {} };
     spec['regimes'] = [...this.regimes];
     for (const f of [...SPEC_FIELDS, ...this.paramFields]) {
