@@ -7,7 +7,9 @@
 // Where it prunes is read off the graph: a conv (or dense) whose channels reach nothing but conv / dense
 // layers — through BN, ReLU(6), pools, depthwise convs, identity, flatten and concatenations, never a sum or
 // the output — is marked prunable, its width being the node's `filters` (`units`); the BN that reads it
-// alone is its unit's BN, and where none does (a BN-folded import) methods that score by BN pass it by. Channels that join a residual sum stay (their group would have to be pruned as one).
+// alone is its unit's BN, and where none does (a BN-folded import) methods that score by BN pass it by.
+// Convs whose channels residual sums join form one coupled group (residualGroups: DepGraph's idea, found on
+// the graph rather than declared), pruned as one unit — the same channels from every member.
 // Init (for a graph trained from scratch): conv N(0, 2/fan_out), BN γ 1, Linear PyTorch's default.
 import { z } from 'zod';
 import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
@@ -74,6 +76,69 @@ function prunableNodes(spec: GraphSpec): Map<number, PrunableOutput> {
     const key = n.op === 'conv' ? 'filters' : 'units';
     out.set(index, { slot: { field: 'nodes', index, key }, role: n.op === 'conv' ? 'feature' : 'classifier', ...(withBn ? {} : { bn: false }) });
   });
+  for (const [index, group] of residualGroups(spec, read)) {
+    const rs = read.get(spec.nodes[index]!.id) ?? [];
+    const withBn = rs.length === 1 && rs[0]!.op === 'bn';
+    out.set(index, { slot: { field: 'nodes', index, key: 'filters' }, role: 'feature', group, ...(withBn ? {} : { bn: false }) });
+  }
+  return out;
+}
+
+/**
+ * Convs whose channels residual sums join, by node index, each with its group (the first member's id):
+ * the channel spaces of an add's two inputs are one. A group is prunable when it is made of convs only
+ * (not the image, a concatenation or a dense layer), each read by one BN or by none, and its tensors reach
+ * nothing but conv / dense layers, channel-wise ops and the group's own sums — never a concatenation or
+ * the output.
+ */
+function residualGroups(spec: GraphSpec, read: Map<string, GraphNode[]>): Map<number, string> {
+  const parent = new Map<string, string>();
+  const find = (k: string): string => {
+    if (!parent.has(k)) parent.set(k, k);
+    let r = k;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(k, r);
+    return r;
+  };
+  /** The channel space of each node's output: its own for a layer, the image or a concat; its input's for a channel-wise op. */
+  const space = new Map<string, string>([[INPUT, INPUT]]);
+  const summed = new Set<string>();
+  for (const n of spec.nodes) {
+    if (CHANNELWISE.has(n.op)) space.set(n.id, space.get(n.inputs[0]!)!);
+    else if (n.op === 'add') {
+      const [a, b] = n.inputs.map((i) => find(space.get(i)!)) as [string, string];
+      if (a !== b) parent.set(b, a);
+      summed.add(a);
+      space.set(n.id, a);
+    } else {
+      space.set(n.id, n.id);
+      find(n.id);
+    }
+  }
+  const byRoot = new Map<string, { members: number[]; ok: boolean }>();
+  for (const root of new Set([...summed].map(find))) byRoot.set(root, { members: [], ok: true });
+  const groupOf = (id: string) => byRoot.get(find(space.get(id)!));
+  const ops = new Map<string, GraphNode['op']>(spec.nodes.map((n) => [n.id, n.op]));
+  for (const id of [INPUT, ...spec.nodes.map((n) => n.id)]) {
+    const g = groupOf(id);
+    if (!g) continue;
+    const op = ops.get(id); // undefined for the image, whose channels cannot go
+    if (space.get(id) === id && op !== 'conv') g.ok = false;
+    if (id === spec.output) g.ok = false;
+    const rs = read.get(id) ?? [];
+    if (rs.some((r) => r.op === 'concat')) g.ok = false;
+    if (op === 'conv' && space.get(id) === id) {
+      const bns = rs.filter((r) => r.op === 'bn').length;
+      if (bns > 1 || (bns === 1 && rs.length > 1)) g.ok = false;
+      g.members.push(spec.nodes.findIndex((n) => n.id === id));
+    }
+  }
+  const out = new Map<number, string>();
+  for (const g of byRoot.values()) {
+    if (!g.ok || g.members.length === 0) continue;
+    const first = spec.nodes[Math.min(...g.members)]!.id;
+    for (const index of g.members) out.set(index, first);
+  }
   return out;
 }
 

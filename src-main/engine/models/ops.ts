@@ -52,6 +52,13 @@ export interface PrunableOutput {
    * the BN's γ skip it; the others prune it by its weights. Default true: a BN must take its output.
    */
   bn?: boolean;
+  /**
+   * Layers marked with the same group write channels a residual sum joins (DepGraph's coupled channels):
+   * channel c of each is one channel of the sum, so they form one unit whose channels go together, from
+   * every member (its first-marked layer names it). Their widths must be equal; each member keeps its own
+   * slot and BN.
+   */
+  group?: string;
 }
 
 /**

@@ -3,7 +3,8 @@
 // each layer — a conv or dense marked `prunable` (ops.ts PrunableOutput: its width's spec field, stage,
 // reference id) and every `selection` point — and from what follows in the graph:
 //   conv unit    the BN that takes the marked layer's output directly is the unit's `bn` ('' where the mark
-//                says no BN follows)
+//                says no BN follows); layers marked with the same group (channels a residual sum joins)
+//                are one unit, the first its `layer`, the others `coupled`, each with its own BN
 //   select unit  the BN whose output is selected is the unit's `bn`; the first conv or dense that reads
 //                the selection (through ReLU and pools) is its `consumer`, and the tensor's channel count
 //                its `full`
@@ -13,12 +14,12 @@ import { ValidationError } from '../../../src-shared/errors.ts';
 import type { Ops, PrunableOutput } from '../models/ops.ts';
 import { checkSpec, familyOf } from '../models/register-all.ts';
 import { createShapeOps, type ShapeValue } from '../models/shape-ops.ts';
-import type { ConvUnit, PrunableUnit, SelectUnit } from './units.ts';
+import type { ConvUnit, CoupledLayer, PrunableUnit, SelectUnit } from './units.ts';
 
 interface UnitValue {
   shape: ShapeValue;
-  /** The conv unit this tensor is the raw output of (until a BN takes it). */
-  producer?: ConvUnit;
+  /** The conv unit (or coupled member of one) this tensor is the raw output of (until a BN takes it). */
+  producer?: { layer: string; bn: string };
   /** The BN this tensor is the output of. */
   bn?: string;
   /** A selection this tensor carries to its consumer. */
@@ -32,7 +33,9 @@ export function traceUnits(spec: ArchSpec): PrunableUnit[] {
   const family = familyOf(checkSpec(spec));
   const { ops: shapes } = createShapeOps();
   const units: PrunableUnit[] = [];
-  const needsBn: ConvUnit[] = [];
+  const needsBn: Array<{ layer: string; bn: string }> = [];
+  /** Coupled units by their group (PrunableOutput.group): later members join the first one's unit. */
+  const groups = new Map<string, ConvUnit>();
   const needsConsumer = new Set<SelectUnit>();
   const channels = (x: UnitValue): number => x.shape.shape[x.shape.shape.length - 1]!;
 
@@ -44,6 +47,15 @@ export function traceUnits(spec: ArchSpec): PrunableUnit[] {
       needsConsumer.delete(x.selection);
     }
     if (!prunable) return { shape };
+    const group = prunable.group !== undefined ? groups.get(prunable.group) : undefined;
+    if (group) {
+      if (group.width !== width) throw new ValidationError(`${spec.family} forward: '${name}' (${width} channels) is coupled to '${group.layer}' (${group.width})`);
+      const member: CoupledLayer = { layer: name, bn: '', slot: { ...prunable.slot } };
+      (group.coupled ??= []).push(member);
+      if (prunable.bn === false) return { shape };
+      needsBn.push(member);
+      return { shape, producer: member };
+    }
     const unit: ConvUnit = {
       kind: 'conv', layer: name, bn: '', width, slot: { ...prunable.slot },
       role: prunable.role ?? (isConv ? 'feature' : 'classifier'),
@@ -51,6 +63,7 @@ export function traceUnits(spec: ArchSpec): PrunableUnit[] {
       ...(prunable.refId !== undefined ? { refId: prunable.refId } : {}),
     };
     units.push(unit);
+    if (prunable.group !== undefined) groups.set(prunable.group, unit);
     if (prunable.bn === false) return { shape };
     needsBn.push(unit);
     return { shape, producer: unit };

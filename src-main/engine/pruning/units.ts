@@ -26,7 +26,22 @@ export interface ConvUnit {
   stage?: number;
   /** RNP's layer id for skip lists (CIFAR ResNet, ImageNet ResNet). */
   refId?: number;
+  /**
+   * The other layers whose channels a residual sum couples to this one's (PrunableOutput.group): the
+   * unit's kept channels are kept in each of them too, and importances score the group as a whole.
+   */
+  coupled?: CoupledLayer[];
 }
+
+/** A member of a coupled conv unit beside its first layer: its own BN and width slot, the unit's width. */
+export interface CoupledLayer {
+  layer: string;
+  bn: string;
+  slot: WidthSlot;
+}
+
+/** Every layer a conv unit prunes: its own, then the ones coupled to it. */
+export const unitLayers = (u: ConvUnit): CoupledLayer[] => [{ layer: u.layer, bn: u.bn, slot: u.slot }, ...(u.coupled ?? [])];
 
 export interface SelectUnit {
   kind: 'select';
@@ -83,10 +98,12 @@ export function specWithKept(
       if (i > 0 && c <= list[i - 1]!) throw new ValidationError(`layer '${unitId(u)}': kept channels must be ascending`);
     });
     if (u.kind === 'conv') {
-      const holder = pruned[u.slot.field] as unknown[];
-      if (u.slot.key) (holder[u.slot.index] as Record<string, unknown>)[u.slot.key] = list.length;
-      else holder[u.slot.index] = list.length;
-      if (list.length !== u.width) keep[u.layer] = [...list];
+      for (const member of unitLayers(u)) {
+        const holder = pruned[member.slot.field] as unknown[];
+        if (member.slot.key) (holder[member.slot.index] as Record<string, unknown>)[member.slot.key] = list.length;
+        else holder[member.slot.index] = list.length;
+        if (list.length !== u.width) keep[member.layer] = [...list];
+      }
     } else {
       const all = prunableUnits(base).filter((x): x is SelectUnit => x.kind === 'select');
       pruned.select ??= all.map((x) => [...x.candidates]);

@@ -56,8 +56,13 @@ describe('ONNX import, against PyTorch', { skip }, () => {
       assert.deepEqual(spec.input, [h, w, c], name);
       assert.equal(spec.classes, 10, name);
     }
-    assert.deepEqual(prunableUnits(imported.get('resnet18')!.spec).map((u) => u.kind === 'conv' && u.layer), [
-      'layer1.0.conv1', 'layer1.1.conv1', 'layer2.0.conv1', 'layer2.1.conv1', 'layer3.0.conv1', 'layer3.1.conv1', 'layer4.0.conv1', 'layer4.1.conv1',
+    // Each block's inner width on its own; each stage's residual stream as one coupled unit: the convs and
+    // downsample convs whose outputs its sums join (the stem's with layer1's).
+    assert.deepEqual(prunableUnits(imported.get('resnet18')!.spec).map((u) => u.kind === 'conv' && [u.layer, ...(u.coupled ?? []).map((c) => c.layer)]), [
+      ['conv1', 'layer1.0.conv2', 'layer1.1.conv2'], ['layer1.0.conv1'], ['layer1.1.conv1'],
+      ['layer2.0.conv1'], ['layer2.0.conv2', 'layer2.0.downsample.0', 'layer2.1.conv2'], ['layer2.1.conv1'],
+      ['layer3.0.conv1'], ['layer3.0.conv2', 'layer3.0.downsample.0', 'layer3.1.conv2'], ['layer3.1.conv1'],
+      ['layer4.0.conv1'], ['layer4.0.conv2', 'layer4.0.downsample.0', 'layer4.1.conv2'], ['layer4.1.conv1'],
     ]);
   });
 

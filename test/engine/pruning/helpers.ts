@@ -1,5 +1,6 @@
 // Shared by the pruning tests: small specs per family, weights with non-trivial BN statistics, the
 // oracle (the base model with the removed channels' contributions zeroed), and eval-mode logits.
+import assert from 'node:assert/strict';
 import * as tf from '../../../src-main/engine/tf.ts';
 import type { ArchFamily, ArchSpec } from '../../../src-shared/arch-spec.ts';
 import type { PruningPlan } from '../../../src-shared/pruning.ts';
@@ -7,7 +8,7 @@ import { collectParams, initParams } from '../../../src-main/engine/models/build
 import { Model } from '../../../src-main/engine/models/model.ts';
 import { families } from '../../../src-main/engine/models/register-all.ts';
 import { decodeMasks } from '../../../src-main/engine/pruning/masks.ts';
-import { prunableUnits } from '../../../src-main/engine/pruning/units.ts';
+import { prunableUnits, unitLayers } from '../../../src-main/engine/pruning/units.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 
 /** Small specs per family, each a distinct case for surgery (heads, shortcuts, selections): the families' own examples. */
@@ -78,13 +79,18 @@ export function zeroedBase(plan: PruningPlan, weights: ReadonlyMap<string, Float
     if (u.kind === 'conv') {
       const keep = plan.keep[u.layer];
       if (!keep) continue;
-      seen.add(u.layer);
       const removed = range(u.width).filter((c) => !keep.includes(c));
-      for (const name of [`${u.layer}.weight`, `${u.layer}.bias`, `${u.bn}.gamma`, `${u.bn}.beta`]) zeroColumns(name, removed);
-      // A depthwise conv right after the unit's BN (MobileNetV2) works on the same channels: a removed
-      // channel is gone from it and from the BN after it too (else that BN's β would feed the next conv).
-      const dw = depthwiseAfter(params, u.bn, u.width);
-      if (dw) for (const name of [`${dw.layer}.weight`, `${dw.layer}.bias`, `${dw.bn}.gamma`, `${dw.bn}.beta`]) zeroChannels(name, removed);
+      // A coupled unit (channels a residual sum joins): every member loses the same channels, so the sum's
+      // removed channels are 0 + 0.
+      for (const { layer, bn } of unitLayers(u)) {
+        assert.deepEqual(plan.keep[layer], keep, `coupled layer '${layer}' keeps what '${u.layer}' keeps`);
+        seen.add(layer);
+        for (const name of [`${layer}.weight`, `${layer}.bias`, `${bn}.gamma`, `${bn}.beta`]) zeroColumns(name, removed);
+        // A depthwise conv right after the unit's BN (MobileNetV2) works on the same channels: a removed
+        // channel is gone from it and from the BN after it too (else that BN's β would feed the next conv).
+        const dw = depthwiseAfter(params, bn, u.width);
+        if (dw) for (const name of [`${dw.layer}.weight`, `${dw.layer}.bias`, `${dw.bn}.gamma`, `${dw.bn}.beta`]) zeroChannels(name, removed);
+      }
     } else {
       const select = (plan.pruned as { select?: number[][] }).select?.[u.selectIndex] ?? range(u.full);
       zeroInputs(`${u.consumer}.weight`, range(u.full).filter((c) => !select.includes(c)));

@@ -6,7 +6,7 @@
 // line in register-all.ts.
 import type { Rng } from '../../random.ts';
 import { topK } from '../scoring.ts';
-import type { ConvUnit, PrunableUnit } from '../units.ts';
+import { unitLayers, type ConvUnit, type CoupledLayer, type PrunableUnit } from '../units.ts';
 
 export interface Importance {
   id: string;
@@ -38,4 +38,17 @@ export function keepMostImportant(
     if (width < u.width) kept.set(u.layer, topK(importance.scores(u, weights, rng), width));
   }
   return kept;
+}
+
+/**
+ * A conv unit's score per channel from each of its layers: the layer's own for a plain unit, the mean over
+ * its members for one a residual sum couples (as DepGraph reduces a group's importance), so a coupled
+ * channel is ranked on the same scale as a single layer's.
+ */
+export function meanOverLayers(unit: ConvUnit, score: (layer: CoupledLayer) => Float64Array): Float64Array {
+  const layers = unitLayers(unit);
+  if (layers.length === 1) return score(layers[0]!);
+  const out = new Float64Array(unit.width);
+  for (const layer of layers) score(layer).forEach((v, c) => (out[c]! += v / layers.length));
+  return out;
 }

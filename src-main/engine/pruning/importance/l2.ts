@@ -1,7 +1,7 @@
 // Filter L2 norm, √Σw² over (k, k, in) per output filter: the criterion of Soft Filter Pruning (He et al.,
 // IJCAI 2018) and of the "norm" baselines of later work. Conv units only.
 import { weightOf } from '../scoring.ts';
-import type { Importance } from './importance.ts';
+import { meanOverLayers, type Importance } from './importance.ts';
 
 /** L2 norm of each output filter of a [..., out] weight. */
 export function filterL2(weight: ArrayLike<number>, outChannels: number): Float64Array {
@@ -16,6 +16,6 @@ export const l2Importance: Importance = {
   cannotScore: (unit) => (unit.kind === 'conv' ? null : 'a channel selection has no filters of its own'),
   scores(unit, weights) {
     if (unit.kind !== 'conv') throw new Error(`l2 importance scores conv units, not selection '${unit.bn}'`);
-    return filterL2(weightOf(weights, `${unit.layer}.weight`), unit.width);
+    return meanOverLayers(unit, (l) => filterL2(weightOf(weights, `${l.layer}.weight`), unit.width));
   },
 };

@@ -69,7 +69,7 @@ export const networkSlimming: PruningMethod = {
     checkSupports(networkSlimming, spec);
     const params = parseParams<Params>(networkSlimming, raw);
     // Units without a BN (a BN-folded import's convs) have no γ to rank: they keep every channel.
-    const units = prunableUnits(spec).filter((u) => u.bn !== '');
+    const units = prunableUnits(spec).filter((u) => bnScaleImportance.cannotScore(u) === null);
     // Every (unit, channel, |γ|), in unit order then channel order — the tie-break.
     const entries: Array<{ unit: number; channel: number; score: number }> = [];
     const scores = units.map((u, i) => {
