@@ -108,7 +108,7 @@ class OnnxConverter {
       case 'Reshape': return this.reshape(n);
       case 'Gemm': return this.gemm(n);
       case 'MatMul': return this.matMul(n);
-      case 'Dropout':
+      case 'Dropout': return this.dropout(n);
       case 'Identity': return this.alias(n);
       case 'Cast':
         // PyTorch's ReLU6 casts its Clip bounds: a cast of a constant is that constant.
@@ -153,6 +153,15 @@ class OnnxConverter {
     const problem = this.graph.batchNorm(id, { gamma: scale!.values, beta: offset!.values, mean: mean!.values, variance: variance!.values, epsilon });
     if (problem) this.refuse(problem);
     this.emit(n, { op: 'bn', id });
+  }
+
+  /** Its ratio: the constant second input (opset ≥ 12) or the attribute (older), default 0.5; 0 is the identity. */
+  private dropout(n: NodeProto): void {
+    const ratioInput = n.input![1];
+    const rate = ratioInput ? Number(this.constant(ratioInput, 'ratio').values[0]) : this.float(n, 'ratio', 0.5);
+    if (!(rate >= 0 && rate < 1)) this.refuse(`drops with ratio ${rate}; a ratio in [0, 1) is supported`);
+    if (rate === 0) return this.alias(n);
+    this.emit(n, { op: 'dropout', rate });
   }
 
   private clip(n: NodeProto): void {

@@ -199,9 +199,16 @@ class LayersConverter {
         return this.emit(name, { op: 'global_avg_pool', id: this.graph.id(name) }, [one()]);
       case 'Flatten':
         return this.emit(name, { op: 'flatten', id: this.graph.id(name) }, [one()]);
-      case 'Dropout':
-        this.valueOf.set(name, one());
-        return;
+      case 'Dropout': {
+        const rate = Number(c.rate ?? 0);
+        if (!(rate >= 0 && rate < 1)) this.refuse(`drops with rate ${c.rate}; a rate in [0, 1) is supported`);
+        if (c.noise_shape != null) this.refuse('has a noise_shape; dropout of single values is supported');
+        if (rate === 0) {
+          this.valueOf.set(name, one());
+          return;
+        }
+        return this.emit(name, { op: 'dropout', id: this.graph.id(name), rate }, [one()]);
+      }
       case 'Dense': {
         const id = this.graph.id(name);
         const kernel = this.weight(name, 'kernel');

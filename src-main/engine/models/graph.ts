@@ -1,5 +1,5 @@
 // A network written as data: a list of nodes in the Ops vocabulary (conv, depthwise conv, BN, ReLU, ReLU6,
-// pools, flatten, dense, add, concat, identity), each naming its inputs — what an imported model
+// pools, flatten, dense, add, concat, identity, dropout), each naming its inputs — what an imported model
 // (ONNX, TF.js) becomes, and what a researcher writes for a CNN no family file describes. Nodes come in
 // an order where every input is defined before it is read ('input' is the image); `output` names the node
 // whose [classes] vector is the logits. A node's id is its layer name (parameters `${id}.weight`, …).
@@ -27,6 +27,8 @@ export const GraphNodeSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('depthwise'), id, inputs, kernel: positiveInt, ...spatial, bias: z.boolean().optional() }),
   z.strictObject({ op: z.literal('dense'), id, inputs, units: positiveInt, bias: z.boolean().optional() }),
   z.strictObject({ op: z.enum(['max_pool', 'avg_pool']), id, inputs, size: positiveInt, ...spatial }),
+  /** Zeroes values with probability `rate` while training; the identity in eval mode. */
+  z.strictObject({ op: z.literal('dropout'), id, inputs, rate: z.number().min(0).lt(1) }),
   z.strictObject({ op: z.enum(['bn', 'relu', 'relu6', 'global_avg_pool', 'flatten', 'identity', 'add', 'concat']), id, inputs }),
 ]);
 export type GraphNode = z.infer<typeof GraphNodeSchema>;
@@ -42,7 +44,7 @@ export type GraphSpec = z.infer<typeof GraphSpecSchema>;
 
 const INPUT = 'input';
 /** Ops that keep their input's channels, one for one. */
-const CHANNELWISE = new Set<GraphNode['op']>(['bn', 'relu', 'relu6', 'max_pool', 'avg_pool', 'global_avg_pool', 'depthwise', 'identity', 'flatten']);
+const CHANNELWISE = new Set<GraphNode['op']>(['bn', 'relu', 'relu6', 'max_pool', 'avg_pool', 'global_avg_pool', 'depthwise', 'identity', 'dropout', 'flatten']);
 const ARITY: Partial<Record<GraphNode['op'], string>> = { add: 'exactly 2', concat: 'at least 2' };
 
 const fail = (node: string, what: string): never => {
@@ -175,7 +177,7 @@ export const graph: ModelFamily<GraphSpec> = {
       ], 'fc'),
     },
     {
-      label: 'inverted residual (depthwise, ReLU6, sum), flatten, BN1d head',
+      label: 'inverted residual (depthwise, ReLU6, sum), flatten, BN1d head with dropout',
       spec: example([
         { op: 'conv', id: 'stem', inputs: [INPUT], filters: 8, kernel: 3, stride: 2 },
         { op: 'bn', id: 'stem_bn', inputs: ['stem'] },
@@ -195,7 +197,8 @@ export const graph: ModelFamily<GraphSpec> = {
         { op: 'dense', id: 'hidden', inputs: ['flat'], units: 16 },
         { op: 'bn', id: 'hidden_bn', inputs: ['hidden'] },
         { op: 'relu', id: 'hidden_relu', inputs: ['hidden_bn'] },
-        { op: 'dense', id: 'fc', inputs: ['hidden_relu'], units: 10 },
+        { op: 'dropout', id: 'hidden_drop', inputs: ['hidden_relu'], rate: 0.25 },
+        { op: 'dense', id: 'fc', inputs: ['hidden_drop'], units: 10 },
       ], 'fc'),
     },
   ],
@@ -280,6 +283,9 @@ function evaluate<T>(ops: Ops<T>, x: T, spec: GraphSpec): Map<string, T> {
         break;
       case 'identity':
         y = a!;
+        break;
+      case 'dropout':
+        y = ops.dropout(a!, n.rate);
         break;
       case 'add':
         y = ops.add(args[0]!, args[1]!);

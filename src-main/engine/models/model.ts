@@ -49,9 +49,12 @@ export class Model {
     return this.paramSpecs.filter((p) => p.trainable).map((p) => [p.name, this.variables.get(p.name)!]);
   }
 
-  /** Logits [n, classes]. In training mode the returned ops hold the BN batch statistics. */
-  forward(x: tf.Tensor, training: boolean): { logits: tf.Tensor; ops: TfOps } {
-    const ops = new TfOps(this.variables, training);
+  /**
+   * Logits [n, classes]. In training mode the returned ops hold the BN batch statistics, and `noise` keys
+   * the random draws (dropout masks; unkeyed, they are fresh each call).
+   */
+  forward(x: tf.Tensor, training: boolean, noise?: string): { logits: tf.Tensor; ops: TfOps } {
+    const ops = new TfOps(this.variables, training, noise);
     const logits = familyOf(this.spec).forward(ops, x, this.spec);
     return { logits, ops };
   }

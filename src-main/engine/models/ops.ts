@@ -98,6 +98,8 @@ export interface Ops<T> {
   relu(x: T): T;
   /** min(max(x, 0), 6) (MobileNetV2; ONNX Clip(0, 6)). */
   relu6(x: T): T;
+  /** Zeroes each value with probability `rate` while training (the rest scaled by 1/(1 − rate)); the identity in eval mode. */
+  dropout(x: T, rate: number): T;
   maxPool(x: T, args: PoolArgs): T;
   /**
    * maxPool(relu(x)), the conv–BN–ReLU–pool pattern. Equal to relu(maxPool(x)), gradients included

@@ -160,6 +160,8 @@ export function createShapeOps(opts: { convFan?: 'fan_in' | 'fan_out' } = {}): S
 
     relu: (x) => record(unnamed('relu'), 'relu', [...x.shape], { flops: numel(x.shape) }),
     relu6: (x) => record(unnamed('relu6'), 'relu6', [...x.shape], { flops: numel(x.shape) }),
+    // No parameters and, as in the reference's FLOP counter, no cost: not a layer of the table.
+    dropout: (x) => x,
     maxPool: (x, args) => pool('max_pool', x, args),
     reluMaxPool(x, args) {
       return this.maxPool(this.relu(x), args);

@@ -22,10 +22,14 @@ export class TfOps implements Ops<tf.Tensor> {
   readonly batchStats: BatchStats[] = [];
   private readonly params: ReadonlyMap<string, tf.Tensor>;
   private readonly training: boolean;
+  /** Keys the forward's random draws: dropout layer k draws from `${noise}/${k}` (unkeyed: fresh draws). */
+  private readonly noise: string | undefined;
+  private dropouts = 0;
 
-  constructor(params: ReadonlyMap<string, tf.Tensor>, training: boolean) {
+  constructor(params: ReadonlyMap<string, tf.Tensor>, training: boolean, noise?: string) {
     this.params = params;
     this.training = training;
+    this.noise = noise;
   }
 
   private param(name: string): tf.Tensor {
@@ -131,6 +135,13 @@ export class TfOps implements Ops<tf.Tensor> {
 
   relu6(x: tf.Tensor): tf.Tensor {
     return tf.relu6(x);
+  }
+
+  /** Inverted dropout in training mode (kept values scaled by 1/(1 − rate), as PyTorch's); the identity in eval mode. */
+  dropout(x: tf.Tensor, rate: number): tf.Tensor {
+    const k = this.dropouts++;
+    if (!this.training || rate === 0) return x;
+    return tf.dropout(x, rate, undefined, this.noise === undefined ? undefined : `${this.noise}/${k}`);
   }
 
   maxPool(x: tf.Tensor, a: PoolArgs): tf.Tensor {

@@ -83,6 +83,7 @@ export function traceUnits(spec: ArchSpec): PrunableUnit[] {
     depthwiseConv2d: (name, x, args) => through(x, shapes.depthwiseConv2d(name, x.shape, args)),
     relu: (x) => through(x, shapes.relu(x.shape)),
     relu6: (x) => through(x, shapes.relu6(x.shape)),
+    dropout: (x) => x,
     maxPool: (x, args) => through(x, shapes.maxPool(x.shape, args)),
     reluMaxPool: (x, args) => through(x, shapes.reluMaxPool(x.shape, args)),
     avgPool: (x, args) => through(x, shapes.avgPool(x.shape, args)),

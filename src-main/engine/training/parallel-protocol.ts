@@ -24,7 +24,7 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'step'; x: Float32Array; y: Int32Array; n: number }
+  | { type: 'step'; x: Float32Array; y: Int32Array; n: number; noise?: string }
   | { type: 'eval'; x: Float32Array; y: Int32Array; n: number }
   | { type: 'close' };
 

@@ -46,7 +46,7 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
   const pixels = model.spec.input.reduce((a, b) => a * b, 1);
 
   /** Splits a batch into one shard per thread, posts shards 1… to the workers; shard 0 stays here. */
-  const sendShards = (type: 'step' | 'eval', x: Float32Array, y: Int32Array, n: number) => {
+  const sendShards = (type: 'step' | 'eval', x: Float32Array, y: Int32Array, n: number, noise?: string) => {
     const sizes = shardSizes(n, threads);
     const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
     const pending = workers.map((wk, i) => {
@@ -54,6 +54,7 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
       if (sizes[k] === 0) return null;
       const message: Extract<ToWorker, { type: 'step' | 'eval' }> = {
         type, n: sizes[k]!,
+        ...(noise !== undefined && type === 'step' ? { noise: `${noise}/shard${k}` } : {}),
         x: x.slice(starts[k]! * pixels, (starts[k]! + sizes[k]!) * pixels),
         y: y.slice(starts[k]!, starts[k]! + sizes[k]!),
       };
@@ -65,9 +66,9 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
 
   return {
     threads,
-    async step(x, y, n, lr) {
-      const { sizes, own: first, pending } = sendShards('step', x, y, n);
-      const own = await computeGradients(model, params, first.x, first.y, sizes[0]!);
+    async step(x, y, n, lr, noise) {
+      const { sizes, own: first, pending } = sendShards('step', x, y, n, noise);
+      const own = await computeGradients(model, params, first.x, first.y, sizes[0]!, noise === undefined ? undefined : `${noise}/shard0`);
       const shards = await Promise.all(pending);
 
       let loss = own.loss * sizes[0]!;

@@ -41,7 +41,7 @@ try {
         send({ type: 'evaluated', ...(await evalBatch(model, msg.x, msg.y, msg.n)) });
         return;
       }
-      const { grads, batchStats, loss, hits } = await computeGradients(model, params, msg.x, msg.y, msg.n);
+      const { grads, batchStats, loss, hits } = await computeGradients(model, params, msg.x, msg.y, msg.n, msg.noise);
       const flat = new Float32Array(total);
       for (const slot of init.slots) {
         if (slot.trainable) flat.set((await grads[model.variables.get(slot.name)!.name]!.data()) as Float32Array, slot.offset);

@@ -14,7 +14,8 @@ export interface StepResult {
 
 export interface StepRunner {
   readonly threads: number;
-  step(x: Float32Array, y: Int32Array, n: number, lr: number): Promise<StepResult>;
+  /** `noise` keys the step's random draws (dropout masks), so a resumed run draws what it would have. */
+  step(x: Float32Array, y: Int32Array, n: number, lr: number, noise?: string): Promise<StepResult>;
   /** Eval-mode loss (summed) and correct predictions of a test batch, with the current weights. */
   evaluate(x: Float32Array, y: Int32Array, n: number): Promise<{ lossSum: number; hits: number }>;
   /** After the model's weights were changed outside a step (a method's epoch hook): make every thread use them. */
@@ -37,8 +38,8 @@ function singleThreadRunner(model: Model, sgd: Sgd): StepRunner {
   const params = model.trainable();
   return {
     threads: 1,
-    async step(x, y, n, lr) {
-      return trainStep(model, sgd, params, x, y, n, lr);
+    async step(x, y, n, lr, noise) {
+      return trainStep(model, sgd, params, x, y, n, lr, noise);
     },
     async evaluate(x, y, n) {
       return evalBatch(model, x, y, n);

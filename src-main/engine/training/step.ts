@@ -17,23 +17,23 @@ export interface ShardGradients {
 
 /** Forward + backward on one (shard of a) batch, without touching the weights. */
 export async function computeGradients(
-  model: Model, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number,
+  model: Model, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number, noise?: string,
 ): Promise<ShardGradients> {
-  const pending = gradientsPending(model, params, xData, yData, n);
+  const pending = gradientsPending(model, params, xData, yData, n, noise);
   const [loss, hits] = await pending.read();
   return { grads: pending.grads, batchStats: pending.batchStats, loss, hits };
 }
 
 /** The step's tensors, queued; `read` waits for its loss and hits (and disposes them). */
 function gradientsPending(
-  model: Model, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number,
+  model: Model, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number, noise?: string,
 ): { grads: tf.NamedTensorMap; batchStats: BatchStats[]; read(): Promise<[number, number]> } {
   const x = tf.tensor4d(xData, [n, ...model.spec.input]);
   const y = tf.tensor1d(yData, 'int32');
   let hitsTensor: tf.Tensor | null = null;
   let batchStats: BatchStats[] = [];
   const { value, grads } = tf.variableGrads(() => {
-    const out = model.forward(x, true);
+    const out = model.forward(x, true, noise);
     batchStats = out.ops.batchStats;
     hitsTensor = tf.keep(countHits(out.logits, y));
     return crossEntropy(out.logits, y, model.spec.classes);
@@ -48,9 +48,9 @@ function gradientsPending(
  * queued before the loss is read, so a GPU runs the whole step before the one wait.
  */
 export async function trainStep(
-  model: Model, sgd: Sgd, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number, lr: number,
+  model: Model, sgd: Sgd, params: Array<[string, tf.Variable]>, xData: Float32Array, yData: Int32Array, n: number, lr: number, noise?: string,
 ): Promise<{ loss: number; hits: number }> {
-  const { grads, batchStats, read } = gradientsPending(model, params, xData, yData, n);
+  const { grads, batchStats, read } = gradientsPending(model, params, xData, yData, n, noise);
   model.applyBatchStats(batchStats);
   sgd.step(params, grads, lr);
   tf.dispose(Object.values(grads));

@@ -101,7 +101,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         // thread) never awaits anything but microtasks, so a cancel message would wait for the run's end.
         await nextTurn();
         if (signal?.aborted) throw new CancelledError(`cancelled during epoch ${epoch + 1}`);
-        const { loss, hits } = await runner.step(batch.x, batch.y, batch.n, lr);
+        // Random draws (dropout) keyed by seed, epoch and batch, like the data order: a resumed run repeats them.
+        const { loss, hits } = await runner.step(batch.x, batch.y, batch.n, lr, `${config.seed}/${epoch}/${batchIndex}`);
         lossSum += loss * batch.n;
         correct += hits;
         seen += batch.n;

@@ -122,7 +122,7 @@ describe('TF.js Layers import, against tfjs-layers', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('each imports as a valid graph spec: input, classes, a dropped softmax said so', () => {
+  test('each imports as a valid graph spec: input, classes, a dropped softmax said so, dropout kept', () => {
     const mixed = load(cases.get('mixed_net')!.path);
     validateSpec(mixed.spec);
     assert.deepEqual(mixed.spec.input, [8, 8, 3]);
@@ -132,6 +132,8 @@ describe('TF.js Layers import, against tfjs-layers', () => {
     assert.equal(seq.spec.classes, 10);
     assert.ok(seq.notes.some((n) => /softmax is dropped/.test(n)), seq.notes.join('; '));
     assert.ok(mixed.notes.some((n) => /epsilon 0\.001 folded/.test(n)), mixed.notes.join('; '));
+    // Keras's Dropout keeps its rate: it drops while the imported model trains, and is the identity in predict.
+    assert.deepEqual(mixed.spec.nodes.find((n) => n.op === 'dropout'), { op: 'dropout', id: 'drop', inputs: ['flat'], rate: 0.3 });
   });
 
   for (const backend of backendsUnderTest) {

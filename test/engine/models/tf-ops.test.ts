@@ -1,6 +1,7 @@
 // The tfjs interpreter's non-trivial ops, on cpu and on wasm: training-mode BatchNorm (hand-written
 // gradient) against tfjs autodiff of the plain formula, the running statistics against PyTorch's rule,
-// eval-mode BN, selectChannels against tf.gather, and padShortcut against RNP's downsample_basic_block.
+// eval-mode BN, selectChannels against tf.gather, padShortcut against RNP's downsample_basic_block, and
+// dropout (keyed masks, PyTorch's inverted scaling, its gradient).
 // Error measure: max|actual - expected| / max|expected| ≤ 1e-4.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -111,6 +112,41 @@ for (const backend of backendsUnderTest) {
         tf.dispose([x, gamma, beta, dy]);
       });
     }
+
+    test('dropout: the identity in eval mode; in training a keyed mask (the same for the same key), kept values ×1/(1 − rate), and its gradient', async () => {
+      const rate = 0.3;
+      const x = tf.tensor2d(Float32Array.from({ length: 4000 }, (_, i) => 1 + (i % 7)), [8, 500]);
+      const before = tf.memory().numTensors;
+      const evalY = new TfOps(new Map(), false, 'k').dropout(x, rate);
+      assert.equal(evalY, x, 'eval mode returns its input');
+      const draw = async (key: string | undefined): Promise<Float32Array> => {
+        const y = new TfOps(new Map(), true, key).dropout(x, rate);
+        const v = (await y.data()) as Float32Array;
+        y.dispose();
+        return v;
+      };
+      const [a, b, c] = [await draw('7/0/3'), await draw('7/0/3'), await draw('7/0/4')];
+      assert.deepEqual(a, b, 'the same key draws the same mask');
+      assert.notDeepEqual(a, c, 'another key another mask');
+      const xv = (await x.data()) as Float32Array;
+      let dropped = 0;
+      a.forEach((v, i) => {
+        if (v === 0) dropped++;
+        else assert.ok(Math.abs(v - xv[i]! / (1 - rate)) <= 1e-5 * v, `kept value ${i}: ${v} vs ${xv[i]! / (1 - rate)}`);
+      });
+      assert.ok(Math.abs(dropped / a.length - rate) < 0.03, `dropped ${dropped} of ${a.length}`);
+      // Two dropout layers in one forward draw different masks.
+      const ops = new TfOps(new Map(), true, '7/0/3');
+      const [first, second] = [ops.dropout(x, rate), ops.dropout(x, rate)];
+      assert.notDeepEqual(await first.data(), await second.data());
+      tf.dispose([first, second]);
+      const dx = tf.grad((xi: tf.Tensor) => new TfOps(new Map(), true, '7/0/3').dropout(xi, rate))(x);
+      const g = (await dx.data()) as Float32Array;
+      g.forEach((v, i) => assert.ok(Math.abs(v - (a[i] === 0 ? 0 : 1 / (1 - rate))) <= 1e-5, `gradient ${i}: ${v}`));
+      dx.dispose();
+      assert.equal(tf.memory().numTensors, before, 'tensors leaked by dropout');
+      x.dispose();
+    });
 
     test('batch statistics at ImageNet size (2×224×224×64, mean 3) against float64', async () => {
       const [n, h, w, c] = [2, 224, 224, 64];
