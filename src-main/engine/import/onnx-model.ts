@@ -1,6 +1,6 @@
 // An ONNX model (what PyTorch, Keras and most frameworks export) as a graph ArchSpec and its weights.
 // Supported: Conv (group 1, or depthwise with multiplier 1; square kernel, symmetric pads, dilation 1),
-// BatchNormalization, Relu, Clip(0, 6) / Clip(0, ∞), MaxPool, AveragePool, GlobalAveragePool,
+// BatchNormalization, Relu, Clip(0, 6) / Clip(0, ∞), Sigmoid, Mul of x and Sigmoid(x) (SiLU), MaxPool, AveragePool, GlobalAveragePool,
 // ReduceMean over H and W, Add, Concat on channels, Flatten / Reshape to [N, −1], Gemm, MatMul (+ Add of
 // its bias), Dropout, Identity, Constant, Cast of a constant. Weights go from ONNX's NCHW / OIHW layout to the workbench's
 // NHWC / HWIO (a depthwise weight to [k, k, c, 1], a Gemm weight to [in, out], and a dense layer after a
@@ -20,7 +20,7 @@ const { onnx } = onnxProto;
 type NodeProto = onnxProto.onnx.INodeProto;
 
 export const SUPPORTED_ONNX_OPS = [
-  'Conv', 'BatchNormalization', 'Relu', 'Clip', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'ReduceMean', 'Add',
+  'Conv', 'BatchNormalization', 'Relu', 'Clip', 'Sigmoid', 'Mul (x · Sigmoid(x))', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'ReduceMean', 'Add',
   'Concat', 'Flatten', 'Reshape', 'Gemm', 'MatMul', 'Dropout', 'Identity', 'Constant', 'Cast (of a constant)',
 ] as const;
 
@@ -42,6 +42,10 @@ class OnnxConverter {
   private readonly consts = new Map<string, Constant>();
   /** ONNX value name → the graph node (or 'input') that computes it. */
   private readonly valueOf = new Map<string, string>();
+  /** How many node inputs read each ONNX value. */
+  private readonly reads = new Map<string, number>();
+  /** ONNX Sigmoid outputs → the graph node made of it and the value it reads. */
+  private readonly sigmoids = new Map<string, { node: GraphNode; input: string }>();
   private readonly graph = new GraphBuilder();
   private readonly nodes = this.graph.nodes;
   private readonly weights = this.graph.weights;
@@ -56,6 +60,7 @@ class OnnxConverter {
   convert(g: onnxProto.onnx.IGraphProto): ImportedModel {
     for (const t of g.initializer ?? []) this.consts.set(t.name!, constantOf(t, this.file));
     this.readInput(g);
+    for (const n of g.node ?? []) for (const i of n.input ?? []) this.reads.set(i, (this.reads.get(i) ?? 0) + 1);
     for (const n of g.node ?? []) {
       this.current = n;
       this.node(n);
@@ -93,6 +98,11 @@ class OnnxConverter {
       case 'Conv': return this.conv(n);
       case 'BatchNormalization': return this.batchNorm(n);
       case 'Relu': return this.emit(n, { op: 'relu' });
+      case 'Sigmoid':
+        this.emit(n, { op: 'sigmoid' });
+        this.sigmoids.set(n.output![0]!, { node: this.nodes.at(-1)!, input: n.input![0]! });
+        return;
+      case 'Mul': return this.silu(n);
       case 'Clip': return this.clip(n);
       case 'MaxPool': return this.pool(n, 'max_pool');
       case 'AveragePool': return this.pool(n, 'avg_pool');
@@ -153,6 +163,18 @@ class OnnxConverter {
     const problem = this.graph.batchNorm(id, { gamma: scale!.values, beta: offset!.values, mean: mean!.values, variance: variance!.values, epsilon });
     if (problem) this.refuse(problem);
     this.emit(n, { op: 'bn', id });
+  }
+
+  /** x · Sigmoid(x), as PyTorch exports SiLU: the Sigmoid's node becomes the SiLU (when nothing else reads it). */
+  private silu(n: NodeProto): void {
+    const [a, b] = n.input as [string, string];
+    const [x, s] = this.sigmoids.get(b)?.input === a ? [a, b] : this.sigmoids.get(a)?.input === b ? [b, a] : [null, null];
+    if (x === null || s === null || this.reads.get(s) !== 1) {
+      this.refuse('multiplies two tensors; x · Sigmoid(x) (SiLU, swish) is the product supported');
+    }
+    const sigmoid = this.sigmoids.get(s!)!.node as { op: GraphNode['op'] };
+    sigmoid.op = 'silu';
+    this.valueOf.set(n.output![0]!, this.valueOf.get(s!)!);
   }
 
   /** Its ratio: the constant second input (opset ≥ 12) or the attribute (older), default 0.5; 0 is the identity. */

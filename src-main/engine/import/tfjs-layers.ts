@@ -3,8 +3,8 @@
 // like the workbench, so kernels keep their layout ([k, k, in, out]; a depthwise kernel [k, k, c, 1];
 // Dense [in, out]) and a Flatten needs no reordering.
 // Supported layers: InputLayer, Conv2D, DepthwiseConv2D (multiplier 1), BatchNormalization (last axis),
-// Activation / ReLU (relu, relu6, linear), MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten,
-// Dense, Add, Concatenate (last axis), Dropout; activations relu / relu6 / linear inside Conv2D, DepthwiseConv2D
+// Activation / ReLU (relu, relu6, sigmoid, swish, linear), MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten,
+// Dense, Add, Concatenate (last axis), Dropout; activations relu / relu6 / sigmoid / swish / linear inside Conv2D, DepthwiseConv2D
 // and Dense, and a softmax on the output layer, which is dropped (the workbench's logits come before it).
 // 'same' padding is taken where it pads symmetrically (stride 1, odd kernel); TensorFlow pads 0 before and 1
 // after at stride 2, which a symmetric pad cannot say: such a layer is refused. Anything else is refused in
@@ -228,7 +228,7 @@ class LayersConverter {
     }
   }
 
-  /** A layer's own activation as a node after it: relu / relu6 / linear; softmax only on the output (dropped). */
+  /** A layer's own activation as a node after it: relu / relu6 / sigmoid / swish (SiLU) / linear; softmax only on the output (dropped). */
   private activation(name: string, activation: unknown, isOutput: boolean): void {
     const a = (activation as string | undefined) ?? 'linear';
     if (a === 'linear') return;
@@ -236,9 +236,10 @@ class LayersConverter {
       this.graph.notes.push(`layer '${name}': its softmax is dropped (the workbench's logits are what comes before it; predictions are unchanged)`);
       return;
     }
-    if (a !== 'relu' && a !== 'relu6') this.refuse(`has activation '${a}'; relu, relu6, linear (and softmax on the output) are supported`);
+    const op = ({ relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', swish: 'silu', silu: 'silu' } as const)[a as 'relu'];
+    if (op === undefined) this.refuse(`has activation '${a}'; relu, relu6, sigmoid, swish / silu, linear (and softmax on the output) are supported`);
     const id = this.graph.id(`${name}_${a}`);
-    this.graph.nodes.push({ op: a, id, inputs: [this.valueOf.get(name)!] });
+    this.graph.nodes.push({ op, id, inputs: [this.valueOf.get(name)!] });
     this.valueOf.set(name, id);
   }
 

@@ -1,5 +1,5 @@
 // A network written as data: a list of nodes in the Ops vocabulary (conv, depthwise conv, BN, ReLU, ReLU6,
-// pools, flatten, dense, add, concat, identity, dropout), each naming its inputs — what an imported model
+// SiLU, sigmoid, pools, flatten, dense, add, concat, identity, dropout), each naming its inputs — what an imported model
 // (ONNX, TF.js) becomes, and what a researcher writes for a CNN no family file describes. Nodes come in
 // an order where every input is defined before it is read ('input' is the image); `output` names the node
 // whose [classes] vector is the logits. A node's id is its layer name (parameters `${id}.weight`, …).
@@ -29,7 +29,7 @@ export const GraphNodeSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.enum(['max_pool', 'avg_pool']), id, inputs, size: positiveInt, ...spatial }),
   /** Zeroes values with probability `rate` while training; the identity in eval mode. */
   z.strictObject({ op: z.literal('dropout'), id, inputs, rate: z.number().min(0).lt(1) }),
-  z.strictObject({ op: z.enum(['bn', 'relu', 'relu6', 'global_avg_pool', 'flatten', 'identity', 'add', 'concat']), id, inputs }),
+  z.strictObject({ op: z.enum(['bn', 'relu', 'relu6', 'sigmoid', 'silu', 'global_avg_pool', 'flatten', 'identity', 'add', 'concat']), id, inputs }),
 ]);
 export type GraphNode = z.infer<typeof GraphNodeSchema>;
 
@@ -44,7 +44,7 @@ export type GraphSpec = z.infer<typeof GraphSpecSchema>;
 
 const INPUT = 'input';
 /** Ops that keep their input's channels, one for one. */
-const CHANNELWISE = new Set<GraphNode['op']>(['bn', 'relu', 'relu6', 'max_pool', 'avg_pool', 'global_avg_pool', 'depthwise', 'identity', 'dropout', 'flatten']);
+const CHANNELWISE = new Set<GraphNode['op']>(['bn', 'relu', 'relu6', 'sigmoid', 'silu', 'max_pool', 'avg_pool', 'global_avg_pool', 'depthwise', 'identity', 'dropout', 'flatten']);
 const ARITY: Partial<Record<GraphNode['op'], string>> = { add: 'exactly 2', concat: 'at least 2' };
 
 const fail = (node: string, what: string): never => {
@@ -177,7 +177,7 @@ export const graph: ModelFamily<GraphSpec> = {
       ], 'fc'),
     },
     {
-      label: 'inverted residual (depthwise, ReLU6, sum), flatten, BN1d head with dropout',
+      label: 'inverted residual (depthwise, ReLU6, SiLU, sum), flatten, BN1d head with dropout',
       spec: example([
         { op: 'conv', id: 'stem', inputs: [INPUT], filters: 8, kernel: 3, stride: 2 },
         { op: 'bn', id: 'stem_bn', inputs: ['stem'] },
@@ -187,7 +187,7 @@ export const graph: ModelFamily<GraphSpec> = {
         { op: 'relu6', id: 'expand_act', inputs: ['expand_bn'] },
         { op: 'depthwise', id: 'dw', inputs: ['expand_act'], kernel: 3 },
         { op: 'bn', id: 'dw_bn', inputs: ['dw'] },
-        { op: 'relu6', id: 'dw_act', inputs: ['dw_bn'] },
+        { op: 'silu', id: 'dw_act', inputs: ['dw_bn'] },
         { op: 'conv', id: 'project', inputs: ['dw_act'], filters: 8, kernel: 1, pad: 0 },
         { op: 'bn', id: 'project_bn', inputs: ['project'] },
         { op: 'add', id: 'sum', inputs: ['stem_act', 'project_bn'] },
@@ -274,6 +274,12 @@ function evaluate<T>(ops: Ops<T>, x: T, spec: GraphSpec): Map<string, T> {
         break;
       case 'relu6':
         y = ops.relu6(a!);
+        break;
+      case 'sigmoid':
+        y = ops.sigmoid(a!);
+        break;
+      case 'silu':
+        y = ops.silu(a!);
         break;
       case 'global_avg_pool':
         y = ops.globalAvgPool(a!);

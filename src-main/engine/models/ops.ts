@@ -98,6 +98,10 @@ export interface Ops<T> {
   relu(x: T): T;
   /** min(max(x, 0), 6) (MobileNetV2; ONNX Clip(0, 6)). */
   relu6(x: T): T;
+  /** 1 / (1 + e^−x). */
+  sigmoid(x: T): T;
+  /** x · sigmoid(x) (SiLU, swish; EfficientNet, ONNX Sigmoid + Mul). */
+  silu(x: T): T;
   /** Zeroes each value with probability `rate` while training (the rest scaled by 1/(1 − rate)); the identity in eval mode. */
   dropout(x: T, rate: number): T;
   maxPool(x: T, args: PoolArgs): T;

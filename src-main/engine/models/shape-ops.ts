@@ -24,6 +24,8 @@ export type LayerKind =
   | 'bn'
   | 'relu'
   | 'relu6'
+  | 'sigmoid'
+  | 'silu'
   | 'max_pool'
   | 'avg_pool'
   | 'global_avg_pool'
@@ -160,6 +162,8 @@ export function createShapeOps(opts: { convFan?: 'fan_in' | 'fan_out' } = {}): S
 
     relu: (x) => record(unnamed('relu'), 'relu', [...x.shape], { flops: numel(x.shape) }),
     relu6: (x) => record(unnamed('relu6'), 'relu6', [...x.shape], { flops: numel(x.shape) }),
+    sigmoid: (x) => record(unnamed('sigmoid'), 'sigmoid', [...x.shape], { flops: numel(x.shape) }),
+    silu: (x) => record(unnamed('silu'), 'silu', [...x.shape], { flops: numel(x.shape) }),
     // No parameters and, as in the reference's FLOP counter, no cost: not a layer of the table.
     dropout: (x) => x,
     maxPool: (x, args) => pool('max_pool', x, args),

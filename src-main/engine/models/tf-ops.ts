@@ -137,6 +137,14 @@ export class TfOps implements Ops<tf.Tensor> {
     return tf.relu6(x);
   }
 
+  sigmoid(x: tf.Tensor): tf.Tensor {
+    return tf.sigmoid(x);
+  }
+
+  silu(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+  }
+
   /** Inverted dropout in training mode (kept values scaled by 1/(1 − rate), as PyTorch's); the identity in eval mode. */
   dropout(x: tf.Tensor, rate: number): tf.Tensor {
     const k = this.dropouts++;

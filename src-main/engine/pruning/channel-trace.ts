@@ -90,6 +90,8 @@ function createChannelOps(keep: Readonly<Record<string, readonly number[]>>, int
 
     relu: (x) => same(x, shapes.relu(x.shape)),
     relu6: (x) => same(x, shapes.relu6(x.shape)),
+    sigmoid: (x) => same(x, shapes.sigmoid(x.shape)),
+    silu: (x) => same(x, shapes.silu(x.shape)),
     dropout: (x) => x,
     maxPool: (x, args) => same(x, shapes.maxPool(x.shape, args)),
     reluMaxPool: (x, args) => same(x, shapes.reluMaxPool(x.shape, args)),

@@ -83,6 +83,8 @@ export function traceUnits(spec: ArchSpec): PrunableUnit[] {
     depthwiseConv2d: (name, x, args) => through(x, shapes.depthwiseConv2d(name, x.shape, args)),
     relu: (x) => through(x, shapes.relu(x.shape)),
     relu6: (x) => through(x, shapes.relu6(x.shape)),
+    sigmoid: (x) => through(x, shapes.sigmoid(x.shape)),
+    silu: (x) => through(x, shapes.silu(x.shape)),
     dropout: (x) => x,
     maxPool: (x, args) => through(x, shapes.maxPool(x.shape, args)),
     reluMaxPool: (x, args) => through(x, shapes.reluMaxPool(x.shape, args)),

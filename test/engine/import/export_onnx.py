@@ -3,7 +3,8 @@
 # Models: ResNet-18 (torchvision's layout, written out here: torchvision is not in Debian's python3-torch),
 # a small CNN with a concat and a flatten of a spatial map, the same CNN exported the default way (eval mode,
 # constant folding: BN folded into the convs), a small inverted-residual net (depthwise conv, ReLU6), and
-# two files with an op the importer refuses (Sigmoid; a grouped conv). BN statistics and affine
+# a CNN with SiLU (Sigmoid + Mul) and a sigmoid output, and two files with an op the importer refuses (Tanh;
+# a grouped conv). BN statistics and affine
 # parameters are random so that no two initialisers are equal (the exporter would alias them).
 import json
 import os
@@ -96,14 +97,30 @@ class InvertedResidual(nn.Module):
         return self.fc(x.mean([2, 3]))
 
 
-class WithSigmoid(nn.Module):
+class Activations(nn.Module):
+    """SiLU (exported as Sigmoid and Mul) inside, a sigmoid on the outputs (multi-label style)."""
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, 2, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = F.silu(self.bn1(self.conv1(x)))
+        x = F.silu(self.bn2(self.conv2(x)))
+        return torch.sigmoid(self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)))
+
+
+class WithTanh(nn.Module):
     def __init__(self):
         super().__init__()
         self.conv = nn.Conv2d(3, 4, 3, 1, 1)
         self.fc = nn.Linear(4, 10)
 
     def forward(self, x):
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(torch.sigmoid(self.conv(x)), 1), 1))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(torch.tanh(self.conv(x)), 1), 1))
 
 
 class Grouped(nn.Module):
@@ -143,5 +160,6 @@ export('resnet18', ResNet18(), 32)
 export('concat_cnn', ConcatNet(), 16)
 export('concat_cnn_folded', ConcatNet(), 16, preserve=False)
 export('inverted_residual', InvertedResidual(), 16)
-export('sigmoid', WithSigmoid(), 8)
+export('activations', Activations(), 16)
+export('tanh', WithTanh(), 8)
 export('grouped', Grouped(), 8)

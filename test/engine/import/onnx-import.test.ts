@@ -1,6 +1,6 @@
 // ONNX import against the exporting framework: export_onnx.py (beside this file) builds ResNet-18, a small
-// CNN with a concat and a flatten of a spatial map (also exported BN-folded) and an inverted residual
-// (depthwise conv, ReLU6) in PyTorch with random BN statistics, exports them and writes PyTorch's eval
+// CNN with a concat and a flatten of a spatial map (also exported BN-folded), an inverted residual
+// (depthwise conv, ReLU6) and a CNN with SiLU and a sigmoid output in PyTorch with random BN statistics, exports them and writes PyTorch's eval
 // logits on two images. Imported, each gives the same logits (1e-4 of their scale) on every backend; every
 // structured method that finds what it needs prunes it and passes the surgery oracle (1e-5); the files
 // with an op outside the vocabulary are refused in one line naming the node and its op. Skipped, with the
@@ -29,7 +29,7 @@ import { evalLogits, randomInput, relativeError, zeroedBase } from '../pruning/h
 const SCRIPT = fileURLToPath(new URL('./export_onnx.py', import.meta.url));
 const torch = await findTorch();
 const skip = torch.found ? false : torch.reason;
-const MODELS = ['resnet18', 'concat_cnn', 'concat_cnn_folded', 'inverted_residual'] as const;
+const MODELS = ['resnet18', 'concat_cnn', 'concat_cnn_folded', 'inverted_residual', 'activations'] as const;
 const TOLERANCE = 1e-4;
 
 let dir = '';
@@ -41,7 +41,7 @@ describe('ONNX import, against PyTorch', { skip }, () => {
     dir = mkdtempSync(join(tmpdir(), 'pwb-onnx-'));
     const r = spawnSync(torch.found!.python, [SCRIPT, dir], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
     assert.equal(r.status, 0, `export_onnx.py failed: ${r.stderr}`);
-    for (const name of [...MODELS, 'sigmoid', 'grouped']) reference.set(name, JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')));
+    for (const name of [...MODELS, 'tanh', 'grouped']) reference.set(name, JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')));
     for (const name of MODELS) imported.set(name, importOnnx(readFileSync(join(dir, `${name}.onnx`)), `${name}.onnx`));
   });
   after(() => {
@@ -118,7 +118,7 @@ describe('ONNX import, against PyTorch', { skip }, () => {
   });
 
   for (const [name, message] of [
-    ['sigmoid', /sigmoid\.onnx: ONNX node '\/Sigmoid' \(op Sigmoid\) is not supported; supported ops: Conv, /],
+    ['tanh', /tanh\.onnx: ONNX node '\/Tanh' \(op Tanh\) is not supported; supported ops: Conv, /],
     ['grouped', /grouped\.onnx: ONNX node '\/grouped\/Conv' \(op Conv\) is a grouped convolution \(group 2, 3 input channels per group\)/],
   ] as const) {
     test(`an op outside the vocabulary is refused in one line: ${name}`, () => {

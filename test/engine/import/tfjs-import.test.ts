@@ -50,9 +50,9 @@ function functionalModel(): tfl.LayersModel {
   const cat = apply(tfl.layers.concatenate({ name: 'cat' }), [sum, z]);
   const pooled = apply(tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool' }), cat);
   let h = apply(tfl.layers.flatten({ name: 'flat' }), pooled);
-  h = apply(tfl.layers.dense({ units: 16, activation: 'relu', name: 'hidden' }), apply(tfl.layers.dropout({ rate: 0.3, name: 'drop' }), h));
+  h = apply(tfl.layers.dense({ units: 16, activation: 'swish', name: 'hidden' }), apply(tfl.layers.dropout({ rate: 0.3, name: 'drop' }), h));
   h = apply(tfl.layers.batchNormalization({ name: 'hidden_bn' }), h);
-  const out = apply(tfl.layers.dense({ units: 10, name: 'logits' }), h);
+  const out = apply(tfl.layers.dense({ units: 10, activation: 'sigmoid', name: 'logits' }), h);
   return tfl.model({ inputs: input, outputs: out, name: 'mixed_net' });
 }
 
@@ -170,7 +170,7 @@ describe('TF.js Layers import, against tfjs-layers', () => {
   for (const [what, build, message] of [
     ['a layer outside the vocabulary', () => tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, name: 'c' }), tfl.layers.leakyReLU({ name: 'leaky' }), tfl.layers.flatten(), tfl.layers.dense({ units: 10 })] }), /layer 'leaky' \(LeakyReLU\) is not supported; supported layers: InputLayer, Conv2D/],
     ["'same' padding at stride 2", () => tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, strides: 2, padding: 'same', name: 'down' }), tfl.layers.flatten(), tfl.layers.dense({ units: 10 })] }), /layer 'down' \(Conv2D\) pads 'same' at stride 2/],
-    ['a sigmoid activation', () => tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, activation: 'sigmoid', name: 'sig' }), tfl.layers.flatten(), tfl.layers.dense({ units: 10 })] }), /layer 'sig' \(Conv2D\) has activation 'sigmoid'/],
+    ['a tanh activation', () => tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, activation: 'tanh', name: 'th' }), tfl.layers.flatten(), tfl.layers.dense({ units: 10 })] }), /layer 'th' \(Conv2D\) has activation 'tanh'; relu, relu6, sigmoid, swish \/ silu, linear/],
   ] as const) {
     test(`refused in one line naming the layer: ${what}`, async () => {
       const model = build();

@@ -55,7 +55,7 @@ for (const [what, spec, message] of [
   ['a node nobody reads', broken((n) => n.splice(15, 0, { op: 'relu', id: 'spare', inputs: ['gap'] })), /node 'spare': its output is never used/],
   ['an output that is not a node', broken(() => {}, 'logits'), /field 'output': 'logits' is not a node/],
   ['an output that is not [classes]', broken((n) => ((n[15] as { units: number }).units = 7)), /field 'output': node 'fc' gives \[7\], not the \[10\] logits/],
-  ['an op outside the vocabulary', broken((n) => ((n[2] as { op: string }).op = 'sigmoid')), /arch spec \(graph\): field 'nodes.2.op'/],
+  ['an op outside the vocabulary', broken((n) => ((n[2] as { op: string }).op = 'tanh')), /arch spec \(graph\): field 'nodes.2.op'/],
 ] as const) {
   test(`refused in one line naming the node: ${what}`, () => {
     assert.throws(() => resolveArch(spec), (e: unknown) => e instanceof ValidationError && message.test(e.message) && !e.message.includes('\n'));
