@@ -3,7 +3,7 @@
 // seed, with the same final accuracies.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -42,9 +42,11 @@ test('SIGKILL at a random point, then resume: same runs and metric rows as an un
   const fullMs = performance.now() - started;
 
   const killed = sandbox(dir, 'killed.sqlite');
-  // A random point in the first ~60% of the uninterrupted time; if the run still beat the kill (a slow
-  // reference, a fast rerun), start over in a fresh database with half the delay.
-  let delay = 1000 + Math.random() * Math.max(500, fullMs * 0.6 - 1000);
+  // A random point in the first ~60% of the uninterrupted time, counted from when the experiment is
+  // recorded (its folder beside the database appears as it starts: before that there is nothing to resume,
+  // and on a loaded machine the process start alone can take over a second); if the run still beat the
+  // kill (a slow reference, a fast rerun), start over in a fresh database with half the delay.
+  let delay = Math.random() * Math.max(500, fullMs * 0.6 - 1000);
   let signal: NodeJS.Signals | null = null;
   for (let attempt = 0; attempt < 4 && signal !== 'SIGKILL'; attempt++, delay /= 2) {
     rmSync(killed.db, { force: true });
@@ -53,8 +55,14 @@ test('SIGKILL at a random point, then resume: same runs and metric rows as an un
     t.diagnostic(`uninterrupted: ${(fullMs / 1000).toFixed(1)} s; killing after ${(delay / 1000).toFixed(1)} s`);
     signal = await new Promise<NodeJS.Signals | null>((resolve) => {
       const child = spawn(process.execPath, [PWB_BIN, '--db', killed.db, 'run', specPath, '--threads', '1'], { env: { ...process.env, ...killed.env }, stdio: 'ignore' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      let timer: NodeJS.Timeout | undefined;
+      const started = setInterval(() => {
+        if (!existsSync(`${killed.db}.experiments`)) return;
+        clearInterval(started);
+        timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      }, 20);
       child.on('close', (_code, sig) => {
+        clearInterval(started);
         clearTimeout(timer);
         resolve(sig);
       });

@@ -1,4 +1,4 @@
-// VGG with batch norm (Simonyan & Zisserman 2015), as used by Liu et al., "Rethinking the Value of
+// VGG with batch norm (Simonyan & Zisserman 2015) — or without, as torchvision's `vgg16` (batchNorm: false) — as used by Liu et al., "Rethinking the Value of
 // Network Pruning" (ICLR 2019). Follows RNP (Eric-mingjie/rethinking-network-pruning):
 //   cifar/l1-norm-pruning/models/vgg.py   — head Linear(c,512)–BN1d–ReLU–Linear  (fc [512])
 //   cifar/network-slimming/models/vgg.py  — head single Linear                    (fc [])
@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
-import type { InitScheme } from './ops.ts';
+import type { InitScheme, Ops } from './ops.ts';
 
 /**
  * VGG: `cfg` lists conv widths (3×3, pad 1, BN, ReLU) and 'M' for a 2×2 max-pool.
@@ -41,6 +41,12 @@ export const VggSpecSchema = z.strictObject({
    * cifar/weight-level/models/cifar/vgg.py (its `vgg19_bn`), conv bias, conv N(0, 2/(k·k·in)), γ 1.
    */
   reference: z.enum(['pruning', 'weight_level']).optional(),
+  /**
+   * false: torchvision's VGG without batch norm (`vgg16`, the ImageNet base of ThiNet and the regression
+   * method in RNP imagenet/{thinet,regression-pruning}): conv (bias) → ReLU in the features, and each head
+   * entry Linear → ReLU → Dropout(0.5). Module indices follow torchvision's (features.<i>, classifier.<i>).
+   */
+  batchNorm: z.boolean().optional(),
 });
 export type VggSpec = z.infer<typeof VggSpecSchema>;
 
@@ -87,6 +93,11 @@ const variants: Record<string, VggSpec> = {
     pool: 'flatten',
     fc: [4096, 4096],
   },
+  // torchvision's VGG-16 (no BN; 138,357,544 parameters), the ImageNet base of ThiNet and the regression method.
+  vgg16_imagenet: {
+    family: 'vgg', id: 'vgg16_imagenet', input: [224, 224, 3], classes: 1000,
+    cfg: [...CFGS[16], M], pool: 'flatten', fc: [4096, 4096], batchNorm: false,
+  },
   // Small enough to train on a 2-core CPU: Fashion-MNIST 28×28×1 → 14 → 7 → 3, then average.
   vgg_mini: {
     family: 'vgg',
@@ -116,6 +127,10 @@ export const vgg: ModelFamily<VggSpec> = {
       spec: { family: 'vgg', input: [8, 8, 3], classes: 5, cfg: [8, 'M', 12, 'M'], pool: 'flatten', fc: [24, 16] },
     },
     {
+      label: 'VGG without BN (conv bias, flatten, Linear–ReLU–Dropout head)',
+      spec: { family: 'vgg', input: [8, 8, 3], classes: 5, cfg: [8, 'M', 12, 'M'], pool: 'flatten', fc: [16], batchNorm: false },
+    },
+    {
       label: 'weight-level VGG (conv bias, global pool, single linear)',
       spec: { family: 'vgg', input: [8, 8, 3], classes: 5, cfg: [8, 'M', 12, 12], pool: 'global_avg', fc: [], reference: 'weight_level' },
     },
@@ -129,6 +144,7 @@ export const vgg: ModelFamily<VggSpec> = {
 
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {
+    if (spec.batchNorm === false) return forwardWithoutBn(ops, x, spec);
     const bias = spec.pool === 'flatten' || spec.reference === 'weight_level';
     let i = 0; // the reference's features.<i> module index: conv, BN, ReLU, or pool
     for (let j = 0; j < spec.cfg.length; j++) {
@@ -157,3 +173,31 @@ export const vgg: ModelFamily<VggSpec> = {
     return ops.dense(spec.fc.length === 0 ? 'classifier' : `classifier.${3 * spec.fc.length}`, x, spec.classes);
   },
 };
+
+/** torchvision's VGG without BN: features.<i> conv, ReLU (and pools); classifier.<3j> Linear, ReLU, Dropout(0.5). */
+function forwardWithoutBn<T>(ops: Ops<T>, x: T, spec: VggSpec): T {
+  let i = 0;
+  for (let j = 0; j < spec.cfg.length; j++) {
+    const v = spec.cfg[j]!;
+    if (v === 'M') {
+      x = ops.maxPool(x, { size: 2 });
+      i += 1;
+      continue;
+    }
+    x = ops.conv2d(`features.${i}`, x, { filters: v, kernel: 3, pad: 1, bias: true, prunable: { slot: { field: 'cfg', index: j }, bn: false } });
+    i += 2;
+    if (spec.cfg[j + 1] === 'M') {
+      x = ops.reluMaxPool(x, { size: 2 });
+      i += 1;
+      j += 1;
+    } else {
+      x = ops.relu(x);
+    }
+  }
+  x = spec.pool === 'global_avg' ? ops.globalAvgPool(x, { functional: true }) : ops.flatten(x);
+  spec.fc.forEach((units, j) => {
+    x = ops.dense(`classifier.${3 * j}`, x, units, { prunable: { slot: { field: 'fc', index: j }, role: 'classifier', bn: false } });
+    x = ops.dropout(ops.relu(x), 0.5);
+  });
+  return ops.dense(spec.fc.length === 0 ? 'classifier' : `classifier.${3 * spec.fc.length}`, x, spec.classes);
+}

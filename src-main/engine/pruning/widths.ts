@@ -23,7 +23,7 @@ interface NamedTarget {
   stageRatios?: number[];
 }
 
-/** anchors-mission §1.3 (RNP vggprune.py, res56prune.py, res110prune.py, imagenet/l1-norm-pruning/prune.py). */
+/** anchors-mission §1.3 (RNP vggprune.py, res56prune.py, res110prune.py, imagenet/l1-norm-pruning/prune.py, imagenet/thinet, imagenet/regression-pruning). */
 export const NAMED_TARGETS = {
   vgg16_a: { family: 'vgg', cfg: [32, 64, M, 128, 128, M, 256, 256, 256, M, 256, 256, 256, M, 256, 256, 256] },
   resnet56_a: { family: 'resnet', depth: 56, skip: [16, 20, 38, 54], stageRatios: [0.1, 0.1, 0.1] },
@@ -32,7 +32,21 @@ export const NAMED_TARGETS = {
   resnet110_b: { family: 'resnet', depth: 110, skip: [36, 38, 74], stageRatios: [0.5, 0.4, 0.3] },
   resnet34_a: { family: 'resnet_imagenet', depth: 34, skip: [2, 8, 14, 16, 26, 28, 30, 32], stageRatios: [0.3, 0.3, 0.3, 0.0] },
   resnet34_b: { family: 'resnet_imagenet', depth: 34, skip: [2, 8, 14, 16, 26, 28, 30, 32], stageRatios: [0.5, 0.6, 0.4, 0.0] },
+  // ImageNet, on torchvision's VGG-16 without BN (vgg16_imagenet): ThiNet's VGG-Conv (imagenet/thinet/models/
+  // thinetconv.py) and the regression method's VGG-16-5x (imagenet/regression-pruning/models/vgg_5x.py).
+  thinet_conv: { family: 'vgg', cfg: [32, 32, M, 64, 64, M, 128, 128, 128, M, 256, 256, 256, M, 512, 512, 512, M] },
+  vgg16_5x: { family: 'vgg', cfg: [24, 22, M, 41, 51, M, 108, 89, 111, M, 184, 276, 228, M, 512, 512, 512, M] },
+  // ThiNet-30/50/70 on ResNet-50 (imagenet/thinet/models/thinetresnet.py): both inner widths of every
+  // bottleneck at the stage's value; block outputs unchanged.
+  thinet30: { family: 'resnet_imagenet', depth: 50, cfg: bottleneckInner([19, 38, 76, 153]) },
+  thinet50: { family: 'resnet_imagenet', depth: 50, cfg: bottleneckInner([32, 64, 128, 256]) },
+  thinet70: { family: 'resnet_imagenet', depth: 50, cfg: bottleneckInner([44, 89, 179, 358]) },
 } satisfies Record<string, NamedTarget>;
+
+/** ResNet-50's cfg ([conv1-out, conv2-out] per bottleneck, blocks 3-4-6-3) with every block of stage s at widths[s]. */
+function bottleneckInner(widths: [number, number, number, number]): number[] {
+  return [3, 4, 6, 3].flatMap((blocks, s) => Array<number>(2 * blocks).fill(widths[s]!));
+}
 
 export type NamedTargetId = keyof typeof NAMED_TARGETS;
 const NAMED_IDS = Object.keys(NAMED_TARGETS) as [NamedTargetId, ...NamedTargetId[]];

@@ -46,6 +46,42 @@ test('l1_norm targets resnet34_a/b: §1.3 inner widths; ImageNet Scratch-B 106/1
   assert.deepEqual([budgetB.epochs, budgetB.milestones], [118, [39, 78]]);
 });
 
+// ImageNet targets of ThiNet and the regression method (§1.3): their cfgs, their papers' parameter counts
+// (ThiNet, Luo et al. ICCV 2017, Tables 2 and 4: ThiNet-Conv 131.44M, ThiNet-30/50/70 8.66M/12.38M/16.94M)
+// and RNP's ImageNet Scratch-B rule at 90 epochs (§1.4: 180, except ThiNet-70 = 141; VGG-5x 180).
+const IMAGENET: Array<{ arch: string; target: string; params: number; scratchB: number; first?: Array<number | 'M'> }> = [
+  { arch: 'vgg16_imagenet', target: 'thinet_conv', params: 131.44e6, scratchB: 180, first: [32, 32, 'M', 64, 64, 'M'] },
+  { arch: 'vgg16_imagenet', target: 'vgg16_5x', params: 130.88e6, scratchB: 180, first: [24, 22, 'M', 41, 51, 'M'] },
+  { arch: 'resnet50_imagenet', target: 'thinet30', params: 8.66e6, scratchB: 180 },
+  { arch: 'resnet50_imagenet', target: 'thinet50', params: 12.38e6, scratchB: 180 },
+  { arch: 'resnet50_imagenet', target: 'thinet70', params: 16.94e6, scratchB: 141 },
+];
+
+for (const e of IMAGENET) {
+  test(`l1_norm target ${e.target}: the reference's widths, the paper's params, ImageNet Scratch-B ${e.scratchB} epochs`, () => {
+    const base = resolveArch(e.arch);
+    const pruned = l1.targetSpec!(base, { target: e.target }) as unknown as { cfg: Array<number | 'M'>; id: string };
+    assert.equal(pruned.id, e.target);
+    if (e.first) assert.deepEqual(pruned.cfg.slice(0, e.first.length), e.first);
+    else {
+      // ResNet-50: [conv1, conv2] of each of the 3-4-6-3 bottlenecks, one width per stage.
+      const stageOf = [3, 4, 6, 3].flatMap((n, s) => Array<number>(2 * n).fill(s));
+      const perStage = [0, 1, 2, 3].map((s) => new Set(pruned.cfg.filter((_, i) => stageOf[i] === s)));
+      assert.ok(perStage.every((w) => w.size === 1), JSON.stringify(pruned.cfg));
+    }
+    const b = analyseCost(base).totals;
+    const p = analyseCost(pruned as never).totals;
+    assert.ok(Math.abs(p.params - e.params) / e.params < 0.001, `params ${p.params}`);
+    assert.equal(scratchBEpochs(90, b.flops, p.flops, { capMultiple: 2 }), e.scratchB);
+  });
+}
+
+test('vgg16_imagenet is torchvision\'s VGG-16: 138,357,544 parameters, no BN, every conv prunable by its weights', () => {
+  const spec = resolveArch('vgg16_imagenet');
+  assert.equal(analyseCost(spec).totals.params, 138_357_544);
+  assert.throws(() => l1.targetSpec!(spec, { target: 'vgg16_a' }), /field 'cfg' must have 18 entries/);
+});
+
 test('Scratch-B rule: floor, milestones keep their fraction, the ImageNet cap at 2×', () => {
   assert.deepEqual(scratchBBudget(160, 2, 1), { epochs: 320, ratio: 2, milestones: [160, 240] });
   assert.equal(scratchBEpochs(160, 627.9, 413.4), 243);
