@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../../src-shared/errors.ts';
 import { defaultTrainConfig } from '../../src-shared/train-config.ts';
+import type { ImportedModelInfo } from '../../src-shared/workbench-api.ts';
 import { analyseCost } from '../engine/analysis/cost.ts';
 import type { GraphSpec } from '../engine/models/graph.ts';
 import type { ImportedModel } from '../engine/import/graph-builder.ts';
@@ -16,17 +17,8 @@ import { validateSpec } from '../engine/models/register-all.ts';
 import { prunableUnits } from '../engine/pruning/units.ts';
 import { writeCheckpoint } from '../engine/training/checkpoint.ts';
 
-export interface ImportSummary {
-  spec: GraphSpec;
-  archFile: string;
-  weightsFile: string;
-  nodes: number;
-  params: number;
-  flops: number;
-  prunableLayers: number;
-  /** What the import changed or could not carry over, one line each. */
-  notes: string[];
-}
+/** What an import wrote, and the model it wrote (the workbench's ImportedModelInfo, with the spec a graph's). */
+export type ImportSummary = ImportedModelInfo & { spec: GraphSpec };
 
 /**
  * The model in `file` (its bytes from `read(file)`); a TF.js model.json's weight files are read by the

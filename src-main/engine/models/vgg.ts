@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
-import type { InitScheme, Ops } from './ops.ts';
+import type { InitScheme } from './ops.ts';
 
 /**
  * VGG: `cfg` lists conv widths (3×3, pad 1, BN, ReLU) and 'M' for a 2×2 max-pool.
@@ -144,8 +144,9 @@ export const vgg: ModelFamily<VggSpec> = {
 
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {
-    if (spec.batchNorm === false) return forwardWithoutBn(ops, x, spec);
-    const bias = spec.pool === 'flatten' || spec.reference === 'weight_level';
+    const bn = spec.batchNorm !== false;
+    // torchvision's VGG without BN: every conv has a bias; with BN, only the 'flatten' head's and weight-level's.
+    const bias = !bn || spec.pool === 'flatten' || spec.reference === 'weight_level';
     let i = 0; // the reference's features.<i> module index: conv, BN, ReLU, or pool
     for (let j = 0; j < spec.cfg.length; j++) {
       const v = spec.cfg[j]!;
@@ -154,9 +155,10 @@ export const vgg: ModelFamily<VggSpec> = {
         i += 1;
         continue;
       }
-      const prunable = { slot: { field: 'cfg', index: j } } as const;
-      x = ops.batchNorm(`features.${i + 1}`, ops.conv2d(`features.${i}`, x, { filters: v, kernel: 3, pad: 1, bias, prunable }));
-      i += 3;
+      const prunable = { slot: { field: 'cfg', index: j }, ...(bn ? {} : { bn: false }) } as const;
+      const conv = ops.conv2d(`features.${i}`, x, { filters: v, kernel: 3, pad: 1, bias, prunable });
+      x = bn ? ops.batchNorm(`features.${i + 1}`, conv) : conv;
+      i += bn ? 3 : 2;
       if (spec.cfg[j + 1] === 'M') {
         x = ops.reluMaxPool(x, { size: 2 });
         i += 1;
@@ -167,37 +169,11 @@ export const vgg: ModelFamily<VggSpec> = {
     }
     x = spec.pool === 'global_avg' ? ops.globalAvgPool(x, { functional: true }) : ops.flatten(x);
     spec.fc.forEach((units, j) => {
-      x = ops.dense(`classifier.${3 * j}`, x, units, { prunable: { slot: { field: 'fc', index: j }, role: 'classifier' } });
-      x = ops.relu(ops.batchNorm(`classifier.${3 * j + 1}`, x));
+      x = ops.dense(`classifier.${3 * j}`, x, units, { prunable: { slot: { field: 'fc', index: j }, role: 'classifier', ...(bn ? {} : { bn: false }) } });
+      // Linear–BN1d–ReLU, or torchvision's Linear–ReLU–Dropout(0.5).
+      x = bn ? ops.relu(ops.batchNorm(`classifier.${3 * j + 1}`, x)) : ops.dropout(ops.relu(x), 0.5);
     });
     return ops.dense(spec.fc.length === 0 ? 'classifier' : `classifier.${3 * spec.fc.length}`, x, spec.classes);
   },
 };
 
-/** torchvision's VGG without BN: features.<i> conv, ReLU (and pools); classifier.<3j> Linear, ReLU, Dropout(0.5). */
-function forwardWithoutBn<T>(ops: Ops<T>, x: T, spec: VggSpec): T {
-  let i = 0;
-  for (let j = 0; j < spec.cfg.length; j++) {
-    const v = spec.cfg[j]!;
-    if (v === 'M') {
-      x = ops.maxPool(x, { size: 2 });
-      i += 1;
-      continue;
-    }
-    x = ops.conv2d(`features.${i}`, x, { filters: v, kernel: 3, pad: 1, bias: true, prunable: { slot: { field: 'cfg', index: j }, bn: false } });
-    i += 2;
-    if (spec.cfg[j + 1] === 'M') {
-      x = ops.reluMaxPool(x, { size: 2 });
-      i += 1;
-      j += 1;
-    } else {
-      x = ops.relu(x);
-    }
-  }
-  x = spec.pool === 'global_avg' ? ops.globalAvgPool(x, { functional: true }) : ops.flatten(x);
-  spec.fc.forEach((units, j) => {
-    x = ops.dense(`classifier.${3 * j}`, x, units, { prunable: { slot: { field: 'fc', index: j }, role: 'classifier', bn: false } });
-    x = ops.dropout(ops.relu(x), 0.5);
-  });
-  return ops.dense(spec.fc.length === 0 ? 'classifier' : `classifier.${3 * spec.fc.length}`, x, spec.classes);
-}
