@@ -5,6 +5,8 @@
 // Error measure: max|tensorflow − cpu| / max(1, max|cpu|) ≤ 1e-4. Skipped (with the reason) where
 // @tensorflow/tfjs-node is not installed.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import * as tf from '../../../src-main/engine/tf.ts';
 import { selectBackend } from '../../../src-main/engine/backend/select-backend.ts';
@@ -46,6 +48,9 @@ const convCases: ConvCase[] = [
   { name: '3x3 s2 pad 1 (PyTorch pads 1/1, TF SAME 0/1)', x: [2, 8, 8, 3], filter: [3, 3, 3, 5], strides: 2, pad: 1 },
   { name: '3x3 s2 pad 1, odd input', x: [2, 9, 7, 3], filter: [3, 3, 3, 4], strides: 2, pad: 1 },
   { name: '1x1 s2 pad 0', x: [2, 8, 8, 4], filter: [1, 1, 4, 6], strides: 2, pad: 0 },
+  { name: '1x1 s2 pad 0, 3 channels at 32x32', x: [2, 32, 32, 3], filter: [1, 1, 3, 16], strides: 2, pad: 0 },
+  { name: '1x1 s2 pad 0, 16 channels', x: [4, 16, 16, 16], filter: [1, 1, 16, 32], strides: 2, pad: 0 },
+  { name: "1x1 s3 'valid', odd input", x: [2, 11, 10, 5], filter: [1, 1, 5, 4], strides: 3, pad: 'valid' },
   { name: '7x7 s2 pad 3 (ImageNet stem)', x: [1, 16, 16, 3], filter: [7, 7, 3, 4], strides: 2, pad: 3 },
   { name: "5x5 s1 pad 1 (neither VALID nor SAME)", x: [2, 9, 9, 2], filter: [5, 5, 2, 3], strides: 1, pad: 1 },
   { name: 'explicit asymmetric', x: [2, 8, 8, 3], filter: [3, 3, 3, 2], strides: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
@@ -110,6 +115,21 @@ describe('tensorflow-backend kernels against cpu', { skip: skipReason('tensorflo
   test("the pool gradient runs on oneDNN where TensorFlow has it on (its first result matched TensorFlow's MaxPoolGrad)", (t) => {
     if (nativeSettings()?.oneDnn !== true) return t.skip('TensorFlow runs without oneDNN here (TF_ENABLE_ONEDNN_OPTS off, or macOS)');
     assert.equal(maxPoolGradPath(), 'matches');
+  });
+
+  // oneDNN picks its kernels by the CPU's instruction set: its AVX2 kernels (CPUs without AVX-512) once
+  // gave a strided 1×1 conv a wrong weight gradient that AVX-512 machines never showed. Capping the set in
+  // a child process runs the conv cases on the AVX2 kernels here too, whatever this CPU has.
+  test("the conv cases again on oneDNN's AVX2 kernels (ONEDNN_MAX_CPU_ISA=AVX2, a child process)", (t) => {
+    if (process.env.ONEDNN_MAX_CPU_ISA !== undefined) return t.skip('this is that child process');
+    if (nativeSettings()?.oneDnn !== true) return t.skip('TensorFlow runs without oneDNN here (TF_ENABLE_ONEDNN_OPTS off, or macOS)');
+    const file = fileURLToPath(import.meta.url);
+    const { NODE_TEST_CONTEXT: _, ...env } = process.env; // (set, the child would report to this runner, not print)
+    const out = execFileSync(process.execPath, ['--test', '--test-name-pattern=^conv2d ', file], {
+      env: { ...env, ONEDNN_MAX_CPU_ISA: 'AVX2' }, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    assert.match(out, new RegExp(`# pass ${convCases.length}\\n`), out.slice(-2000));
+    assert.match(out, /# fail 0\n/);
   });
 
   test('ReLU gradient through ReluGrad equals dy·step(x), zeros included', async () => {

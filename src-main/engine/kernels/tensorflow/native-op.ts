@@ -35,6 +35,7 @@ export function attrs(backend: NativeBackend) {
   const b = backend.binding;
   return {
     type: (name: string, dtype: DataType): OpAttr => ({ name, type: b.TF_ATTR_TYPE, value: dtype === 'int32' ? b.TF_INT32 : b.TF_FLOAT }),
+    int: (name: string, value: number): OpAttr => ({ name, type: b.TF_ATTR_INT, value }),
     ints: (name: string, value: number[]): OpAttr => ({ name, type: b.TF_ATTR_INT, value }),
     float: (name: string, value: number): OpAttr => ({ name, type: b.TF_ATTR_FLOAT, value }),
     bool: (name: string, value: boolean): OpAttr => ({ name, type: b.TF_ATTR_BOOL, value }),
@@ -102,6 +103,18 @@ export function convGradient(
     return backend.executeSingleOutput(op, convAttrs(backend, info, dtype), inputs.map((t) => (t === 'sizes' ? shape : t)));
   } finally {
     shape.dispose();
+  }
+}
+
+/** TensorFlow's StridedSlice of `x` (no masks): begin, end and strides per axis. */
+export function stridedSlice(backend: NativeBackend, x: TensorInfo, begin: number[], end: number[], strides: number[]): Tensor {
+  const a = attrs(backend);
+  const bounds = [begin, end, strides].map((v) => tensor1d(v, 'int32'));
+  try {
+    const masks = ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map((name) => a.int(name, 0));
+    return backend.executeSingleOutput('StridedSlice', [a.type('T', x.dtype), a.type('Index', 'int32'), ...masks], [x, ...bounds]);
+  } finally {
+    for (const t of bounds) t.dispose();
   }
 }
 
