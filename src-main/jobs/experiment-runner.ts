@@ -13,9 +13,11 @@ import type { PruningPlan } from '../../src-shared/pruning.ts';
 import type { Experiment, Run, RunRegime } from '../../src-shared/store-schemas.ts';
 import { analyseCost } from '../engine/analysis/cost.ts';
 import type { BackendInfo } from '../engine/backend/select-backend.ts';
+import { planningImages } from '../engine/datasets/planning-images.ts';
 import { applyPlan, parsePlan } from '../engine/pruning/apply-plan.ts';
 import { scratchBEpochs } from '../engine/pruning/budget.ts';
 import { winningTicket } from '../engine/pruning/lottery.ts';
+import { planPruning } from '../engine/pruning/method.ts';
 import { planCost, planMasks, recordedCost, scratchStart } from '../engine/pruning/plan-effects.ts';
 import { reducedNetwork } from '../engine/pruning/reduced.ts';
 import { Rng } from '../engine/random.ts';
@@ -86,7 +88,7 @@ export async function runExperiment(
           arch: prepared.base, parentRunId: null, config: prepared.configFor('baseline', seed), extras: startFrom(prepared),
         });
       }
-      const plan = ensurePlan(db, experimentId, prepared, baseline, seed);
+      const plan = await ensurePlan(db, experimentId, prepared, baseline, seed);
       hooks.onPruned?.(seed, plan);
       // A pruned architecture without a published name of its own is called after its base and method.
       const named = plan.pruned.id !== undefined && plan.pruned.id !== plan.base.id;
@@ -202,17 +204,19 @@ function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, se
  * The seed's plan: read from the database, or computed from the baseline's final weights and stored
  * (plans of earlier versions, files beside the database, are moved in by migration 002).
  */
-function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperiment, baseline: Run, seed: number): PruningPlan {
+async function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperiment, baseline: Run, seed: number): Promise<PruningPlan> {
   const stored = getPlanJson(db, experimentId, seed);
   if (stored !== null) return parsePlan(JSON.parse(stored), `experiment ${experimentId} plan (seed ${seed})`);
-  const plan = computePlan(db, prepared, baseline, seed);
+  const plan = await computePlan(db, prepared, baseline, seed);
   putPlan(db, experimentId, seed, JSON.stringify(plan));
   return plan;
 }
 
-function computePlan(db: Db, prepared: PreparedExperiment, baseline: Run, seed: number): PruningPlan {
+/** The plan from the baseline's final weights (and, for a data-aware method, the images it trained on). */
+function computePlan(db: Db, prepared: PreparedExperiment, baseline: Run, seed: number): Promise<PruningPlan> {
   const done = getRun(db, baseline.id);
   if (done.status !== 'completed' || !done.checkpointDir) throw new JobFailedError(`baseline run ${baseline.id} has not finished`);
   const weights = baselineWeights(join(done.checkpointDir, LAST_CHECKPOINT));
-  return prepared.method.plan(prepared.base, weights, prepared.params, Rng.fromSeed(seed, 'prune'));
+  const images = planningImages(prepared.dataset, prepared.configFor('baseline', seed));
+  return planPruning(prepared.method, prepared.base, weights, prepared.params, Rng.fromSeed(seed, 'prune'), images);
 }

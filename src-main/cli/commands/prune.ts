@@ -12,6 +12,7 @@ interface PruneOpts {
   method: string;
   param: string[];
   weights?: string;
+  dataset?: string;
   input?: [number, number, number];
   classes?: number;
   seed: number;
@@ -39,14 +40,31 @@ export function parseParamPairs(pairs: readonly string[]): Record<string, unknow
   return params;
 }
 
+/** The --dataset's training images for a data-aware method, on the automatically chosen backend. */
+async function trainingImages(method: string, opts: PruneOpts, input: readonly number[]) {
+  if (!opts.dataset) {
+    throw new ValidationError(`method '${method}' chooses channels from activations on training images: pass --dataset <id>, the data --weights was trained on`);
+  }
+  const { openDataset } = await import('../../engine/datasets/registry.ts');
+  const { planningImages } = await import('../../engine/datasets/planning-images.ts');
+  const { selectBackend } = await import('../../engine/backend/select-backend.ts');
+  const dataset = await openDataset(opts.dataset);
+  if (dataset.inputShape.some((d, i) => d !== input[i])) {
+    throw new ValidationError(`--dataset ${opts.dataset}: its images are ${dataset.inputShape.join('x')}, the checkpoint's network takes ${input.join('x')}`);
+  }
+  await selectBackend('auto');
+  return planningImages(dataset, { seed: opts.seed });
+}
+
 export function registerPrune(program: Command): void {
   program
     .command('prune')
     .description('show the pruned architecture a method gives (params, FLOPs); with --weights, plan from trained weights')
     .requiredOption('--arch <arch>', 'architecture id or ArchSpec JSON file')
-    .requiredOption('--method <id>', 'pruning method id: l1_norm, network_slimming, magnitude, uniform, random')
+    .requiredOption('--method <id>', 'pruning method id, e.g. l1_norm, network_slimming, magnitude, thinet')
     .option('--param <k=v>', 'method parameter (repeatable), e.g. target=vgg16_a, ratio=0.5, percent=0.7', collectParam, [])
     .option('--weights <checkpoint>', 'a run\'s checkpoint (last.ckpt) to plan from; required by automatic methods')
+    .option('--dataset <id>', 'the training data of --weights, for methods that choose from activations (thinet)')
     .option('--input <HxWxC>', 'input shape, e.g. 32x32x3', parseInputShape)
     .option('--classes <n>', 'number of classes', parsePositiveInt('--classes'))
     .option('--seed <n>', 'seed for methods that draw at random', parsePositiveInt('--seed'), 1)
@@ -56,7 +74,7 @@ export function registerPrune(program: Command): void {
       const { resolveArch, withData } = await import('../../engine/models/register-all.ts');
       const { analyseCost } = await import('../../engine/analysis/cost.ts');
       const { getMethod } = await import('../../engine/pruning/methods/register-all.ts');
-      const { parseParams } = await import('../../engine/pruning/method.ts');
+      const { parseParams, planPruning } = await import('../../engine/pruning/method.ts');
       const { prunableUnits } = await import('../../engine/pruning/units.ts');
       let base = resolveArch(readSpecArgument(opts.arch));
       if (opts.input || opts.classes) base = withData(base, opts.input ?? base.input, opts.classes ?? base.classes);
@@ -69,7 +87,8 @@ export function registerPrune(program: Command): void {
         const { Rng } = await import('../../engine/random.ts');
         const ckpt = readCheckpoint(opts.weights);
         base = ckpt.spec;
-        plan = method.plan(base, ckpt.weights, params, Rng.fromSeed(opts.seed, 'prune'));
+        const images = method.planFromData ? await trainingImages(method.id, opts, base.input) : null;
+        plan = await planPruning(method, base, ckpt.weights, params, Rng.fromSeed(opts.seed, 'prune'), images);
         pruned = plan.pruned;
         if (opts.out) writeFileSync(opts.out, `${JSON.stringify(plan)}\n`);
       } else if (method.targetSpec) {

@@ -13,7 +13,8 @@ import { convWeightParams } from '../models/build.ts';
 import type { Model } from '../models/model.ts';
 import { families } from '../models/register-all.ts';
 import { prunableUnits, specWithKept, unitId, type PrunableUnit } from './units.ts';
-import { targetWidths, type WidthTarget } from './widths.ts';
+import { unitReaders } from './readers.ts';
+import { targetUnits, targetWidths, type WidthTarget } from './widths.ts';
 
 /**
  * An extra gradient added while training the large model (Network Slimming's L1 sparsity on BN γ).
@@ -53,6 +54,17 @@ export interface MethodTraining {
   scratchInit?(plan: PruningPlan, seed: number): Map<string, Float32Array>;
 }
 
+/**
+ * Training images for a method that chooses from activations (ThiNet): normalised as training sees
+ * them, never augmented. Read on demand, so an image folder is never loaded whole.
+ */
+export interface PlanningData {
+  /** How many training images there are. */
+  size: number;
+  /** Images [indices.length, h, w, c] (the spec's input shape), float32. */
+  read(indices: ArrayLike<number>): Promise<Float32Array>;
+}
+
 export interface PruningMethod {
   /** Stable snake_case id (stored in SQLite and in plans). */
   id: string;
@@ -69,7 +81,26 @@ export interface PruningMethod {
   training?: MethodTraining;
   /** Predefined methods: the pruned ArchSpec from the spec and params alone (no weights needed). */
   targetSpec?(spec: ArchSpec, params: unknown): ArchSpec;
+  /** The plan from trained weights; a method that needs images (planFromData) refuses here in one line. */
   plan(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: unknown, rng: Rng): PruningPlan;
+  /** The plan from trained weights and activations on training images (ThiNet); planPruning calls it. */
+  planFromData?(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: unknown, rng: Rng, data: PlanningData): Promise<PruningPlan>;
+}
+
+/** A method's plan: from the images where it reads activations (`data` then required), else from the weights alone. */
+export async function planPruning(
+  method: PruningMethod, spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: unknown, rng: Rng, data: PlanningData | null,
+): Promise<PruningPlan> {
+  if (!method.planFromData) return method.plan(spec, weights, params, rng);
+  if (!data) return method.plan(spec, weights, params, rng); // its one-line refusal
+  return method.planFromData(spec, weights, params, rng, data);
+}
+
+/** The refusal of a method's `plan` when it needs images: what to give it instead. */
+export function needsImages(method: Pick<PruningMethod, 'id'>): ValidationError {
+  return new ValidationError(
+    `pruning method '${method.id}' chooses channels from activations on training images: run it in an experiment, or give 'pwb prune' --dataset <id>`,
+  );
 }
 
 /** The method's params parsed by its schema; ValidationError naming the field otherwise. */
@@ -83,13 +114,16 @@ export function parseParams<T = Record<string, unknown>>(method: Pick<PruningMet
  *   'bn-units'       conv outputs or channel selections, each with the BN whose γ scores it (network slimming;
  *                    units with no BN keep their channels)
  *   'conv-weights'   conv weights, one by one (unstructured magnitude)
+ *   'reconstructable-convs'  feature convs, every one read directly by conv or dense layers (not summed into a
+ *                    residual stream, not through a depthwise conv): ThiNet reconstructs those readers' outputs
  */
-export type MethodNeeds = 'feature-convs' | 'bn-units' | 'conv-weights';
+export type MethodNeeds = 'feature-convs' | 'bn-units' | 'conv-weights' | 'reconstructable-convs';
 
 const NEEDS_TEXT: Record<MethodNeeds, string> = {
   'feature-convs': 'conv layers whose output channels can be pruned on their own',
   'bn-units': 'conv outputs or channel selections with a BN',
   'conv-weights': 'conv weights',
+  'reconstructable-convs': 'conv layers whose output channels only convs or dense layers read, directly',
 };
 
 /** Whether `method` can prune `spec`. */
@@ -101,13 +135,20 @@ export function supports(method: Pick<PruningMethod, 'needs'>, spec: ArchSpec): 
       return prunableUnits(spec).some((u) => u.bn !== '');
     case 'conv-weights':
       return convWeightParams(spec).length > 0;
+    case 'reconstructable-convs': {
+      const units = targetUnits(spec);
+      return units.length > 0 && [...unitReaders(spec, units).values()].every((r) => typeof r !== 'string');
+    }
   }
 }
 
 export function checkSupports(method: Pick<PruningMethod, 'id' | 'needs'>, spec: ArchSpec): void {
   if (!supports(method, spec)) {
     const units = prunableUnits(spec);
-    const what = units.length > 0 && units.every((u) => u.kind === 'select') ? `this ${spec.family} spec prunes only at its channel selections` : `this ${spec.family} spec has none`;
+    const unreadable = method.needs === 'reconstructable-convs' && targetUnits(spec).length > 0
+      ? [...unitReaders(spec, targetUnits(spec))].find(([, r]) => typeof r === 'string') : undefined;
+    const what = unreadable ? `in this ${spec.family} spec, layer '${unreadable[0]}': ${String(unreadable[1])}`
+      : units.length > 0 && units.every((u) => u.kind === 'select') ? `this ${spec.family} spec prunes only at its channel selections` : `this ${spec.family} spec has none`;
     throw new ValidationError(`pruning method '${method.id}' needs ${NEEDS_TEXT[method.needs]}: ${what}`);
   }
 }

@@ -5,6 +5,7 @@
 //     channels' contributions zeroed, within 1e-5 of the logit scale (random weights, random BN stats);
 //   - the pruned model's trainable values number exactly analyseCost(pruned).totals.params, fewer
 //     than the base's (structured) / the masks' kept count (unstructured);
+//   - a method that reads activations (planFromData) gets random images of the spec's input shape;
 //   - replaying the plan after a JSON round trip gives bit-identical weights; applyPlan mutates nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -15,11 +16,11 @@ import { analyseCost } from '../../../src-main/engine/analysis/cost.ts';
 import { selectBackend } from '../../../src-main/engine/backend/select-backend.ts';
 import { applyPlan, parsePlan } from '../../../src-main/engine/pruning/apply-plan.ts';
 import { decodeMasks } from '../../../src-main/engine/pruning/masks.ts';
-import { supportedFamilies, supports } from '../../../src-main/engine/pruning/method.ts';
+import { planPruning, supportedFamilies, supports } from '../../../src-main/engine/pruning/method.ts';
 import { methods } from '../../../src-main/engine/pruning/methods/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 import { backendsUnderTest, skipReason } from '../backends.ts';
-import { TEST_SPECS, evalLogits, randomInput, randomWeights, relativeError, trainableCount, zeroedBase } from './helpers.ts';
+import { TEST_SPECS, evalLogits, randomImages, randomInput, randomWeights, relativeError, trainableCount, zeroedBase } from './helpers.ts';
 
 const TOLERANCE = 1e-5;
 const BATCH = 2;
@@ -56,7 +57,7 @@ for (const method of methods) {
             return;
           }
           const before = checksum(weights);
-          const plan = parsePlan(method.plan(spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune')));
+          const plan = parsePlan(await planPruning(method, spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune'), randomImages(spec, 6)));
           assert.equal(plan.method, method.id);
           const pruned = applyPlan(plan, weights);
           assert.equal(checksum(weights), before, 'applyPlan left the base weights alone');

@@ -9,6 +9,7 @@ import { Model } from '../../../src-main/engine/models/model.ts';
 import { families } from '../../../src-main/engine/models/register-all.ts';
 import { decodeMasks } from '../../../src-main/engine/pruning/masks.ts';
 import { prunableUnits, unitLayers } from '../../../src-main/engine/pruning/units.ts';
+import type { PlanningData } from '../../../src-main/engine/pruning/method.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 
 /** Small specs per family, each a distinct case for surgery (heads, shortcuts, selections): the families' own examples. */
@@ -114,6 +115,20 @@ export function randomInput(spec: ArchSpec, batch: number, seed: number): tf.Ten
   const rng = Rng.fromSeed(seed, 'input');
   const [h, w, c] = spec.input;
   return tf.tensor4d(Float32Array.from({ length: batch * h * w * c }, () => rng.normal()), [batch, h, w, c]);
+}
+
+/** `size` random training images of the spec's input shape, as a data-aware method reads them; image i is the same on every read. */
+export function randomImages(spec: ArchSpec, size: number): PlanningData {
+  const per = spec.input[0] * spec.input[1] * spec.input[2];
+  const all = Float32Array.from({ length: size * per }, ((rng) => () => rng.normal())(Rng.fromSeed(size, 'images')));
+  return {
+    size,
+    read: async (indices) => {
+      const out = new Float32Array(indices.length * per);
+      Array.from(indices).forEach((i, k) => out.set(all.subarray(i * per, (i + 1) * per), k * per));
+      return out;
+    },
+  };
 }
 
 /** Eval-mode logits of `spec` with `weights` on x, as a plain array (read with await data(): webgpu). */

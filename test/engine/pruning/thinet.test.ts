@@ -1,0 +1,95 @@
+// ThiNet's parts on hand-computable cases: the greedy selection, the contributions (they sum to the
+// reading layer's output), and a plan whose best channels are known from the next layer's weights.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '../../../src-main/engine/tf.ts';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import { selectBackend } from '../../../src-main/engine/backend/select-backend.ts';
+import { Contributions, greedyRemoval, sampleContributions } from '../../../src-main/engine/pruning/contributions.ts';
+import { l1Importance } from '../../../src-main/engine/pruning/importance/l1.ts';
+import { planPruning, supports } from '../../../src-main/engine/pruning/method.ts';
+import { thinet } from '../../../src-main/engine/pruning/methods/thinet.ts';
+import { unitReaders, type ChannelReader } from '../../../src-main/engine/pruning/readers.ts';
+import { targetUnits } from '../../../src-main/engine/pruning/widths.ts';
+import { resolveArch } from '../../../src-main/engine/models/register-all.ts';
+import { Rng } from '../../../src-main/engine/random.ts';
+import { TEST_SPECS, randomImages, randomWeights } from './helpers.ts';
+
+before(async () => {
+  await selectBackend('cpu');
+});
+
+test('greedy removal takes the channel that adds least each step, so a channel that cancels the removed ones goes early', () => {
+  // Rows are sampled entries; column c holds x̂_c. Step 1: c1 (cost 0.02). Step 2, sum (0.1, −0.1): c0 2.0,
+  // c2 2.0, c3 0.5 → c3. Step 3, sum (0.6, 0.4): c0 4.0, c2 0 (it cancels c3) → c2, despite its size.
+  const contrib = new Contributions(4, 2);
+  contrib.push([1, 0.1, -1, 0.5]);
+  contrib.push([1, -0.1, -1, 0.5]);
+  assert.deepEqual(greedyRemoval(contrib, 1), [1]);
+  assert.deepEqual(greedyRemoval(contrib, 3), [1, 3, 2]);
+  assert.deepEqual(greedyRemoval(contrib, 0), []);
+});
+
+test("a sampled entry's contributions sum to the reading conv's output there (stride 2, pad 1)", async () => {
+  const rng = Rng.fromSeed(4);
+  const [n, h, w, cin, out, k] = [2, 5, 6, 3, 4, 3];
+  const x = Float32Array.from({ length: n * h * w * cin }, () => rng.normal());
+  const weight = Float32Array.from({ length: k * k * cin * out }, () => rng.normal());
+  const y = tf.tidy(() => tf.conv2d(tf.tensor4d(x, [n, h, w, cin]), tf.tensor4d(weight, [k, k, cin, out]), 2, 1));
+  const outputs = (await y.data()) as Float32Array;
+  y.dispose();
+  // The unit's channels are the reader's input channels 0..2 (one each).
+  const reader: ChannelReader = { layer: 'r', kind: 'conv', inputs: [[0], [1], [2]] };
+  const contrib = new Contributions(cin, n * 12);
+  sampleContributions(reader, { shape: [n, h, w, cin], values: x, conv: { kernel: k, stride: 2, pad: 1 } }, weight, 12, Rng.fromSeed(5), contrib);
+  assert.equal(contrib.rows, n * 12);
+  for (let r = 0; r < contrib.rows; r++) {
+    const sum = contrib.columns.reduce((s, col) => s + col[r]!, 0);
+    const nearest = Math.min(...Array.from(outputs, (o) => Math.abs(o - sum)));
+    assert.ok(nearest < 1e-4, `row ${r}: Σ x̂ = ${sum} is no output of the conv (nearest ${nearest})`);
+  }
+});
+
+test('ThiNet keeps the channels the next layer reads, where L1 would keep the others', async () => {
+  const spec = resolveArch('vgg_mini');
+  const weights = randomWeights(spec, 3);
+  const unit = targetUnits(spec)[0]!;
+  const readers = unitReaders(spec, [unit]).get(unit.layer);
+  assert.ok(Array.isArray(readers) && readers.length === 1 && readers[0]!.kind === 'conv', 'the first conv is read by the second');
+  const reader = readers[0]!;
+  // The reader ignores odd channels of the unit (zero weights there), whose filters are the largest.
+  const rw = weights.get(`${reader.layer}.weight`)!;
+  const [k, , cin, out] = [3, 3, unit.width, rw.length / (9 * unit.width)];
+  for (let kk = 0; kk < k * k; kk++) for (let c = 1; c < cin; c += 2) for (let o = 0; o < out; o++) rw[(kk * cin + c) * out + o] = 0;
+  const own = weights.get(`${unit.layer}.weight`)!;
+  const perFilter = own.length / unit.width;
+  for (let i = 0; i < own.length; i++) if ((i % unit.width) % 2 === 1) own[i] = own[i]! * 10;
+  assert.ok(perFilter > 0);
+  // No even channel is dead after its ReLU (a channel no image activates contributes nothing either).
+  const beta = weights.get(`${unit.bn}.beta`)!;
+  for (const c of Array.from({ length: unit.width / 2 }, (_, i) => 2 * i)) beta[c] = 5;
+  const l1 = l1Importance.scores(unit, weights, Rng.fromSeed(1));
+  const even = Array.from({ length: unit.width / 2 }, (_, i) => 2 * i);
+  assert.ok(even.every((c) => l1[c]! < l1[c + 1]!), 'L1 ranks every odd filter above its even neighbour');
+
+  const ratios = targetUnits(spec).map((u, i) => (i === 0 ? 0.5 : 0));
+  const plan = await planPruning(thinet, spec, weights, { widthsFrom: { ratios }, images: 8, locations: 5 }, Rng.fromSeed(2), randomImages(spec, 8));
+  assert.equal(plan.method, 'thinet');
+  assert.deepEqual(plan.keep[unit.layer], even);
+});
+
+test('without images, ThiNet refuses in one line saying what to give it', () => {
+  const spec = resolveArch('vgg_mini');
+  assert.throws(() => thinet.plan(spec, randomWeights(spec, 1), { widthsFrom: { ratio: 0.5 } }, Rng.fromSeed(1)), (e: unknown) =>
+    e instanceof ValidationError && /^pruning method 'thinet' chooses channels from activations on training images: .*--dataset/.test(e.message) && !e.message.includes('\n'));
+});
+
+test('a spec with a conv read through a depthwise conv or summed into a residual is refused in one line naming the layer', () => {
+  const { spec } = TEST_SPECS.graph.find((e) => e.label.startsWith('inverted residual'))!;
+  const why = [...unitReaders(spec, targetUnits(spec)).values()].filter((r) => typeof r === 'string');
+  assert.ok(why.some((r) => /^its channels pass through the depthwise conv '[^']+'$/.test(r)), why.join('; '));
+  assert.equal(supports(thinet, spec), false);
+  assert.throws(() => thinet.targetSpec!(spec, { widthsFrom: { ratio: 0.5 } }), (e: unknown) =>
+    e instanceof ValidationError && !e.message.includes('\n') &&
+    /^pruning method 'thinet' needs .*: in this graph spec, layer '[^']+': its channels (pass through the depthwise conv '[^']+'|are summed with other layers' \(a residual group\))$/.test(e.message));
+});
