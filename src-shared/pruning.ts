@@ -29,6 +29,12 @@ export const PruningPlanSchema = z
      */
     masks: z.record(z.string(), z.string()).optional(),
     /**
+     * Structured only: layer name (one of `keep`'s) → one factor per kept channel, in `keep`'s order:
+     * every conv or dense weight that reads that channel is multiplied by it along its input axis
+     * (ThiNet's least-squares rescaling of the next layer).
+     */
+    rescale: z.record(z.string(), z.array(z.number().finite())).optional(),
+    /**
      * Where the plan departs from what its params asked, one sentence each (channels restored to keep a
      * layer alive, a layer a mask empties): shown as warnings beside the results.
      */
@@ -41,6 +47,16 @@ export const PruningPlanSchema = z
     }
     if (plan.kind === 'unstructured' && !plan.masks) {
       ctx.addIssue({ code: 'custom', path: ['masks'], message: 'an unstructured plan needs masks' });
+    }
+    for (const [layer, factors] of Object.entries(plan.rescale ?? {})) {
+      const kept = plan.keep[layer];
+      if (!kept) ctx.addIssue({ code: 'custom', path: ['rescale', layer], message: 'rescales only a layer the plan keeps channels of' });
+      else if (factors.length !== kept.length) {
+        ctx.addIssue({ code: 'custom', path: ['rescale', layer], message: `needs one factor per kept channel (${kept.length}), got ${factors.length}` });
+      }
+    }
+    if (plan.kind === 'unstructured' && plan.rescale) {
+      ctx.addIssue({ code: 'custom', path: ['rescale'], message: 'an unstructured plan rescales nothing' });
     }
     if (plan.kind === 'structured' && plan.masks) {
       ctx.addIssue({ code: 'custom', path: ['masks'], message: 'a structured plan carries no masks' });

@@ -14,6 +14,7 @@ import { collectParams } from '../models/build.ts';
 import type { ParamSpec } from '../models/ops.ts';
 import { Interner, traceChannels, type LayerChannels } from './channel-trace.ts';
 import { decodeMask } from './masks.ts';
+import { channelOf } from './readers.ts';
 
 /** Parses a plan read from a file, the store or the wire; throws ValidationError naming the field. */
 export function parsePlan(value: unknown, where = 'pruning plan'): PruningPlan {
@@ -104,10 +105,35 @@ function gatherAll(plan: PruningPlan, baseParams: ParamSpec[], weights: Readonly
     const rows = p.role === 'weight' ? g.input : null;
     const cols = depthwise ? (p.role === 'weight' ? null : g.input) : p.role === 'weight' || p.role === 'bias' ? g.output : g.input;
     const v = p.role === 'weight' ? gather2(value, b.shape, rows, cols) : gather2(value, [1, b.shape[0]!], null, cols);
+    if (plan.rescale && p.role === 'weight' && !depthwise) rescaleInputs(v, p.shape, pruned.layers.get(p.layer)!.input, plan);
     if (v.length !== size(p.shape)) throw new ValidationError(`surgery made ${v.length} values for '${p.name}' [${p.shape}]`);
     out.set(p.name, v);
   }
   return out;
+}
+
+/**
+ * Multiplies a pruned conv/dense weight ([…, in, out]) along its input axis by the plan's factor for the
+ * unit channel each input is (its label), where the plan rescales that unit.
+ */
+function rescaleInputs(v: Float32Array, shape: readonly number[], inputs: readonly string[], plan: PruningPlan): void {
+  const cin = shape[shape.length - 2]!;
+  const cout = shape[shape.length - 1]!;
+  const factor = new Float64Array(cin).fill(1);
+  let any = false;
+  for (const [layer, factors] of Object.entries(plan.rescale!)) {
+    const at = new Map(plan.keep[layer]!.map((c, j) => [c, j]));
+    inputs.forEach((label, i) => {
+      const c = channelOf(label, layer);
+      if (c === null) return;
+      const j = at.get(c);
+      if (j === undefined) throw new ValidationError(`plan field 'rescale.${layer}': channel ${c} is read but not kept`);
+      factor[i] = factors[j]!;
+      any = true;
+    });
+  }
+  if (!any) return;
+  for (let k = 0; k < v.length; k++) v[k] = v[k]! * factor[Math.floor(k / cout) % cin]!;
 }
 
 /** Where each pruned label sits among the base labels; null when they are the same list. */

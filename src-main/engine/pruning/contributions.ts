@@ -3,6 +3,7 @@
 // is Σ_c x̂_c, where x̂_c is channel c's part: its k×k window times the filter's slice (conv), or its
 // flattened features times the weights (dense). Removing a set T of channels changes ŷ by Σ_{c∈T} x̂_c.
 import type { Rng } from '../random.ts';
+import { ridgeSolve } from './least-squares.ts';
 import type { LayerInput } from './layer-inputs.ts';
 import type { ChannelReader } from './readers.ts';
 
@@ -109,4 +110,35 @@ export function greedyRemoval(contrib: Contributions, remove: number): number[] 
     for (let r = 0; r < rows; r++) sum[r] = sum[r]! + col[r]!;
   }
   return removed;
+}
+
+/**
+ * ThiNet's rescaling (§3.3): one factor per kept channel, ŵ = argmin Σ_rows (ŷ − Σ_{c∈kept} w_c x̂_c)²
+ * where ŷ = Σ_c x̂_c is the unpruned entry — so the kept channels, scaled, stand in for the removed ones.
+ * A ridge of 1e-6 of the mean diagonal pulls towards 1 (a channel no sample activates keeps its weights).
+ */
+export function rescaleFactors(contrib: Contributions, kept: readonly number[]): Float64Array {
+  const { columns, rows } = contrib;
+  const n = kept.length;
+  const y = new Float64Array(rows);
+  for (const col of columns) for (let r = 0; r < rows; r++) y[r] = y[r]! + col[r]!;
+  const gram = new Float64Array(n * n);
+  const rhs = new Float64Array(n);
+  let trace = 0;
+  for (let i = 0; i < n; i++) {
+    const ci = columns[kept[i]!]!;
+    for (let j = 0; j <= i; j++) {
+      const cj = columns[kept[j]!]!;
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += ci[r]! * cj[r]!;
+      gram[i * n + j] = s;
+      gram[j * n + i] = s;
+    }
+    let t = 0;
+    for (let r = 0; r < rows; r++) t += ci[r]! * y[r]!;
+    rhs[i] = t;
+    trace += gram[i * n + i]!;
+  }
+  const lambda = 1e-6 * (trace / Math.max(n, 1)) + 1e-12;
+  return ridgeSolve(gram, rhs, n, lambda, new Float64Array(n).fill(1));
 }

@@ -52,7 +52,7 @@ export function unitReaders(spec: ArchSpec, units: readonly ConvUnit[]): Map<str
 }
 
 /** The unit channel a label names (`layer:c` or `layer:c@p`), or null for another layer's. */
-function channelOf(label: string, layer: string): number | null {
+export function channelOf(label: string, layer: string): number | null {
   if (!label.startsWith(`${layer}:`)) return null;
   const rest = label.slice(layer.length + 1);
   const at = rest.indexOf('@');

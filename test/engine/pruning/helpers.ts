@@ -8,7 +8,8 @@ import { collectParams, initParams } from '../../../src-main/engine/models/build
 import { Model } from '../../../src-main/engine/models/model.ts';
 import { families } from '../../../src-main/engine/models/register-all.ts';
 import { decodeMasks } from '../../../src-main/engine/pruning/masks.ts';
-import { prunableUnits, unitLayers } from '../../../src-main/engine/pruning/units.ts';
+import { unitReaders } from '../../../src-main/engine/pruning/readers.ts';
+import { prunableUnits, unitLayers, type ConvUnit } from '../../../src-main/engine/pruning/units.ts';
 import type { PlanningData } from '../../../src-main/engine/pruning/method.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 
@@ -99,6 +100,22 @@ export function zeroedBase(plan: PruningPlan, weights: ReadonlyMap<string, Float
   }
   const unknown = Object.keys(plan.keep).filter((l) => !seen.has(l));
   if (unknown.length > 0) throw new Error(`plan keeps channels of layers the oracle does not know: ${unknown.join(', ')}`);
+  // A rescaling plan (ThiNet): every layer reading a kept channel has its weights on that channel scaled.
+  for (const [layer, factors] of Object.entries(plan.rescale ?? {})) {
+    const unit = units.find((u) => u.kind === 'conv' && u.layer === layer) as ConvUnit | undefined;
+    if (!unit) throw new Error(`plan rescales '${layer}', which is no conv unit`);
+    const readers = unitReaders(plan.base, [unit]).get(layer);
+    if (!Array.isArray(readers)) throw new Error(`plan rescales '${layer}', whose readers are unknown: ${readers}`);
+    for (const r of readers) {
+      const v = out.get(`${r.layer}.weight`)!;
+      const [cin, cout] = shapes.get(`${r.layer}.weight`)!.slice(-2) as [number, number];
+      const factor = new Float64Array(cin).fill(1);
+      plan.keep[layer]!.forEach((c, j) => {
+        for (const i of r.inputs[c]!) factor[i] = factors[j]!;
+      });
+      for (let k = 0; k < v.length; k++) v[k] = v[k]! * factor[Math.floor(k / cout) % cin]!;
+    }
+  }
   return out;
 }
 

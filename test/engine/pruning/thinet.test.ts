@@ -5,7 +5,9 @@ import { before, test } from 'node:test';
 import * as tf from '../../../src-main/engine/tf.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import { selectBackend } from '../../../src-main/engine/backend/select-backend.ts';
-import { Contributions, greedyRemoval, sampleContributions } from '../../../src-main/engine/pruning/contributions.ts';
+import { Contributions, greedyRemoval, rescaleFactors, sampleContributions } from '../../../src-main/engine/pruning/contributions.ts';
+import { parsePlan } from '../../../src-main/engine/pruning/apply-plan.ts';
+import { ridgeSolve } from '../../../src-main/engine/pruning/least-squares.ts';
 import { l1Importance } from '../../../src-main/engine/pruning/importance/l1.ts';
 import { planPruning, supports } from '../../../src-main/engine/pruning/method.ts';
 import { thinet } from '../../../src-main/engine/pruning/methods/thinet.ts';
@@ -28,6 +30,35 @@ test('greedy removal takes the channel that adds least each step, so a channel t
   assert.deepEqual(greedyRemoval(contrib, 1), [1]);
   assert.deepEqual(greedyRemoval(contrib, 3), [1, 3, 2]);
   assert.deepEqual(greedyRemoval(contrib, 0), []);
+});
+
+test('ridge least squares recovers an exact fit, and a column of zeros keeps its prior', () => {
+  // X = [[1, 0, 0], [0, 2, 0], [1, 1, 0]], y = X·(2, 0.5, ·): G = XᵀX, r = Xᵀy.
+  const X = [[1, 0, 0], [0, 2, 0], [1, 1, 0]];
+  const y = X.map((row) => 2 * row[0]! + 0.5 * row[1]!);
+  const gram = new Float64Array(9);
+  const rhs = new Float64Array(3);
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) gram[i * 3 + j] = X.reduce((s, row) => s + row[i]! * row[j]!, 0);
+    rhs[i] = X.reduce((s, row, k) => s + row[i]! * y[k]!, 0);
+  }
+  const w = ridgeSolve(gram, rhs, 3, 1e-9, new Float64Array([1, 1, 1]));
+  assert.ok(Math.abs(w[0]! - 2) < 1e-6 && Math.abs(w[1]! - 0.5) < 1e-6, `w = ${w}`);
+  assert.ok(Math.abs(w[2]! - 1) < 1e-9, 'the unused column keeps its prior');
+});
+
+test('rescaling: a removed channel that duplicates a kept one doubles that one\'s factor', () => {
+  const contrib = new Contributions(3, 3);
+  for (const [a, b] of [[1, 0.5], [-2, 1], [0.3, -1]] as const) contrib.push([a, b, a]); // channel 2 = channel 0
+  const w = rescaleFactors(contrib, [1, 2]);
+  assert.ok(Math.abs(w[0]! - 1) < 1e-5 && Math.abs(w[1]! - 2) < 1e-5, `factors ${w}`);
+});
+
+test('a plan whose rescale does not match its kept channels is refused, naming the field', () => {
+  const spec = resolveArch('vgg_mini');
+  const plan = { version: 1, method: 'thinet', params: {}, kind: 'structured', base: spec, pruned: { ...spec, cfg: [16, 'M', 16, 'M', 64, 'M'] },
+    keep: { 'features.4': Array.from({ length: 16 }, (_, i) => i) }, rescale: { 'features.4': [1, 2] } };
+  assert.throws(() => parsePlan(plan), (e: unknown) => e instanceof ValidationError && /rescale\.features\.4/.test(e.message) && /one factor per kept channel \(16\), got 2/.test(e.message));
 });
 
 test("a sampled entry's contributions sum to the reading conv's output there (stride 2, pad 1)", async () => {

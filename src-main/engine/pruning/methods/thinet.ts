@@ -7,15 +7,16 @@
 // (contributions.ts) and greedily remove the channels whose removal changes the sampled entries least
 // (squared error, Algorithm 1). Widths are predefined, as for L1 (`widthsFrom`: thinet_conv, thinet30/50/70
 // or any width target).
-// Deviations from the paper, each a choice for this first version: every layer is chosen in one pass
-// on the trained model's activations (the paper prunes layer by layer, fine-tuning between layers, and
-// reads the pruned model's activations); the least-squares rescaling of the kept filters (§3.3) is not
-// applied — a fine-tuned network starts from the kept weights as they are, as the other methods' do.
+// Then (`rescale`, on by default as in §3.3) each reader's weights on the kept channels are scaled by the
+// least-squares factors that best restore the sampled entries (the plan's `rescale`; applyPlan applies it).
+// Deviation from the paper, a choice for this first version: every layer is chosen in one pass on the
+// trained model's activations (the paper prunes layer by layer, fine-tuning between layers, and reads the
+// pruned model's activations).
 import { z } from 'zod';
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../../src-shared/errors.ts';
 import type { Rng } from '../../random.ts';
-import { Contributions, greedyRemoval, sampleContributions } from '../contributions.ts';
+import { Contributions, greedyRemoval, rescaleFactors, sampleContributions } from '../contributions.ts';
 import { layerInputs } from '../layer-inputs.ts';
 import { checkSupports, needsImages, parseParams, specForTarget, structuredPlan, type PlanningData, type PruningMethod } from '../method.ts';
 import { unitReaders, type ChannelReader } from '../readers.ts';
@@ -27,6 +28,8 @@ const ParamsSchema = z.strictObject({
   images: z.number().int().positive().default(256),
   /** Output entries sampled per image and reading layer (the paper: 10). */
   locations: z.number().int().positive().default(10),
+  /** Rescale the next layer's weights on the kept channels by least squares (§3.3), as the paper does. */
+  rescale: z.boolean().default(true),
 });
 type Params = z.infer<typeof ParamsSchema>;
 
@@ -76,10 +79,14 @@ export const thinet: PruningMethod = {
       }
     }
     const kept = new Map<string, number[]>();
+    const rescale: Record<string, number[]> = {};
     for (const u of narrowed) {
       const removed = new Set(greedyRemoval(contrib.get(u.layer)!, u.width - widths.get(u.layer)!));
-      kept.set(u.layer, Array.from({ length: u.width }, (_, c) => c).filter((c) => !removed.has(c)));
+      const list = Array.from({ length: u.width }, (_, c) => c).filter((c) => !removed.has(c));
+      kept.set(u.layer, list);
+      if (params.rescale) rescale[u.layer] = Array.from(rescaleFactors(contrib.get(u.layer)!, list), (f) => Math.fround(f));
     }
-    return structuredPlan(thinet.id, params, spec, units, kept, name);
+    const plan = structuredPlan(thinet.id, params, spec, units, kept, name);
+    return Object.keys(rescale).length > 0 ? { ...plan, rescale } : plan;
   },
 };
