@@ -3,6 +3,7 @@
 import { NotFoundError } from '../../../../src-shared/errors.ts';
 import type { PruningMethod } from '../method.ts';
 import { byImportance } from './by-importance.ts';
+import { channelRegression } from './channel-regression.ts';
 import { guided } from './guided.ts';
 import { l1Norm } from './l1-norm.ts';
 import { magnitude } from './magnitude.ts';
@@ -12,7 +13,7 @@ import { softFilter } from './soft-filter.ts';
 import { thinet } from './thinet.ts';
 import { uniform } from './uniform.ts';
 
-export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided, softFilter, byImportance, thinet];
+export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided, softFilter, byImportance, thinet, channelRegression];
 
 export function methodIds(): string[] {
   return methods.map((m) => m.id);
