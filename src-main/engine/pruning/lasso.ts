@@ -6,11 +6,11 @@
 import { Contributions } from './contributions.ts';
 
 const SWEEPS = 200;
-const TOLERANCE = 1e-9;
-const BISECTIONS = 40;
+const TOLERANCE = 1e-7;
+const BISECTIONS = 30;
 
 /** Gram matrix G = XᵀX (channels × channels) and r = Xᵀy, y = Σ_c x̂_c. */
-function normalForm(contrib: Contributions): { gram: Float64Array; rhs: Float64Array } {
+function normalForm(contrib: Contributions): { gram: Float64Array; rhs: Float64Array; y: Float64Array } {
   const { columns, rows, channels: n } = contrib;
   const y = new Float64Array(rows);
   for (const col of columns) for (let r = 0; r < rows; r++) y[r] = y[r]! + col[r]!;
@@ -29,7 +29,7 @@ function normalForm(contrib: Contributions): { gram: Float64Array; rhs: Float64A
     for (let r = 0; r < rows; r++) t += ci[r]! * y[r]!;
     rhs[i] = t;
   }
-  return { gram, rhs };
+  return { gram, rhs, y };
 }
 
 /** Coordinate descent for ½βᵀGβ − rᵀβ + λ‖β‖₁ from `beta` (updated in place). */
@@ -55,6 +55,37 @@ export function lassoDescent(gram: Float64Array, rhs: Float64Array, n: number, l
   return beta;
 }
 
+/**
+ * The same descent on the columns themselves, keeping the residual y − Xβ: O(rows) per coordinate instead
+ * of O(channels), for fewer sampled rows than channels (few images, wide layers).
+ */
+function lassoDescentColumns(contrib: Contributions, y: Float64Array, diag: Float64Array, lambda: number, beta: Float64Array): Float64Array {
+  const { columns, rows, channels: n } = contrib;
+  const resid = Float64Array.from(y);
+  for (let j = 0; j < n; j++) if (beta[j] !== 0) for (let r = 0; r < rows; r++) resid[r] = resid[r]! - columns[j]![r]! * beta[j]!;
+  for (let sweep = 0; sweep < SWEEPS; sweep++) {
+    let change = 0;
+    let scale = 0;
+    for (let j = 0; j < n; j++) {
+      const g = diag[j]!;
+      const col = columns[j]!;
+      if (g <= 0) continue;
+      let rho = g * beta[j]!;
+      for (let r = 0; r < rows; r++) rho += col[r]! * resid[r]!;
+      const next = (Math.sign(rho) * Math.max(Math.abs(rho) - lambda, 0)) / g;
+      const delta = next - beta[j]!;
+      if (delta !== 0) {
+        for (let r = 0; r < rows; r++) resid[r] = resid[r]! - col[r]! * delta;
+        beta[j] = next;
+      }
+      change = Math.max(change, Math.abs(delta));
+      scale = Math.max(scale, Math.abs(next));
+    }
+    if (change <= TOLERANCE * Math.max(scale, 1e-30)) break;
+  }
+  return beta;
+}
+
 const nonZero = (beta: Float64Array): number => beta.reduce((a, v) => a + (v !== 0 ? 1 : 0), 0);
 
 /**
@@ -65,14 +96,18 @@ const nonZero = (beta: Float64Array): number => beta.reduce((a, v) => a + (v !==
 export function lassoSelect(contrib: Contributions, keep: number): number[] {
   const n = contrib.channels;
   if (keep >= n) return Array.from({ length: n }, (_, c) => c);
-  const { gram, rhs } = normalForm(contrib);
+  const { gram, rhs, y } = normalForm(contrib);
+  const diag = Float64Array.from({ length: n }, (_, j) => gram[j * n + j]!);
+  const descend = contrib.rows < n
+    ? (lambda: number, beta: Float64Array) => lassoDescentColumns(contrib, y, diag, lambda, beta)
+    : (lambda: number, beta: Float64Array) => lassoDescent(gram, rhs, n, lambda, beta);
   let lo = 0;
   let hi = rhs.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  let loBeta = lassoDescent(gram, rhs, n, 0, new Float64Array(n).fill(1));
+  let loBeta = descend(0, new Float64Array(n).fill(1));
   const beta = Float64Array.from(loBeta);
   for (let i = 0; i < BISECTIONS && hi > 0; i++) {
     const mid = (lo + hi) / 2;
-    lassoDescent(gram, rhs, n, mid, beta);
+    descend(mid, beta);
     if (nonZero(beta) >= keep) {
       lo = mid;
       loBeta = Float64Array.from(beta);

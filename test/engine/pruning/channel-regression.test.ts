@@ -19,6 +19,10 @@ test('LASSO keeps the two channels that carry the output; channels that cancel i
   }
   assert.deepEqual(lassoSelect(contrib, 2), [2, 7]);
   assert.deepEqual(lassoSelect(contrib, 10), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  // Fewer sampled rows than channels (the residual form of the descent): two carrying channels, the rest faint.
+  const few = new Contributions(10, 8);
+  for (let r = 0; r < 8; r++) few.push(Array.from({ length: 10 }, (_, c) => (c === 2 ? 3 * a![r]! : c === 7 ? -2 * b![r]! : 0.01 * u![(r * 10 + c) % rows]!)));
+  assert.deepEqual(lassoSelect(few, 2), [2, 7]);
   const three = lassoSelect(contrib, 3);
   assert.equal(three.length, 3);
   assert.ok(three.includes(2) && three.includes(7), `${three}`);

@@ -5,7 +5,8 @@
 //     channels' contributions zeroed, within 1e-5 of the logit scale (random weights, random BN stats);
 //   - the pruned model's trainable values number exactly analyseCost(pruned).totals.params, fewer
 //     than the base's (structured) / the masks' kept count (unstructured);
-//   - a method that reads activations (planFromData) gets random images of the spec's input shape;
+//   - a method that reads activations (planFromData) gets random images of the spec's input shape,
+//     plans once (on cpu) and is checked on every backend from that plan;
 //   - replaying the plan after a JSON round trip gives bit-identical weights; applyPlan mutates nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -16,7 +17,8 @@ import { analyseCost } from '../../../src-main/engine/analysis/cost.ts';
 import { selectBackend } from '../../../src-main/engine/backend/select-backend.ts';
 import { applyPlan, parsePlan } from '../../../src-main/engine/pruning/apply-plan.ts';
 import { decodeMasks } from '../../../src-main/engine/pruning/masks.ts';
-import { planPruning, supportedFamilies, supports } from '../../../src-main/engine/pruning/method.ts';
+import { planPruning, supportedFamilies, supports, type PruningMethod } from '../../../src-main/engine/pruning/method.ts';
+import type { PruningPlan } from '../../../src-shared/pruning.ts';
 import { methods } from '../../../src-main/engine/pruning/methods/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 import { backendsUnderTest, skipReason } from '../backends.ts';
@@ -37,7 +39,23 @@ const checksum = (weights: ReadonlyMap<string, Float32Array>): number => {
   return s;
 };
 
-after(() => weightCache.clear());
+// A data-aware method's plan is made once, on the first backend that runs the case (cpu), and replayed
+// on the others: its planning runs the same eval forward the model suite checks on every backend, and on
+// a software GPU that forward, once per layer (layer by layer), is most of the suite's time.
+const dataPlans = new Map<string, PruningPlan>();
+async function planFor(method: PruningMethod, label: string, spec: ArchSpec, weights: Map<string, Float32Array>): Promise<PruningPlan> {
+  const key = `${method.id}/${label}`;
+  const cached = dataPlans.get(key);
+  if (cached) return cached;
+  const plan = parsePlan(await planPruning(method, spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune'), randomImages(spec, 6)));
+  if (method.planFromData) dataPlans.set(key, plan);
+  return plan;
+}
+
+after(() => {
+  weightCache.clear();
+  dataPlans.clear();
+});
 
 for (const backend of backendsUnderTest) {
 for (const method of methods) {
@@ -57,7 +75,7 @@ for (const method of methods) {
             return;
           }
           const before = checksum(weights);
-          const plan = parsePlan(await planPruning(method, spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune'), randomImages(spec, 6)));
+          const plan = await planFor(method, label, spec, weights);
           assert.equal(plan.method, method.id);
           const pruned = applyPlan(plan, weights);
           assert.equal(checksum(weights), before, 'applyPlan left the base weights alone');

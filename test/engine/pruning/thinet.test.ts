@@ -6,7 +6,7 @@ import * as tf from '../../../src-main/engine/tf.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import { selectBackend } from '../../../src-main/engine/backend/select-backend.ts';
 import { Contributions, greedyRemoval, rescaleFactors, sampleContributions } from '../../../src-main/engine/pruning/contributions.ts';
-import { parsePlan } from '../../../src-main/engine/pruning/apply-plan.ts';
+import { applyPlan, parsePlan } from '../../../src-main/engine/pruning/apply-plan.ts';
 import { ridgeSolve } from '../../../src-main/engine/pruning/least-squares.ts';
 import { l1Importance } from '../../../src-main/engine/pruning/importance/l1.ts';
 import { planPruning, supports } from '../../../src-main/engine/pruning/method.ts';
@@ -15,7 +15,7 @@ import { unitReaders, type ChannelReader } from '../../../src-main/engine/prunin
 import { targetUnits } from '../../../src-main/engine/pruning/widths.ts';
 import { resolveArch } from '../../../src-main/engine/models/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
-import { TEST_SPECS, randomImages, randomWeights } from './helpers.ts';
+import { TEST_SPECS, evalLogits, randomImages, randomInput, randomWeights, relativeError, zeroedBase } from './helpers.ts';
 
 before(async () => {
   await selectBackend('cpu');
@@ -123,4 +123,24 @@ test('a spec with a conv read through a depthwise conv or summed into a residual
   assert.throws(() => thinet.targetSpec!(spec, { widthsFrom: { ratio: 0.5 } }), (e: unknown) =>
     e instanceof ValidationError && !e.message.includes('\n') &&
     /^pruning method 'thinet' needs .*: in this graph spec, layer '[^']+': its channels (pass through the depthwise conv '[^']+'|are summed with other layers' \(a residual group\))$/.test(e.message));
+});
+
+test('layer by layer: one narrowed layer plans as one pass does; with two, the plan passes the oracle', async () => {
+  const spec = resolveArch('vgg_mini');
+  const weights = randomWeights(spec, 5);
+  const images = randomImages(spec, 8);
+  const plan = (ratios: number[], layerByLayer: boolean) =>
+    planPruning(thinet, spec, weights, { widthsFrom: { ratios }, images: 8, locations: 4, layerByLayer }, Rng.fromSeed(3), images);
+  const one = await plan([0, 0.5, 0], false);
+  assert.deepEqual((await plan([0, 0.5, 0], true)).keep, one.keep);
+  const sequential = await plan([0.5, 0.5, 0.5], true);
+  assert.deepEqual(Object.keys(sequential.rescale ?? {}), ['features.0', 'features.4', 'features.8']);
+  const x = randomInput(spec, 2, 6);
+  try {
+    const expected = await evalLogits(spec, zeroedBase(sequential, weights), x);
+    const actual = await evalLogits(sequential.pruned, applyPlan(sequential, weights), x);
+    assert.ok(relativeError(actual, expected) <= 1e-5, `relative error ${relativeError(actual, expected)}`);
+  } finally {
+    x.dispose();
+  }
 });

@@ -4,10 +4,10 @@
 // sampled output entries of the layers that read them (as ThiNet's, reconstruction.ts), a LASSO over
 // per-channel coefficients to choose the kept ones (lasso.ts), then the readers' weights on them
 // rescaled by least squares (`rescale`).
+// Layer by layer on the partly pruned network, as in the paper (`layerByLayer`, default on).
 // Deviations from the paper, choices for this first version: the reconstruction is per channel (one
-// factor each), not the paper's full least-squares refit of the next layer's weights; every layer is
-// chosen in one pass on the trained model's activations (the paper goes layer by layer on the pruned
-// model's); no channel selection before a ResNet block's first conv (the paper's ResNet-50-2x).
+// factor each), not the paper's full least-squares refit of the next layer's weights; no fine-tuning
+// between layers; no channel selection before a ResNet block's first conv (the paper's ResNet-50-2x).
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import { lassoSelect } from '../lasso.ts';
 import { checkSupports, needsImages, parseParams, specForTarget, type PruningMethod } from '../method.ts';

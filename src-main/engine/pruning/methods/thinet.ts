@@ -8,9 +8,9 @@
 // (squared error, Algorithm 1). Then (`rescale`, on by default as in §3.3) each reader's weights on the
 // kept channels are scaled by the least-squares factors that best restore the sampled entries.
 // Widths are predefined, as for L1 (`widthsFrom`: thinet_conv, thinet30/50/70 or any width target).
-// Deviation from the paper, a choice for this first version: every layer is chosen in one pass on the
-// trained model's activations (the paper prunes layer by layer, fine-tuning between layers, and reads the
-// pruned model's activations).
+// Layer by layer in forward order (`layerByLayer`, default on), each layer's samples taken on the network
+// with the layers before it already pruned, as in the paper — but without its fine-tuning between layers
+// (the deviation; off, every layer is chosen in one pass on the trained network).
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import { greedyRemoval } from '../contributions.ts';
 import { checkSupports, needsImages, parseParams, specForTarget, type PruningMethod } from '../method.ts';
