@@ -19,12 +19,12 @@ import { findTorch } from '../../../src-main/engine/bench/torch-reference.ts';
 import { importOnnx, type ImportedModel } from '../../../src-main/engine/import/onnx-model.ts';
 import { validateSpec } from '../../../src-main/engine/models/register-all.ts';
 import { applyPlan, parsePlan } from '../../../src-main/engine/pruning/apply-plan.ts';
-import { checkSupports, supports } from '../../../src-main/engine/pruning/method.ts';
+import { checkSupports, planPruning, supports } from '../../../src-main/engine/pruning/method.ts';
 import { methods } from '../../../src-main/engine/pruning/methods/register-all.ts';
 import { prunableUnits } from '../../../src-main/engine/pruning/units.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 import { backendsUnderTest, skipReason } from '../backends.ts';
-import { evalLogits, randomInput, relativeError, zeroedBase } from '../pruning/helpers.ts';
+import { evalLogits, randomImages, randomInput, relativeError, zeroedBase } from '../pruning/helpers.ts';
 
 const SCRIPT = fileURLToPath(new URL('./export_onnx.py', import.meta.url));
 const torch = await findTorch();
@@ -90,7 +90,7 @@ describe('ONNX import, against PyTorch', { skip }, () => {
       const pruners = methods.filter((m) => m.kind !== 'unstructured' && supports(m, spec));
       assert.ok(pruners.length >= 4, `${name}: ${pruners.map((m) => m.id)}`);
       for (const method of pruners) {
-        const plan = parsePlan(method.plan(spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune')));
+        const plan = parsePlan(await planPruning(method, spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune'), randomImages(spec, 4)));
         const pruned = applyPlan(plan, weights);
         const err = relativeError(await evalLogits(plan.pruned, pruned, x), await evalLogits(plan.base, zeroedBase(plan, weights), x));
         assert.ok(err <= 1e-5, `${name} by ${method.id}: pruned vs zeroed base ${err.toExponential(2)}`);
@@ -108,7 +108,7 @@ describe('ONNX import, against PyTorch', { skip }, () => {
     const x = randomInput(spec, 2, 5);
     for (const id of ['l1_norm', 'uniform', 'guided']) {
       const method = methods.find((m) => m.id === id)!;
-      const plan = parsePlan(method.plan(spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune')));
+      const plan = parsePlan(await planPruning(method, spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune'), randomImages(spec, 4)));
       const err = relativeError(await evalLogits(plan.pruned, applyPlan(plan, weights), x), await evalLogits(plan.base, zeroedBase(plan, weights), x));
       assert.ok(err <= 1e-5, `${id}: pruned vs zeroed base ${err.toExponential(2)}`);
     }

@@ -15,11 +15,11 @@ import { selectBackend } from '../../../src-main/engine/backend/select-backend.t
 import { importTfjsLayers } from '../../../src-main/engine/import/tfjs-layers.ts';
 import { validateSpec } from '../../../src-main/engine/models/register-all.ts';
 import { applyPlan, parsePlan } from '../../../src-main/engine/pruning/apply-plan.ts';
-import { supports } from '../../../src-main/engine/pruning/method.ts';
+import { planPruning, supports } from '../../../src-main/engine/pruning/method.ts';
 import { methods } from '../../../src-main/engine/pruning/methods/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 import { backendsUnderTest, skipReason } from '../backends.ts';
-import { evalLogits, randomInput, relativeError, zeroedBase } from '../pruning/helpers.ts';
+import { evalLogits, randomImages, randomInput, relativeError, zeroedBase } from '../pruning/helpers.ts';
 import { saveTfjsModel } from './save-tfjs-model.ts';
 
 const TOLERANCE = 1e-4;
@@ -159,7 +159,7 @@ describe('TF.js Layers import, against tfjs-layers', () => {
       assert.ok(pruners.length >= 4, `${name}: ${pruners.map((m) => m.id)}`);
       const x = randomInput(spec, 2, 5);
       for (const method of pruners) {
-        const plan = parsePlan(method.plan(spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune')));
+        const plan = parsePlan(await planPruning(method, spec, weights, method.exampleParams, Rng.fromSeed(3, 'prune'), randomImages(spec, 4)));
         const err = relativeError(await evalLogits(plan.pruned, applyPlan(plan, weights), x), await evalLogits(plan.base, zeroedBase(plan, weights), x));
         assert.ok(err <= 1e-5, `${name} by ${method.id}: pruned vs zeroed base ${err.toExponential(2)}`);
       }
