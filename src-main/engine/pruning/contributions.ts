@@ -113,22 +113,20 @@ export function greedyRemoval(contrib: Contributions, remove: number): number[] 
 }
 
 /**
- * ThiNet's rescaling (§3.3): one factor per kept channel, ŵ = argmin Σ_rows (ŷ − Σ_{c∈kept} w_c x̂_c)²
- * where ŷ = Σ_c x̂_c is the unpruned entry — so the kept channels, scaled, stand in for the removed ones.
- * A ridge of 1e-6 of the mean diagonal pulls towards 1 (a channel no sample activates keeps its weights).
+ * The normal equations over `channels` (columns of X, in that order): the Gram matrix XᵀX (row-major) and
+ * Xᵀy, where y = Σ_c x̂_c over every channel — the unpruned entries the kept channels are to reproduce.
  */
-export function rescaleFactors(contrib: Contributions, kept: readonly number[]): Float64Array {
+export function normalEquations(contrib: Contributions, channels: readonly number[]): { gram: Float64Array; rhs: Float64Array; y: Float64Array } {
   const { columns, rows } = contrib;
-  const n = kept.length;
+  const n = channels.length;
   const y = new Float64Array(rows);
   for (const col of columns) for (let r = 0; r < rows; r++) y[r] = y[r]! + col[r]!;
   const gram = new Float64Array(n * n);
   const rhs = new Float64Array(n);
-  let trace = 0;
   for (let i = 0; i < n; i++) {
-    const ci = columns[kept[i]!]!;
+    const ci = columns[channels[i]!]!;
     for (let j = 0; j <= i; j++) {
-      const cj = columns[kept[j]!]!;
+      const cj = columns[channels[j]!]!;
       let s = 0;
       for (let r = 0; r < rows; r++) s += ci[r]! * cj[r]!;
       gram[i * n + j] = s;
@@ -137,8 +135,20 @@ export function rescaleFactors(contrib: Contributions, kept: readonly number[]):
     let t = 0;
     for (let r = 0; r < rows; r++) t += ci[r]! * y[r]!;
     rhs[i] = t;
-    trace += gram[i * n + i]!;
   }
+  return { gram, rhs, y };
+}
+
+/**
+ * ThiNet's rescaling (§3.3): one factor per kept channel, ŵ = argmin Σ_rows (ŷ − Σ_{c∈kept} w_c x̂_c)²
+ * where ŷ = Σ_c x̂_c is the unpruned entry — so the kept channels, scaled, stand in for the removed ones.
+ * A ridge of 1e-6 of the mean diagonal pulls towards 1 (a channel no sample activates keeps its weights).
+ */
+export function rescaleFactors(contrib: Contributions, kept: readonly number[]): Float64Array {
+  const n = kept.length;
+  const { gram, rhs } = normalEquations(contrib, kept);
+  let trace = 0;
+  for (let i = 0; i < n; i++) trace += gram[i * n + i]!;
   const lambda = 1e-6 * (trace / Math.max(n, 1)) + 1e-12;
   return ridgeSolve(gram, rhs, n, lambda, new Float64Array(n).fill(1));
 }

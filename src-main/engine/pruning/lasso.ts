@@ -3,34 +3,11 @@
 // contributions to sampled output entries and y their sum (the unpruned entries), with λ raised until
 // at most the target number of β are non-zero. Solved by cyclic coordinate descent on the Gram form
 // (Friedman et al. 2010), warm-started along λ; λ itself by bisection between 0 and λ_max = max |Xᵀy|.
-import { Contributions } from './contributions.ts';
+import { normalEquations, type Contributions } from './contributions.ts';
 
 const SWEEPS = 200;
 const TOLERANCE = 1e-7;
 const BISECTIONS = 30;
-
-/** Gram matrix G = XᵀX (channels × channels) and r = Xᵀy, y = Σ_c x̂_c. */
-function normalForm(contrib: Contributions): { gram: Float64Array; rhs: Float64Array; y: Float64Array } {
-  const { columns, rows, channels: n } = contrib;
-  const y = new Float64Array(rows);
-  for (const col of columns) for (let r = 0; r < rows; r++) y[r] = y[r]! + col[r]!;
-  const gram = new Float64Array(n * n);
-  const rhs = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const ci = columns[i]!;
-    for (let j = 0; j <= i; j++) {
-      const cj = columns[j]!;
-      let s = 0;
-      for (let r = 0; r < rows; r++) s += ci[r]! * cj[r]!;
-      gram[i * n + j] = s;
-      gram[j * n + i] = s;
-    }
-    let t = 0;
-    for (let r = 0; r < rows; r++) t += ci[r]! * y[r]!;
-    rhs[i] = t;
-  }
-  return { gram, rhs, y };
-}
 
 /** Coordinate descent for ½βᵀGβ − rᵀβ + λ‖β‖₁ from `beta` (updated in place). */
 export function lassoDescent(gram: Float64Array, rhs: Float64Array, n: number, lambda: number, beta: Float64Array): Float64Array {
@@ -96,7 +73,7 @@ const nonZero = (beta: Float64Array): number => beta.reduce((a, v) => a + (v !==
 export function lassoSelect(contrib: Contributions, keep: number): number[] {
   const n = contrib.channels;
   if (keep >= n) return Array.from({ length: n }, (_, c) => c);
-  const { gram, rhs, y } = normalForm(contrib);
+  const { gram, rhs, y } = normalEquations(contrib, Array.from({ length: n }, (_, c) => c));
   const diag = Float64Array.from({ length: n }, (_, j) => gram[j * n + j]!);
   const descend = contrib.rows < n
     ? (lambda: number, beta: Float64Array) => lassoDescentColumns(contrib, y, diag, lambda, beta)
