@@ -10,7 +10,7 @@ import type { Rng } from '../random.ts';
 import { Contributions, rescaleFactors, sampleContributions } from './contributions.ts';
 import { layerInputs } from './layer-inputs.ts';
 import { applyPlan } from './apply-plan.ts';
-import { structuredPlan, type PlanningData } from './method.ts';
+import { checkSupports, needsImages, parseParams, specForTarget, structuredPlan, type PlanningData, type PruningMethod } from './method.ts';
 import { unitReaders, type ChannelReader } from './readers.ts';
 import type { ConvUnit } from './units.ts';
 import { WidthTargetSchema, targetUnits, targetWidths } from './widths.ts';
@@ -31,6 +31,34 @@ export const ReconstructionParamsSchema = z.strictObject({
   layerByLayer: z.boolean().default(true),
 });
 export type ReconstructionParams = z.infer<typeof ReconstructionParamsSchema>;
+
+/**
+ * A reconstruction method: predefined widths, planned from images by `choose` (the kept channels of one unit
+ * from its contributions and target width); the rest — params, target spec, refusals — shared.
+ */
+export function reconstructionMethod(id: string, paper: string, choose: (contrib: Contributions, width: number) => number[]): PruningMethod {
+  const method: PruningMethod = {
+    id,
+    paper,
+    kind: 'predefined',
+    paramsSchema: ReconstructionParamsSchema,
+    exampleParams: { widthsFrom: { ratio: 0.5 } },
+    needs: 'reconstructable-convs',
+    targetSpec(spec, raw) {
+      checkSupports(method, spec);
+      return specForTarget(spec, parseParams<ReconstructionParams>(method, raw).widthsFrom, `${id} params.widthsFrom`);
+    },
+    plan(spec) {
+      checkSupports(method, spec);
+      throw needsImages(method);
+    },
+    planFromData(spec, weights, raw, rng, data) {
+      checkSupports(method, spec);
+      return reconstructionPlan(id, spec, weights, parseParams<ReconstructionParams>(method, raw), rng, data, choose);
+    },
+  };
+  return method;
+}
 
 /** Images read per forward pass. */
 const CHUNK = 32;

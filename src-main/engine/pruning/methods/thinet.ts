@@ -11,34 +11,14 @@
 // Layer by layer in forward order (`layerByLayer`, default on), each layer's samples taken on the network
 // with the layers before it already pruned, as in the paper — but without its fine-tuning between layers
 // (the deviation; off, every layer is chosen in one pass on the trained network).
-import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
 import { greedyRemoval } from '../contributions.ts';
-import { checkSupports, needsImages, parseParams, specForTarget, type PruningMethod } from '../method.ts';
-import { ReconstructionParamsSchema, reconstructionPlan, type ReconstructionParams } from '../reconstruction.ts';
+import { reconstructionMethod } from '../reconstruction.ts';
 
-export const thinet: PruningMethod = {
-  id: 'thinet',
-  paper: 'Luo et al., "ThiNet: A Filter Level Pruning Method for Deep Neural Network Compression", ICCV 2017',
-  kind: 'predefined',
-  paramsSchema: ReconstructionParamsSchema,
-  exampleParams: { widthsFrom: { ratio: 0.5 } },
-  needs: 'reconstructable-convs',
-
-  targetSpec(spec: ArchSpec, raw: unknown): ArchSpec {
-    checkSupports(thinet, spec);
-    return specForTarget(spec, parseParams<ReconstructionParams>(thinet, raw).widthsFrom, `${thinet.id} params.widthsFrom`);
+export const thinet = reconstructionMethod(
+  'thinet',
+  'Luo et al., "ThiNet: A Filter Level Pruning Method for Deep Neural Network Compression", ICCV 2017',
+  (contrib, width) => {
+    const removed = new Set(greedyRemoval(contrib, contrib.channels - width));
+    return Array.from({ length: contrib.channels }, (_, c) => c).filter((c) => !removed.has(c));
   },
-
-  plan(spec) {
-    checkSupports(thinet, spec);
-    throw needsImages(thinet);
-  },
-
-  planFromData(spec, weights, raw, rng, data) {
-    checkSupports(thinet, spec);
-    return reconstructionPlan(thinet.id, spec, weights, parseParams<ReconstructionParams>(thinet, raw), rng, data, (contrib, width) => {
-      const removed = new Set(greedyRemoval(contrib, contrib.channels - width));
-      return Array.from({ length: contrib.channels }, (_, c) => c).filter((c) => !removed.has(c));
-    });
-  },
-};
+);
