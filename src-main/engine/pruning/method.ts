@@ -91,9 +91,8 @@ export interface PruningMethod {
 export async function planPruning(
   method: PruningMethod, spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: unknown, rng: Rng, data: PlanningData | null,
 ): Promise<PruningPlan> {
-  if (!method.planFromData) return method.plan(spec, weights, params, rng);
-  if (!data) return method.plan(spec, weights, params, rng); // its one-line refusal
-  return method.planFromData(spec, weights, params, rng, data);
+  // Without images, a method that needs them refuses in its `plan`, in one line.
+  return method.planFromData && data ? method.planFromData(spec, weights, params, rng, data) : method.plan(spec, weights, params, rng);
 }
 
 /** The refusal of a method's `plan` when it needs images: what to give it instead. */
