@@ -35,6 +35,11 @@ export const PruningPlanSchema = z
      */
     rescale: z.record(z.string(), z.array(z.number().finite())).optional(),
     /**
+     * Structured only: layer name → one factor its output is multiplied by — a BN's γ and β, a conv's weight
+     * and bias (a removed residual block's scale λ folded into the layer before it, Sparse Structure Selection).
+     */
+    scaleOutputs: z.record(z.string(), z.number().finite()).optional(),
+    /**
      * Where the plan departs from what its params asked, one sentence each (channels restored to keep a
      * layer alive, a layer a mask empties): shown as warnings beside the results.
      */
@@ -55,8 +60,8 @@ export const PruningPlanSchema = z
         ctx.addIssue({ code: 'custom', path: ['rescale', layer], message: `needs one factor per kept channel (${kept.length}), got ${factors.length}` });
       }
     }
-    if (plan.kind === 'unstructured' && plan.rescale) {
-      ctx.addIssue({ code: 'custom', path: ['rescale'], message: 'an unstructured plan rescales nothing' });
+    if (plan.kind === 'unstructured' && (plan.rescale || plan.scaleOutputs)) {
+      ctx.addIssue({ code: 'custom', path: [plan.rescale ? 'rescale' : 'scaleOutputs'], message: 'an unstructured plan rescales nothing' });
     }
     if (plan.kind === 'structured' && plan.masks) {
       ctx.addIssue({ code: 'custom', path: ['masks'], message: 'a structured plan carries no masks' });

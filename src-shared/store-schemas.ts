@@ -54,6 +54,9 @@ export const RunSchema = z.strictObject({
   bestEpoch: z.number().int().positive().nullable(),
   /** Held-out accuracy at the best epoch (TrainConfig.valSplit); null where the test set chose it. */
   bestValAcc: accuracy.nullable().default(null),
+  /** Top-5 test accuracy at the last evaluated epoch and at the best one, where the dataset reports it (ImageNet protocol). */
+  testTop5: accuracy.nullable().default(null),
+  bestTestTop5: accuracy.nullable().default(null),
   params: z.number().int().nonnegative().nullable(),
   flops: z.number().int().nonnegative().nullable(),
   /** Mean training throughput over the recorded epochs. */
@@ -98,6 +101,8 @@ export const EpochMetricSchema = z.strictObject({
   /** Null for an epoch that was not evaluated on the test set. */
   testLoss: loss,
   testAcc: accuracy.nullable(),
+  /** Top-5 test accuracy where the dataset reports it (the ImageNet protocol); else null. */
+  testTop5: accuracy.nullable(),
   lr: z.number().nonnegative(),
   imagesPerSec: z.number().nonnegative().nullable(),
   /** Wall-clock seconds the epoch took (training and evaluation). */
@@ -111,6 +116,7 @@ export type EpochMetric = z.infer<typeof EpochMetricSchema>;
 export const NewEpochMetricSchema = EpochMetricSchema.omit({ runId: true }).extend({
   testLoss: loss.default(null),
   testAcc: accuracy.nullable().default(null),
+  testTop5: accuracy.nullable().default(null),
   imagesPerSec: z.number().nonnegative().nullable().default(null),
   valLoss: loss.default(null),
   valAcc: accuracy.nullable().default(null),

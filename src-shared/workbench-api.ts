@@ -86,6 +86,9 @@ export interface SummaryLine {
   completed: number;
   accMean: number | null;
   accStd: number | null;
+  /** Final top-5 test accuracy, mean and std over seeds, where the dataset reports it (the ImageNet protocol); else null. */
+  top5Mean: number | null;
+  top5Std: number | null;
   /** Test accuracy at each run's best epoch, mean over seeds. */
   bestAccMean: number | null;
   /**

@@ -7,18 +7,21 @@ export function printResults(results: ExperimentResults): void {
   const chosenOn = new Set(results.summary.map((s) => s.bestChosenOn).filter((c) => c !== null));
   const bestHeader = chosenOn.size === 1 ? `best acc (epoch chosen on ${chosenOn.has('held-out') ? 'held-out train images' : chosenOn.has('test') ? 'test' : 'test or held-out'})` : 'best acc';
   console.log(`\nexperiment ${experiment.id}: ${experiment.name} — ${experiment.status}${scale < 1 ? `, at scale ${scale} (fraction of epochs and training data)` : ''}`);
+  // Top-5 where the dataset reports it (the ImageNet protocol), beside top-1.
+  const top5 = results.summary.some((s) => s.top5Mean !== null);
+  const pm = (m: number | null, sd: number | null): string => (m === null ? '-' : `${(m * 100).toFixed(2)} ± ${((sd ?? 0) * 100).toFixed(2)}`);
   console.log(
     table(
-      ['regime', 'arch', 'seeds', 'test acc (mean ± std)', bestHeader, 'params', 'FLOPs', 'params ↓', 'FLOPs ↓', 'epochs', 'compute', 'vs fine-tuned (final test acc, seed by seed)'],
+      ['regime', 'arch', 'seeds', top5 ? 'top-1 acc (mean ± std)' : 'test acc (mean ± std)', ...(top5 ? ['top-5 acc'] : []), bestHeader, 'params', 'FLOPs', 'params ↓', 'FLOPs ↓', 'epochs', 'compute', 'vs fine-tuned (final test acc, seed by seed)'],
       results.summary.map((s) => [
         s.regime === 'train' ? 'plain (no regulariser)' : s.regime, s.arch, `${s.completed}/${s.seeds}`,
-        s.accMean === null ? '-' : `${(s.accMean * 100).toFixed(2)} ± ${((s.accStd ?? 0) * 100).toFixed(2)}`,
+        pm(s.accMean, s.accStd), ...(top5 ? [pm(s.top5Mean, s.top5Std)] : []),
         `${percent(s.bestAccMean)}${chosenOn.size > 1 && s.bestChosenOn ? ` (${s.bestChosenOn})` : ''}`, withSpread(s.params, s.paramsStd, si), withSpread(s.flops, s.flopsStd, si),
         percent(s.paramReduction, 1), percent(s.flopReduction, 1), withSpread(s.epochs, s.epochsStd, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1))),
         s.computeVsBaseline === null ? '-' : `${s.computeVsBaseline.toFixed(2)}×`,
         s.vsFinetune?.verdict ?? (s.vsRandomInit ? `vs random init (Scratch-E): ${s.vsRandomInit.verdict}` : ''),
       ]),
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ['l', 'l', 'r', 'r', ...(top5 ? ['r' as const] : []), 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
   );
   for (const w of results.warnings) console.log(`warning: ${w}`);

@@ -26,7 +26,7 @@ export async function runWithProgress(db: Db, runId: number, prepared: PreparedR
       onEpoch: (m) =>
         progress.epochDone(
           `epoch ${m.epoch}/${config.epochs}  lr ${m.lr.toPrecision(3)}  train loss ${fixed(m.trainLoss)} acc ${percent(m.trainAcc)}  ` +
-            `test loss ${fixed(m.testLoss)} acc ${percent(m.testAcc)}  ` +
+            `test loss ${fixed(m.testLoss)} acc ${percent(m.testAcc)}${m.testTop5 !== undefined ? ` top-5 ${percent(m.testTop5)}` : ''}  ` +
             (typeof m.valAcc === 'number' ? `held-out loss ${fixed(m.valLoss ?? null)} acc ${percent(m.valAcc)}  ` : '') +
             `${m.imagesPerSec.toFixed(0)} img/s  ${m.wallS.toFixed(1)} s`,
         ),
@@ -35,7 +35,7 @@ export async function runWithProgress(db: Db, runId: number, prepared: PreparedR
     if (opts.json) printJson(run);
     else {
       console.log(
-        `run ${run.id} ${run.status}: test accuracy ${percent(run.testAcc)} (best ${percent(run.bestTestAcc)} at epoch ${run.bestEpoch}` +
+        `run ${run.id} ${run.status}: test accuracy ${percent(run.testAcc)}${run.testTop5 !== null ? ` (top-5 ${percent(run.testTop5)})` : ''} (best ${percent(run.bestTestAcc)} at epoch ${run.bestEpoch}` +
           `${run.bestValAcc !== null ? `, chosen on held-out images: ${percent(run.bestValAcc)}` : ''}), ` +
           `test loss ${fixed(run.testLoss)}, ${run.epochsDone} epochs, ${run.imagesPerSec?.toFixed(0) ?? '-'} img/s on ${run.backend}`,
       );

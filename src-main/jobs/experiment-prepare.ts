@@ -14,15 +14,17 @@ import { openDataset } from '../engine/datasets/registry.ts';
 import { collectParams } from '../engine/models/build.ts';
 import { resolveArch, withData } from '../engine/models/register-all.ts';
 import { readCheckpoint, requireFinite } from '../engine/training/checkpoint.ts';
-import { checkSupports, parseParams, type PruningMethod } from '../engine/pruning/method.ts';
+import { checkSupports, parseParams, trainsItsOwnBaseline, type PruningMethod } from '../engine/pruning/method.ts';
 import { getMethod } from '../engine/pruning/methods/register-all.ts';
 import { targetUnits } from '../engine/pruning/widths.ts';
 
 export interface PreparedExperiment {
   spec: ExperimentSpec;
   dataset: Dataset;
-  /** The large model's architecture, with the dataset's input shape and classes. */
+  /** The large model's architecture, with the dataset's input shape and classes, as the method trains it. */
   base: ArchSpec;
+  /** The spec's own network (= base, unless the method trains another version of it: SSS's scaled blocks). */
+  plain: ArchSpec;
   method: PruningMethod;
   /** The method's params, parsed (defaults filled in). */
   params: Record<string, unknown>;
@@ -40,21 +42,23 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
   const params = parseParams<Record<string, unknown>>(method, spec.method.params);
   const archSpec = resolveArch(spec.arch);
   const dataset = await openDataset(spec.dataset);
-  const base = withData(archSpec, dataset.inputShape, dataset.classNames.length);
+  const plain = withData(archSpec, dataset.inputShape, dataset.classNames.length);
   if (typeof spec.arch !== 'string' && spec.arch.classes !== dataset.classNames.length) {
     throw new ValidationError(
       `${where}: field 'arch.classes' is ${spec.arch.classes} but dataset '${spec.dataset}' has ${dataset.classNames.length} classes`,
     );
   }
-  analyseCost(base);
-  checkSupports(method, base);
+  analyseCost(plain);
+  checkSupports(method, plain);
+  // The network the large model trains as: the spec's own, or the method's version of it (SSS scales its blocks).
+  const base = method.training?.trainingSpec?.(plain, params) ?? plain;
   const predefinedTarget = method.targetSpec ? method.targetSpec(base, params) : null;
   if (predefinedTarget) analyseCost(predefinedTarget);
 
   if (spec.regimes.includes('reduced') && targetUnits(base).length === 0) {
     throw new ValidationError(`${where}: field 'regimes': 'reduced' narrows conv widths uniformly, and this ${base.family} spec has none a uniform ratio applies to`);
   }
-  if (spec.plainBaseline && !method.training?.regularizer?.(params)) {
+  if (spec.plainBaseline && !method.training?.regularizer?.(params) && !method.training?.proximal?.(params)) {
     throw new ValidationError(
       `${where}: field 'plainBaseline': method '${spec.method.id}' trains its baseline without a regulariser already, so the baseline is the plain network; leave the field out`,
     );
@@ -62,12 +66,12 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
   if (spec.baselineTrained && !spec.baselineWeights) {
     throw new ValidationError(`${where}: field 'baselineTrained': a baseline used as trained needs its weights; set baselineWeights (e.g. the weights.ckpt of pwb import-model) or leave the field out`);
   }
-  if (spec.baselineTrained && (method.training?.regularizer?.(params) || method.training?.afterEpoch?.(params))) {
+  if (spec.baselineTrained && trainsItsOwnBaseline(method, params)) {
     throw new ValidationError(
-      `${where}: field 'baselineTrained': method '${spec.method.id}' prunes a baseline trained its own way (a sparsity regulariser or a step after every epoch), which weights used as trained have not had; leave the field out to train the baseline from them with it`,
+      `${where}: field 'baselineTrained': method '${spec.method.id}' prunes a baseline trained its own way (a sparsity regulariser, a step after every epoch, or its own architecture), which weights used as trained have not had; leave the field out to train the baseline from them with it`,
     );
   }
-  const baselineStart = spec.baselineWeights ? startingWeights(spec.baselineWeights, base, spec.dataset, where) : null;
+  const baselineStart = spec.baselineWeights ? withInitialScales(base, startingWeights(spec.baselineWeights, plain, spec.dataset, where)) : null;
   const baselineConfig = mergeConfig(spec.baseline, `${where}: baseline`);
   const finetuneConfig = mergeConfig({ ...referenceFinetune, ...spec.finetune }, `${where}: finetune`);
   const trainSize = spec.valSplit ? heldOutSplit(dataset.train.labels, spec.valSplit).train.length : dataset.train.size;
@@ -75,7 +79,7 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
     scaleConfig({ ...config, seed, valSplit: spec.valSplit ?? config.valSplit }, spec.scale, trainSize);
 
   return {
-    spec, dataset, base, method, params, predefinedTarget, baselineStart,
+    spec, dataset, base, plain, method, params, predefinedTarget, baselineStart,
     configFor(regime, seed) {
       return scaled(regime === 'finetune' ? finetuneConfig : baselineConfig, seed);
     },
@@ -101,6 +105,12 @@ function startingWeights(path: string, base: ArchSpec, dataset: string, where: s
   const extra = [...ckpt.weights.keys()].find((k) => !known.has(k));
   if (extra) throw new ValidationError(`${field}: ${path} has a parameter '${extra}' this architecture does not`);
   return ckpt.weights;
+}
+
+/** `weights` of the plain network, with the scales the method's version of it adds at their initial 1. */
+function withInitialScales(base: ArchSpec, weights: Map<string, Float32Array>): Map<string, Float32Array> {
+  for (const p of collectParams(base)) if (p.role === 'scale' && !weights.has(p.name)) weights.set(p.name, new Float32Array(1).fill(1));
+  return weights;
 }
 
 function mergeConfig(overrides: TrainConfigOverrides, where: string): TrainConfig {

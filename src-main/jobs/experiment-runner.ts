@@ -12,6 +12,7 @@ import { runsPerSeed, type PrunedRegime } from '../../src-shared/experiment-spec
 import type { PruningPlan } from '../../src-shared/pruning.ts';
 import type { Experiment, Run, RunRegime } from '../../src-shared/store-schemas.ts';
 import { analyseCost } from '../engine/analysis/cost.ts';
+import { collectParams } from '../engine/models/build.ts';
 import type { BackendInfo } from '../engine/backend/select-backend.ts';
 import { planningImages } from '../engine/datasets/planning-images.ts';
 import { applyPlan, parsePlan } from '../engine/pruning/apply-plan.ts';
@@ -85,7 +86,7 @@ export async function runExperiment(
       if (spec.plainBaseline) {
         // The same network, settings and seed as the baseline, without the method's regulariser.
         await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'train', seed }, {
-          arch: prepared.base, parentRunId: null, config: prepared.configFor('baseline', seed), extras: startFrom(prepared),
+          arch: prepared.plain, parentRunId: null, config: prepared.configFor('baseline', seed), extras: startFrom(prepared, prepared.plain),
         });
       }
       const plan = await ensurePlan(db, experimentId, prepared, baseline, seed);
@@ -96,8 +97,8 @@ export async function runExperiment(
       for (const regime of spec.regimes) {
         const step = { index: ++index, total, regime, seed };
         if (regime === 'reduced') {
-          // Not the pruned architecture: the base narrowed uniformly to its parameter count, from scratch.
-          const reduced = reducedNetwork(plan.base, planCost(plan).params);
+          // Not the pruned architecture: the base (the spec's own, without a method's scales) narrowed uniformly to its parameter count, from scratch.
+          const reduced = reducedNetwork(prepared.plain, planCost(plan).params);
           await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
             arch: reduced.spec, parentRunId: baseline.id, config: scratchBConfig(prepared, plan.base, analyseCost(reduced.spec).totals.flops, seed), extras: {},
           });
@@ -156,17 +157,22 @@ async function ensureRun(
 function baselineExtras(prepared: PreparedExperiment): RunExtras {
   const reg = prepared.method.training?.regularizer?.(prepared.params) ?? null;
   const hook = prepared.method.training?.afterEpoch?.(prepared.params) ?? null;
+  const proximal = prepared.method.training?.proximal?.(prepared.params) ?? null;
   return {
     ...startFrom(prepared),
+    ...(proximal ? { proximal } : {}),
     ...(reg ? { regularizer: (params, grads) => reg.addToGradients(params, grads) } : {}),
     ...(hook ? { afterEpoch: (model) => hook.apply(model) } : {}),
   };
 }
 
 /** The large model's starting weights where the spec gives some (spec.baselineWeights): for the baseline and its plain twin. */
-function startFrom(prepared: PreparedExperiment): RunExtras {
+function startFrom(prepared: PreparedExperiment, arch: ArchSpec = prepared.base): RunExtras {
   const start = prepared.baselineStart;
-  return start ? { initialWeights: () => new Map([...start].map(([k, v]) => [k, Float32Array.from(v)])) } : {};
+  if (!start) return {};
+  // The plain twin of a method's own network (SSS's scaled blocks) starts from the same weights, less the scales.
+  const names = new Set(collectParams(arch).map((p) => p.name));
+  return { initialWeights: () => new Map([...start].filter(([k]) => names.has(k)).map(([k, v]) => [k, Float32Array.from(v)])) };
 }
 
 function prunedConfig(prepared: PreparedExperiment, plan: PruningPlan, regime: PrunedRegime, seed: number): RunRequest['config'] {

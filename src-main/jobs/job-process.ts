@@ -117,7 +117,7 @@ async function main(): Promise<number> {
           runId: current.runId,
           metric: {
             runId: current.runId, epoch: m.epoch, trainLoss: finite(m.trainLoss), trainAcc: m.trainAcc, testLoss: finite(m.testLoss),
-            testAcc: finite(m.testAcc), lr: m.lr, imagesPerSec: finite(m.imagesPerSec), wallS: m.wallS,
+            testAcc: finite(m.testAcc), testTop5: m.testTop5 === undefined ? null : finite(m.testTop5), lr: m.lr, imagesPerSec: finite(m.imagesPerSec), wallS: m.wallS,
             valLoss: m.valLoss == null ? null : finite(m.valLoss), valAcc: m.valAcc == null ? null : finite(m.valAcc),
           },
         });

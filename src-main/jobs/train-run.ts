@@ -61,13 +61,14 @@ export interface RunHooks {
   resumeCommand?: string;
 }
 
-/** What a run inherits from its experiment: starting weights (fine-tuning), a regulariser, masks. */
+/** What a run inherits from its experiment: starting weights (fine-tuning), a regulariser or proximal rule, masks. */
 export interface RunExtras {
   /** Weights to start from when the run has no checkpoint yet (else a fresh He initialisation). */
   initialWeights?: () => Map<string, Float32Array>;
   regularizer?: TrainOptions['regularizer'];
   masks?: TrainOptions['masks'];
   afterEpoch?: TrainOptions['afterEpoch'];
+  proximal?: TrainOptions['proximal'];
   /** Train nothing: evaluate the starting weights and keep them as the run's result (an imported model used as trained). */
   asTrained?: boolean;
 }
@@ -153,7 +154,7 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
     await train({
       model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal, threads: prepared.threads,
       owner: ownerOf(run),
-      regularizer: extras.regularizer, masks: extras.masks, afterEpoch: extras.afterEpoch,
+      regularizer: extras.regularizer, masks: extras.masks, afterEpoch: extras.afterEpoch, proximal: extras.proximal,
       onBatch: (p) => {
         if (Date.now() - lastBeat > 10_000) {
           heartbeat(db, runId);

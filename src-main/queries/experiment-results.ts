@@ -46,6 +46,7 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
     const rs = byRegime.get(regime);
     if (!rs?.length) continue;
     const accs = finals(rs);
+    const top5 = rs.filter((r) => r.status === 'completed' && r.testTop5 !== null).map((r) => r.testTop5!);
     const withBest = rs.filter((r) => r.status === 'completed' && r.bestTestAcc !== null);
     const bests = withBest.map((r) => r.bestTestAcc!);
     const heldOut = withBest.filter((r) => r.bestValAcc !== null).length;
@@ -64,6 +65,8 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
       completed: accs.length,
       accMean: accs.length ? mean(accs) : null,
       accStd: accs.length ? std(accs) : null,
+      top5Mean: top5.length ? mean(top5) : null,
+      top5Std: top5.length ? std(top5) : null,
       bestAccMean: bests.length ? mean(bests) : null,
       bestChosenOn: withBest.length === 0 ? null : heldOut === withBest.length ? 'held-out' : heldOut === 0 ? 'test' : 'mixed',
       params: params.mean,
@@ -90,7 +93,8 @@ function regularisedBaselineNote(experiment: Experiment, hasPlain: boolean): str
   if (typeof method?.id !== 'string') return [];
   let describe: string | null = null;
   try {
-    describe = getMethod(method.id).training?.regularizer?.(method.params ?? {})?.describe ?? null;
+    const training = getMethod(method.id).training;
+    describe = (training?.regularizer?.(method.params ?? {}) ?? training?.proximal?.(method.params ?? {}))?.describe ?? null;
   } catch {
     return []; // a method this version no longer has, or parameters it no longer takes: nothing to add
   }

@@ -22,7 +22,7 @@ export function summaryCsv(results: ExperimentResults): string {
     const v = s.vsFinetune && 'outcome' in s.vsFinetune ? s.vsFinetune : null;
     return {
       experiment_id: results.experiment.id, regime: s.regime, arch: s.arch, seeds: s.seeds, completed: s.completed,
-      test_acc_mean: s.accMean ?? '', test_acc_std: s.accStd ?? '', best_test_acc_mean: s.bestAccMean ?? '', best_chosen_on: s.bestChosenOn ?? '',
+      test_acc_mean: s.accMean ?? '', test_acc_std: s.accStd ?? '', test_top5_mean: s.top5Mean ?? '', test_top5_std: s.top5Std ?? '', best_test_acc_mean: s.bestAccMean ?? '', best_chosen_on: s.bestChosenOn ?? '',
       params: s.params ?? '', params_std: s.paramsStd ?? '', flops: s.flops ?? '', flops_std: s.flopsStd ?? '',
       param_reduction: s.paramReduction ?? '', flop_reduction: s.flopReduction ?? '',
       epochs: s.epochs ?? '', epochs_std: s.epochsStd ?? '', compute_vs_baseline: s.computeVsBaseline ?? '', scale: results.scale,

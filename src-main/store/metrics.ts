@@ -29,9 +29,9 @@ export function recordEpoch(db: Db, runId: number, metric: NewEpochMetric): Epoc
     db.prepare('DELETE FROM epoch_metrics WHERE run_id = ? AND epoch > ?').run(runId, m.epoch);
     db.prepare(
       `INSERT OR REPLACE INTO epoch_metrics
-         (run_id, epoch, train_loss, train_acc, test_loss, test_acc, lr, images_per_sec, wall_s, val_loss, val_acc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(runId, m.epoch, m.trainLoss, m.trainAcc, m.testLoss, m.testAcc, m.lr, m.imagesPerSec, m.wallS, m.valLoss, m.valAcc);
+         (run_id, epoch, train_loss, train_acc, test_loss, test_acc, test_top5, lr, images_per_sec, wall_s, val_loss, val_acc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(runId, m.epoch, m.trainLoss, m.trainAcc, m.testLoss, m.testAcc, m.testTop5, m.lr, m.imagesPerSec, m.wallS, m.valLoss, m.valAcc);
     refreshRunSummary(db, runId);
     return { runId, ...m };
   });

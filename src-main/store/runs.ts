@@ -127,11 +127,12 @@ export function markRunFinished(db: Db, id: number, status: FinalRunStatus, opts
  * A run that trains no epoch (an imported model used as trained): its evaluation as the run's test and
  * best metrics. It has no epoch rows, so epochs_done stays 0 and the best epoch null.
  */
-export function recordEvaluation(db: Db, id: number, result: { testLoss: number; testAcc: number; valAcc?: number }): Run {
+export function recordEvaluation(db: Db, id: number, result: { testLoss: number; testAcc: number; testTop5?: number; valAcc?: number }): Run {
   return writeTransaction(db, () => {
+    const top5 = result.testTop5 ?? null;
     const { changes } = db
-      .prepare('UPDATE runs SET test_loss = ?, test_acc = ?, best_test_acc = ?, best_val_acc = ?, best_epoch = NULL WHERE id = ?')
-      .run(finiteOrNull(result.testLoss), result.testAcc, result.testAcc, result.valAcc ?? null, id);
+      .prepare('UPDATE runs SET test_loss = ?, test_acc = ?, best_test_acc = ?, test_top5 = ?, best_test_top5 = ?, best_val_acc = ?, best_epoch = NULL WHERE id = ?')
+      .run(finiteOrNull(result.testLoss), result.testAcc, result.testAcc, top5, top5, result.valAcc ?? null, id);
     if (changes === 0) throw new NotFoundError(`run ${id} not found`);
     return getRun(db, id);
   });
@@ -161,7 +162,7 @@ export function setRunCheckpointDir(db: Db, id: number, dir: string): Run {
 export function refreshRunSummary(db: Db, runId: number): void {
   db.prepare(
     `WITH best AS (
-       SELECT epoch, test_acc, val_acc FROM epoch_metrics WHERE run_id = :id AND coalesce(val_acc, test_acc) IS NOT NULL
+       SELECT epoch, test_acc, test_top5, val_acc FROM epoch_metrics WHERE run_id = :id AND coalesce(val_acc, test_acc) IS NOT NULL
        ORDER BY (val_acc IS NULL), coalesce(val_acc, test_acc) DESC, epoch ASC LIMIT 1
      )
      UPDATE runs SET
@@ -170,7 +171,9 @@ export function refreshRunSummary(db: Db, runId: number): void {
        train_acc = (SELECT train_acc FROM epoch_metrics WHERE run_id = :id ORDER BY epoch DESC LIMIT 1),
        test_loss = (SELECT test_loss FROM epoch_metrics WHERE run_id = :id AND test_acc IS NOT NULL ORDER BY epoch DESC LIMIT 1),
        test_acc = (SELECT test_acc FROM epoch_metrics WHERE run_id = :id AND test_acc IS NOT NULL ORDER BY epoch DESC LIMIT 1),
+       test_top5 = (SELECT test_top5 FROM epoch_metrics WHERE run_id = :id AND test_acc IS NOT NULL ORDER BY epoch DESC LIMIT 1),
        best_test_acc = (SELECT test_acc FROM best),
+       best_test_top5 = (SELECT test_top5 FROM best),
        best_epoch = (SELECT epoch FROM best),
        best_val_acc = (SELECT val_acc FROM best),
        images_per_sec = (SELECT avg(images_per_sec) FROM epoch_metrics WHERE run_id = :id)

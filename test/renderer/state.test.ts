@@ -130,11 +130,11 @@ function run(over: Partial<Run>): Run {
   return {
     id: 1, experimentId: 1, parentRunId: null, regime: 'baseline', seed: 1, archSpecId: 1, archId: 'vgg_mini', datasetId: 'd', datasetSource: null, config: {},
     status: 'completed', backend: 'cpu', backendReason: null, epochsPlanned: 2, epochsDone: 2, trainLoss: null, trainAcc: null, testLoss: null, testAcc: null,
-    bestTestAcc: null, bestEpoch: null, bestValAcc: null, params: 100, flops: 1000, imagesPerSec: null, checkpointDir: null, error: null,
+    bestTestAcc: null, bestEpoch: null, bestValAcc: null, testTop5: null, bestTestTop5: null, params: 100, flops: 1000, imagesPerSec: null, checkpointDir: null, error: null,
     createdAt: '2026-01-01T00:00:00.000Z', startedAt: null, finishedAt: null, heartbeatAt: null, ...over,
   };
 }
-const metric = (runId: number, epoch: number, testAcc: number): EpochMetric => ({ runId, epoch, trainLoss: 1 / epoch, trainAcc: testAcc, testLoss: null, testAcc, lr: 0.1, imagesPerSec: null, wallS: 2, valLoss: null, valAcc: null });
+const metric = (runId: number, epoch: number, testAcc: number): EpochMetric => ({ runId, epoch, trainLoss: 1 / epoch, trainAcc: testAcc, testLoss: null, testAcc, testTop5: null, lr: 0.1, imagesPerSec: null, wallS: 2, valLoss: null, valAcc: null });
 
 test('curves: per-run series, compute and time axes, and per-regime bands', () => {
   const runs = [run({ id: 1 }), run({ id: 2, regime: 'scratch-b', flops: 250 }), run({ id: 3, regime: 'scratch-b', seed: 2, flops: 250 })];

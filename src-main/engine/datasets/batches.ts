@@ -70,7 +70,12 @@ export async function* batches(ds: Dataset, split: 'train' | 'test', opts: Batch
     if (opts.dropLast && at + opts.batchSize > order.length) break;
     starts.push(at);
   }
-  const readAt = (b: number): Promise<Uint8Array> => data.read(order.subarray(starts[b]!, starts[b]! + opts.batchSize));
+  // A split that augments as it decodes (ImageNet's crops) does it there; the others get pad-4 crop + flip below.
+  const decodeAugments = opts.augment && data.readAugmented !== undefined;
+  const readAt = (b: number): Promise<Uint8Array> => {
+    const indices = order.subarray(starts[b]!, starts[b]! + opts.batchSize);
+    return decodeAugments ? data.readAugmented!(indices, { seed: opts.seed, epoch: opts.epoch }) : data.read(indices);
+  };
   let pending = starts.length > 0 ? readAt(0) : null;
   for (let b = 0; b < starts.length; b++) {
     const idx = order.subarray(starts[b]!, starts[b]! + opts.batchSize);
@@ -80,7 +85,7 @@ export async function* batches(ds: Dataset, split: 'train' | 'test', opts: Batch
     pending?.catch(() => {});
     const n = idx.length;
     // Augmentation draws in batch order from one stream per epoch, so it depends on (seed, epoch) only.
-    if (opts.augment) pixels = augmentBatch(pixels, n, ds.inputShape, augRng);
+    if (opts.augment && !decodeAugments) pixels = augmentBatch(pixels, n, ds.inputShape, augRng);
     const x = new Float32Array(pixels.length);
     for (let i = 0; i < pixels.length; i++) x[i] = lut[i % c]![pixels[i]!]!;
     const y = new Int32Array(n);

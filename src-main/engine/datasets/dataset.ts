@@ -9,6 +9,12 @@ export interface DatasetSplit {
   readonly labels: Int32Array;
   /** Pixels of the given examples, packed as [indices.length, h, w, c] uint8. */
   read(indices: ArrayLike<number>): Promise<Uint8Array>;
+  /**
+   * A split that augments as it decodes (the ImageNet protocol's random-resized crop of the full image): the
+   * given examples augmented, each by its own draws from (seed, epoch, index), so a resumed epoch repeats them.
+   * Training uses it instead of the pad-4 crop and flip where it exists.
+   */
+  readAugmented?(indices: ArrayLike<number>, key: { seed: number; epoch: number }): Promise<Uint8Array>;
 }
 
 export interface Dataset {
@@ -25,6 +31,8 @@ export interface Dataset {
   std: number[];
   /** Whether pad-4 random crop + horizontal flip is on unless the user says otherwise. */
   augmentByDefault: boolean;
+  /** Evaluation reports top-5 accuracy beside top-1 (the ImageNet protocol). */
+  reportsTop5?: boolean;
   train: DatasetSplit;
   test: DatasetSplit;
 }

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { DataError, NotFoundError, ValidationError } from '../../../src-shared/errors.ts';
 import { Rng } from '../random.ts';
 import type { Dataset, DatasetSplit, InputShape } from './dataset.ts';
@@ -66,16 +66,23 @@ const listImages = (dir: string): Promise<string[]> => listEntries(dir, 'file');
 
 /** Decodes one image to exactly [h, w, 3] uint8. */
 export async function decodeImage(path: string, height: number, width: number): Promise<Uint8Array> {
+  return decodeWith(path, (image) => image.resize(width, height, { fit: 'fill' }));
+}
+
+/** Decodes `path` through `pipeline` (crops, resizes) to RGB uint8: grey and alpha images made RGB. */
+export async function decodeWith(path: string, pipeline: (image: Sharp, meta: Metadata) => Sharp, needsMeta = false): Promise<Uint8Array> {
   let data: Buffer;
   let info: OutputInfo;
   try {
-    ({ data, info } = await sharp(path).resize(width, height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true }));
+    const image = sharp(path);
+    const meta = needsMeta ? await image.metadata() : ({} as Metadata);
+    ({ data, info } = await pipeline(image, meta).raw().toBuffer({ resolveWithObject: true }));
   } catch (e) {
     // libvips explains over several lines; the first says what is wrong.
     throw new DataError(`${path}: cannot decode image (${(e as Error).message.split('\n')[0]!.trim()}); replace or remove the file`);
   }
   const c = info.channels;
-  const n = height * width;
+  const n = info.height * info.width;
   if (c === 3) return new Uint8Array(data.buffer, data.byteOffset, data.length);
   // grey (1), grey+alpha (2), RGBA (4) -> RGB; alpha is dropped, not composited.
   const out = new Uint8Array(n * 3);
@@ -94,20 +101,42 @@ export async function decodeImage(path: string, height: number, width: number): 
   return out;
 }
 
-class ImageFolderSplit implements DatasetSplit {
+/** How a folder's images become the network's input: every read, and (training) an augmented one. */
+export interface ImageDecoder {
+  /** One image as [h, w, 3] uint8, the same on every read. */
+  decode(path: string): Promise<Uint8Array>;
+  /** One image augmented by draws from `rng` (a split with it augments as it decodes: DatasetSplit.readAugmented). */
+  augmented?(path: string, rng: Rng): Promise<Uint8Array>;
+}
+
+/** Every image resized to one size (stretching), augmented afterwards by the batches (pad-4 crop + flip). */
+const stretchTo = (shape: InputShape): ImageDecoder => ({ decode: (path) => decodeImage(path, shape[0], shape[1]) });
+
+export class ImageFolderSplit implements DatasetSplit {
   readonly size: number;
   readonly labels: Int32Array;
   readonly files: string[];
+  readonly readAugmented?: DatasetSplit['readAugmented'];
   private readonly shape: InputShape;
+  private readonly decoder: ImageDecoder;
 
-  constructor(files: string[], labels: Int32Array, shape: InputShape) {
+  constructor(files: string[], labels: Int32Array, shape: InputShape, decoder: ImageDecoder = stretchTo(shape)) {
     this.files = files;
     this.labels = labels;
     this.size = files.length;
     this.shape = shape;
+    this.decoder = decoder;
+    const augmented = decoder.augmented;
+    if (augmented) {
+      this.readAugmented = (indices, key) => this.decodeAll(indices, (path, i) => augmented(path, Rng.fromSeed(key.seed, `crop-${key.epoch}-${i}`)));
+    }
   }
 
-  async read(indices: ArrayLike<number>): Promise<Uint8Array> {
+  read(indices: ArrayLike<number>): Promise<Uint8Array> {
+    return this.decodeAll(indices, (path) => this.decoder.decode(path));
+  }
+
+  private async decodeAll(indices: ArrayLike<number>, decode: (path: string, index: number) => Promise<Uint8Array>): Promise<Uint8Array> {
     const [h, w, c] = this.shape;
     const b = h * w * c;
     const out = new Uint8Array(indices.length * b);
@@ -119,7 +148,7 @@ class ImageFolderSplit implements DatasetSplit {
         if (!Number.isInteger(i) || i < 0 || i >= this.size) {
           throw new ValidationError(`index ${i} is out of range for a split of ${this.size} examples`);
         }
-        out.set(await decodeImage(this.files[i]!, h, w), k * b);
+        out.set(await decode(this.files[i]!, i), k * b);
       }
     };
     await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, indices.length) }, worker));
@@ -128,10 +157,10 @@ class ImageFolderSplit implements DatasetSplit {
 }
 
 /** Splits up to this many images are decoded in full when the folder is opened (≈ 5 s for CIFAR's 60,000). */
-const VERIFY_ALL_UP_TO = 60_000;
+export const VERIFY_ALL_UP_TO = 60_000;
 
 /** Decodes every image (a damaged one is a DataError naming it); `stats` also accumulates their channels. */
-async function verifyAll(split: ImageFolderSplit, stats?: ChannelStats): Promise<void> {
+export async function verifyAll(split: ImageFolderSplit, stats?: ChannelStats): Promise<void> {
   const chunk = 512;
   for (let at = 0; at < split.size; at += chunk) {
     const batch = await split.read(Int32Array.from({ length: Math.min(chunk, split.size - at) }, (_, i) => at + i));
@@ -186,7 +215,10 @@ async function estimateStats(split: ImageFolderSplit, sample: number): Promise<{
 }
 
 /** Opens an image folder; lists files and decodes a sample for statistics, nothing more. */
-export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}): Promise<Dataset> {
+/** The files and labels of a folder in the ImageNet layout (train/<class>/…, val|test/<class>/…), nothing decoded. */
+export async function scanImageFolder(dir: string): Promise<{
+  root: string; classNames: string[]; train: { files: string[]; labels: Int32Array }; test: { files: string[]; labels: Int32Array };
+}> {
   const root = resolve(dir);
   if (!existsSync(root)) throw new NotFoundError(`${root}: no such folder`);
   const trainDir = join(root, 'train');
@@ -197,8 +229,11 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}
   if (!testDir) throw new NotFoundError(`${root}: no val/ or test/ folder next to train/`);
   const classNames = await listDirs(trainDir);
   if (classNames.length === 0) throw new DataError(`${trainDir}: no class subfolders`);
-  const train = await scanSplit(trainDir, classNames, true);
-  const test = await scanSplit(testDir, classNames, false);
+  return { root, classNames, train: await scanSplit(trainDir, classNames, true), test: await scanSplit(testDir, classNames, false) };
+}
+
+export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}): Promise<Dataset> {
+  const { root, classNames, train, test } = await scanImageFolder(dir);
 
   let size = opts.size;
   if (size) {

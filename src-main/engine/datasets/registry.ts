@@ -1,7 +1,7 @@
 // Dataset ids and paths -> loaders. Built-in ids: the embedded fashion-mnist-mini and the
 // downloadable fashion-mnist, cifar10, cifar100 (read from the cache folder). Anything else is a
-// folder: `idx:PATH`, `cifar10:PATH`, `cifar100:PATH`, `folder:PATH`, or a bare PATH whose format
-// is detected from the files in it.
+// folder: `idx:PATH`, `cifar10:PATH`, `cifar100:PATH`, `folder:PATH`, `imagenet:PATH` (the ImageNet protocol;
+// `imagenet64:PATH` crops 64×64 instead of 224×224), or a bare PATH whose format is detected from the files in it.
 
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -60,15 +60,16 @@ export async function openDataset(idOrPath: string, opts: OpenOptions = {}): Pro
     return openFolder(spec.format, datasetDir(cacheDir, spec.id), opts, spec);
   }
 
-  const prefixed = /^(idx|cifar10|cifar100|folder):(.+)$/.exec(idOrPath);
-  const path = resolve(expandHome(prefixed ? prefixed[2]! : idOrPath));
+  const prefixed = /^(idx|cifar10|cifar100|folder|imagenet(\d+)?):(.+)$/.exec(idOrPath);
+  const path = resolve(expandHome(prefixed ? prefixed[3]! : idOrPath));
   const looksLikePath = prefixed !== null || /[\\/]/.test(idOrPath) || idOrPath.startsWith('.') || idOrPath.startsWith('~') || existsSync(path);
   if (!looksLikePath) {
     throw new NotFoundError(`unknown dataset "${idOrPath}"; valid ids: ${datasetIds().join(', ')}, or a folder path (optionally ${folderFormats.map((f) => `${f.id}:`).join(' ')}PATH)`);
   }
   if (!existsSync(path)) throw new NotFoundError(`${path}: no such folder`);
   if (!statSync(path).isDirectory()) throw new DataError(`${path}: is a file; a dataset is a folder (IDX files, CIFAR binaries or train/ + val|test/ image folders)`);
-  const format = prefixed ? (prefixed[1] as FolderFormat['id']) : detectFormat(path);
+  const format = prefixed ? (prefixed[2] !== undefined ? 'imagenet' : (prefixed[1] as FolderFormat['id'])) : detectFormat(path);
+  if (prefixed?.[2] !== undefined) opts = { ...opts, imageSize: [Number(prefixed[2]), Number(prefixed[2])] };
   if (!format) {
     const has = (name: string): boolean => existsSync(join(path, name)) && statSync(join(path, name)).isDirectory();
     if (has('train') && !has('test') && !has('val')) {

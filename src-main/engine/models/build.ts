@@ -26,7 +26,7 @@ export function convWeightParams(spec: ArchSpec): ParamSpec[] {
  * Fresh parameters for `spec`, keyed by ParamSpec.name, drawn from `rng` in collectParams order
  * (so a seed fixes every value). Conv weight ~ N(0, 2/fan); conv bias 0; BN γ = scheme on feature
  * maps and 1 on feature vectors (InitScheme.bnGamma), β 0,
- * running mean 0, var 1; dense 'normal_0.01' → N(0, 0.01²) with bias 0, 'torch_default' →
+ * running mean 0, var 1, a block's scale 1; dense 'normal_0.01' → N(0, 0.01²) with bias 0, 'torch_default' →
  * weight and bias ~ U(±1/√fan_in).
  */
 export function initParams(spec: ArchSpec, rng: Rng): Map<string, Float32Array> {
@@ -41,7 +41,7 @@ export function initParams(spec: ArchSpec, rng: Rng): Map<string, Float32Array> 
       for (let i = 0; i < a.length; i++) a[i] = bound * (2 * rng.uniform() - 1);
     };
     if (p.role === 'gamma') a.fill(p.bnOver === 'features' ? 1 : scheme.bnGamma);
-    else if (p.role === 'running_var') a.fill(1);
+    else if (p.role === 'running_var' || p.role === 'scale') a.fill(1);
     else if ((p.layerKind === 'conv' || p.layerKind === 'depthwise') && p.role === 'weight') normal(Math.sqrt(2 / p.fan));
     else if (p.layerKind === 'dense' && scheme.dense === 'torch_default') uniform(1 / Math.sqrt(p.fan));
     else if (p.layerKind === 'dense' && p.role === 'weight') normal(0.01);

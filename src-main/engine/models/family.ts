@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import type { InitScheme, Ops } from './ops.ts';
+import type { ResidualBlocks } from './residual-blocks.ts';
 
 /** A small spec of the family that exercises one case of its structure (a head, a shortcut, a selection). */
 export interface FamilyExample<S extends ArchSpec = ArchSpec> {
@@ -28,6 +29,8 @@ export interface ModelFamily<S extends ArchSpec = ArchSpec> {
   examples: FamilyExample<S>[];
   /** Throws ValidationError naming the field when the spec is inconsistent (e.g. cfg of the wrong length). */
   validate(spec: S): void;
+  /** A ResNet whose blocks can lose their residual branch and scale it (residual-blocks.ts); absent elsewhere. */
+  residualBlocks?: ResidualBlocks<S>;
   /** Logits for a batch of images x ([h, w, c] per example) -> [classes]. */
   forward<T>(ops: Ops<T>, x: T, spec: S): T;
 }

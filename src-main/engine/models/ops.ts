@@ -131,6 +131,11 @@ export interface Ops<T> {
    * also blocks the gradient through it, an artefact of PyTorch 0.3's Variable(x.data); we do not.)
    */
   padShortcut(x: T, channels: number, stride: number): T;
+  /**
+   * x times one learned scalar, parameter `${name}.scale` [1], initialised to 1: the scaling factor λ of a
+   * residual block's branch (Sparse Structure Selection). Elementwise, so not counted in FLOPs.
+   */
+  scale(name: string, x: T): T;
 }
 
 /** How a family initialises its parameters (as in the reference code). */
@@ -150,7 +155,7 @@ export interface InitScheme {
   dense: 'normal_0.01' | 'torch_default';
 }
 
-export type ParamRole = 'weight' | 'bias' | 'gamma' | 'beta' | 'running_mean' | 'running_var';
+export type ParamRole = 'weight' | 'bias' | 'gamma' | 'beta' | 'running_mean' | 'running_var' | 'scale';
 
 /** One tensor a model owns. `trainable` is false for BN running statistics. */
 export interface ParamSpec {
@@ -160,7 +165,7 @@ export interface ParamSpec {
   /** The layer that owns it and that layer's kind. */
   layer: string;
   /** 'depthwise': a depthwise conv's weight [k, k, c, 1] (no output filters of its own to prune). */
-  layerKind: 'conv' | 'depthwise' | 'dense' | 'bn';
+  layerKind: 'conv' | 'depthwise' | 'dense' | 'bn' | 'scale';
   /** BN only: over feature maps [h, w, c] (BatchNorm2d) or feature vectors [f] (BatchNorm1d). */
   bnOver?: 'maps' | 'features';
   trainable: boolean;

@@ -6,15 +6,25 @@
 //   add; AvgPool2d(7) module (a counted global average at 224²) → Linear.
 // cfg: basic blocks one inner width each; bottleneck blocks [conv1-out, conv2-out] each, flattened.
 // Init: conv N(0, 2/(k·k·out)), BN γ 1, Linear left at PyTorch's default.
+// A block may lose its residual branch, and each branch may carry a learned scale (residual-blocks.ts):
+// a block without its branch is its shortcut alone (the identity, or ReLU after the projection).
+// SSS's ResNet-26/32/41 (Huang & Wang, ECCV 2018, as trained in Liu et al. ICLR 2019) are ResNet-50 with the
+// branches RNP imagenet/sparse-structure-selection/README.md lists per stage: (a, b) = a branches remain, b
+// whether the stage's first block keeps its own; which of the other blocks keep theirs the README leaves open
+// (their shapes are equal): here the first ones. Those networks are MXNet's pre-activation ResNets; these are
+// the torchvision layout, like every other network of this family.
 import { z } from 'zod';
 import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
+import type { Ops } from './ops.ts';
+import { branchKept, checkResidual, keptBranches, residualBlockFields, scaleLayer } from './residual-blocks.ts';
 
 /**
  * ImageNet ResNet (torchvision layout: 7×7 stem, max-pool, four stages, 1×1 projection shortcuts).
  * Basic blocks: `cfg` holds each block's inner width (one entry per block).
  * Bottleneck blocks: `cfg` holds [conv1-out, conv2-out] per block, flattened.
+ * `blocks` counts block positions; with `residual` flags, depth counts the kept branches ((2|3) · kept + 2).
  */
 export const ImageNetResNetSpecSchema = z.strictObject({
   family: z.literal('resnet_imagenet'),
@@ -23,6 +33,7 @@ export const ImageNetResNetSpecSchema = z.strictObject({
   block: z.enum(['basic', 'bottleneck']),
   blocks: z.tuple([positiveInt, positiveInt, positiveInt, positiveInt]),
   cfg: z.array(positiveInt),
+  ...residualBlockFields,
 });
 export type ImageNetResNetSpec = z.infer<typeof ImageNetResNetSpecSchema>;
 
@@ -37,6 +48,16 @@ function imagenet(id: string, depth: number, block: Block, blocks: [number, numb
   return { family: 'resnet_imagenet', id, input: [224, 224, 3], classes: 1000, depth, block, blocks, cfg };
 }
 
+/** ResNet-50 with, per stage, `a` branches left and whether the first block keeps its own (`b`): the README's (a, b). */
+function sss(id: string, depth: number, stages: Array<[number, boolean]>): ImageNetResNetSpec {
+  const base = imagenet(id, depth, 'bottleneck', [3, 4, 6, 3]);
+  const residual = base.blocks.flatMap((count, s) => {
+    const [a, first] = stages[s]!;
+    return Array.from({ length: count }, (_, i) => (i === 0 ? first : i <= a - (first ? 1 : 0)));
+  });
+  return { ...base, residual };
+}
+
 export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
   family: 'resnet_imagenet',
   schema: ImageNetResNetSpecSchema,
@@ -46,6 +67,9 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
     resnet18_imagenet: imagenet('resnet18_imagenet', 18, 'basic', [2, 2, 2, 2]),
     resnet34_imagenet: imagenet('resnet34_imagenet', 34, 'basic', [3, 4, 6, 3]),
     resnet50_imagenet: imagenet('resnet50_imagenet', 50, 'bottleneck', [3, 4, 6, 3]),
+    resnet41_sss: sss('resnet41_sss', 41, [[0, false], [4, true], [6, true], [3, true]]),
+    resnet32_sss: sss('resnet32_sss', 32, [[1, false], [4, true], [4, true], [1, true]]),
+    resnet26_sss: sss('resnet26_sss', 26, [[0, false], [2, false], [5, false], [1, true]]),
   },
   examples: [
     { label: 'resnet18_imagenet at 32×32', spec: { ...imagenet('resnet18_imagenet', 18, 'basic', [2, 2, 2, 2]), input: [32, 32, 3], classes: 10 } },
@@ -60,11 +84,13 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
 
   validate(spec) {
     const total = spec.blocks.reduce((a, b) => a + b, 0);
-    const depth = (spec.block === 'basic' ? 2 : 3) * total + 2;
+    checkResidual('resnet_imagenet', spec, total);
+    const kept = keptBranches(spec, total);
+    const depth = (spec.block === 'basic' ? 2 : 3) * kept + 2;
     if (spec.depth !== depth) {
       throw new ValidationError(
         `resnet_imagenet spec: field 'depth' is ${spec.depth} ` +
-          `but ${spec.block} blocks ${JSON.stringify(spec.blocks)} make ${depth}`,
+          `but ${spec.block} blocks ${JSON.stringify(spec.blocks)}${spec.residual ? ` keeping ${kept} residual branches` : ''} make ${depth}`,
       );
     }
     if (spec.cfg.length !== total * perBlock(spec.block)) {
@@ -75,8 +101,17 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
     }
   },
 
+  residualBlocks: {
+    withBranches(spec, { residual, blockScales }) {
+      const { residual: _r, blockScales: _s, ...rest } = spec;
+      const kept = residual ? residual.filter(Boolean).length : spec.blocks.reduce((a, b) => a + b, 0);
+      const depth = (spec.block === 'basic' ? 2 : 3) * kept + 2;
+      return { ...rest, depth, ...(residual ? { residual: [...residual] } : {}), ...(blockScales ? { blockScales } : {}) };
+    },
+  },
+
   // [h, w, c] -> [classes]
-  forward(ops, x, spec) {
+  forward<T>(ops: Ops<T>, x: T, spec: ImageNetResNetSpec): T {
     const per = perBlock(spec.block);
     x = ops.conv2d('conv1', x, { filters: PLANES[0], kernel: 7, stride: 2, pad: 3 });
     x = ops.reluMaxPool(ops.batchNorm('bn1', x), { size: 3, stride: 2, pad: 1 });
@@ -86,6 +121,12 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
       for (let i = 0; i < count; i++, k++) {
         const name = `layer${s + 1}.${i}`;
         const stride = s > 0 && i === 0 ? 2 : 1;
+        const changes = stride !== 1 || ops.shape(x)[2] !== width;
+        const projection = (): T => ops.batchNorm(`${name}.downsample.1`, ops.conv2d(`${name}.downsample.0`, x, { filters: width, kernel: 1, stride }));
+        if (!branchKept(spec, k)) {
+          if (changes) x = ops.relu(projection());
+          continue;
+        }
         const inner = spec.cfg.slice(per * k, per * k + per);
         let out = x;
         if (spec.block === 'basic') {
@@ -100,12 +141,8 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
           out = ops.relu(ops.batchNorm(`${name}.bn2`, out));
           out = ops.batchNorm(`${name}.bn3`, ops.conv2d(`${name}.conv3`, out, { filters: width, kernel: 1 }));
         }
-        let residual = x;
-        if (stride !== 1 || ops.shape(x)[2] !== width) {
-          residual = ops.conv2d(`${name}.downsample.0`, x, { filters: width, kernel: 1, stride });
-          residual = ops.batchNorm(`${name}.downsample.1`, residual);
-        }
-        x = ops.relu(ops.add(out, residual));
+        if (spec.blockScales) out = ops.scale(scaleLayer(name), out);
+        x = ops.relu(ops.add(out, changes ? projection() : x));
       }
     });
     return ops.dense('fc', ops.globalAvgPool(x), spec.classes);

@@ -6,14 +6,18 @@
 // of every block (each call counted). `cfg[b]` is block b's inner width (conv1 out), len 3n.
 // Init: the reference fills every conv with N(0, 2/(k·k·out)) — fan_out, despite "kaiming" naming —
 // BN γ 1, and leaves Linear at PyTorch's default.
+// A block may lose its residual branch, and each branch may carry a learned scale (residual-blocks.ts):
+// a block without its branch is its shortcut alone, which the ReLU after the sum leaves as it is.
 import { z } from 'zod';
 import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
+import { branchKept, checkResidual, keptBranches, residualBlockFields, scaleLayer } from './residual-blocks.ts';
 
 /**
  * CIFAR ResNet (He et al. 2016), basic blocks, depth 6n+2, option-A (zero-padding) shortcuts.
  * `widths` are the three stage widths; `cfg` the inner width (first conv output) of each of the 3n blocks.
+ * With `residual` flags, depth counts the kept branches: 2 · kept + 2.
  */
 export const ResNetSpecSchema = z.strictObject({
   family: z.literal('resnet'),
@@ -21,6 +25,7 @@ export const ResNetSpecSchema = z.strictObject({
   depth: positiveInt,
   widths: z.tuple([positiveInt, positiveInt, positiveInt]),
   cfg: z.array(positiveInt),
+  ...residualBlockFields,
 });
 export type ResNetSpec = z.infer<typeof ResNetSpecSchema>;
 
@@ -48,11 +53,20 @@ export const resnet: ModelFamily<ResNetSpec> = {
   examples: [{ label: 'resnet20 at 16×16', spec: { ...variants.resnet20!, input: [16, 16, 3], classes: 10 } }],
 
   validate(spec) {
-    if (spec.depth < 8 || (spec.depth - 2) % 6 !== 0) {
+    if (spec.residual) {
+      checkResidual('resnet', spec, spec.cfg.length);
+      const kept = keptBranches(spec, spec.cfg.length);
+      if (spec.cfg.length === 0 || spec.cfg.length % 3 !== 0) {
+        throw new ValidationError(`resnet spec: field 'cfg' must list n block widths per stage, 3n in all (got ${spec.cfg.length})`);
+      }
+      if (spec.depth !== 2 * kept + 2) {
+        throw new ValidationError(`resnet spec: field 'depth' is ${spec.depth} but the ${kept} residual branches 'residual' keeps make ${2 * kept + 2}`);
+      }
+    } else if (spec.depth < 8 || (spec.depth - 2) % 6 !== 0) {
       throw new ValidationError(`resnet spec: field 'depth' must be 6n+2 with n ≥ 1 (got ${spec.depth})`);
     }
     const n = (spec.depth - 2) / 6;
-    if (spec.cfg.length !== 3 * n) {
+    if (!spec.residual && spec.cfg.length !== 3 * n) {
       throw new ValidationError(
         `resnet spec: field 'cfg' must list ${3 * n} block widths for depth ${spec.depth} (got ${spec.cfg.length})`,
       );
@@ -65,9 +79,17 @@ export const resnet: ModelFamily<ResNetSpec> = {
     }
   },
 
+  residualBlocks: {
+    withBranches(spec, { residual, blockScales }) {
+      const { residual: _r, blockScales: _s, ...rest } = spec;
+      const kept = residual ? residual.filter(Boolean).length : spec.cfg.length;
+      return { ...rest, depth: 2 * kept + 2, ...(residual ? { residual: [...residual] } : {}), ...(blockScales ? { blockScales } : {}) };
+    },
+  },
+
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {
-    const n = (spec.depth - 2) / 6;
+    const n = spec.cfg.length / 3;
     x = ops.conv2d('conv1', x, { filters: spec.widths[0], kernel: 3 });
     x = ops.relu(ops.batchNorm('bn1', x));
     let b = 0;
@@ -75,12 +97,17 @@ export const resnet: ModelFamily<ResNetSpec> = {
       for (let i = 0; i < n; i++, b++) {
         const name = `layer${s + 1}.${i}`;
         const stride = s > 0 && i === 0 ? 2 : 1;
+        const changes = stride !== 1 || ops.shape(x)[2] !== planes;
+        if (!branchKept(spec, b)) {
+          if (changes) x = ops.padShortcut(x, planes, stride);
+          continue;
+        }
         // The block's inner width is free; its output joins the residual sum. refId: RNP's skip-list numbering.
         const prunable = { slot: { field: 'cfg', index: b }, stage: s, refId: 2 * b + 2 } as const;
         let out = ops.conv2d(`${name}.conv1`, x, { filters: spec.cfg[b]!, kernel: 3, stride, prunable });
         out = ops.relu(ops.batchNorm(`${name}.bn1`, out));
         out = ops.batchNorm(`${name}.bn2`, ops.conv2d(`${name}.conv2`, out, { filters: planes, kernel: 3 }));
-        const changes = stride !== 1 || ops.shape(x)[2] !== planes;
+        if (spec.blockScales) out = ops.scale(scaleLayer(name), out);
         x = ops.relu(ops.add(out, changes ? ops.padShortcut(x, planes, stride) : x));
       }
     });

@@ -5,7 +5,7 @@
 //   depthwise conv (2·k·k + bias)·C·Hout·Wout    ReLU6   input elements
 //   BN2d   2 × input elements (BN1d: 0)          ReLU    input elements
 //   pool modules k² × output elements; a global-average module H·W × output elements;
-//   functional pools, add, concat, select, flatten and padShortcut cost 0.
+//   functional pools, add, concat, select, flatten, padShortcut and a block's scale cost 0.
 // MACs count multiply-accumulates of conv and dense weights only.
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
@@ -33,7 +33,8 @@ export type LayerKind =
   | 'add'
   | 'concat'
   | 'select'
-  | 'pad_shortcut';
+  | 'pad_shortcut'
+  | 'scale';
 
 /** One op as the forward pass called it. Unnamed ops are named `${kind}_${n}` (n counts per kind). */
 export interface LayerCost {
@@ -232,6 +233,12 @@ export function createShapeOps(opts: { convFan?: 'fan_in' | 'fan_out' } = {}): S
       const [h, w, c] = map3(where(name), x);
       if (channels < c) fail(where(name), `cannot pad ${c} channels down to ${channels}`);
       return record(name, 'pad_shortcut', [Math.floor(h / stride), Math.floor(w / stride), channels]);
+    },
+
+    scale(name, x) {
+      claim(name);
+      param(name, 'scale', 'scale', [1], 1);
+      return record(name, 'scale', [...x.shape], { params: 1 });
     },
   };
   return { ops, params, layers };

@@ -223,6 +223,10 @@ export class TfOps implements Ops<tf.Tensor> {
     if (extra < 0) throw new ValidationError(`shortcut cannot shrink ${x.shape[3]} channels to ${channels}`);
     return extra === 0 ? y : tf.pad(y, [[0, 0], [0, 0], [0, 0], [0, extra]]);
   }
+
+  scale(name: string, x: tf.Tensor): tf.Tensor {
+    return tf.mul(x, this.param(`${name}.scale`));
+  }
 }
 
 /**

@@ -4,6 +4,9 @@
 // positions of the pruned layer's output labels among the base layer's, and along its input axis
 // likewise (a depthwise conv along its channels, which are its input's). That one rule covers VGG (incl. the classifier's inputs after pool or flatten), ResNet
 // inner widths, PreResNet conv outputs and channel selections, DenseNet selections, ImageNet ResNet.
+// A plan that removes residual branches (Sparse Structure Selection) is matched against the base traced
+// without them too (the streams they summed into are the same sums then); its `scaleOutputs` multiply a
+// layer's output parameters. A block's scale, one number, is copied.
 // Unstructured plans: same shapes, each masked weight multiplied by its 0/1 mask.
 import { isDeepStrictEqual } from 'node:util';
 import type { PruningPlan } from '../../../src-shared/pruning.ts';
@@ -11,6 +14,8 @@ import { PruningPlanSchema } from '../../../src-shared/pruning.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import { parseOrThrow } from '../../../src-shared/validate.ts';
 import { collectParams } from '../models/build.ts';
+import { familyOf } from '../models/register-all.ts';
+import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import type { ParamSpec } from '../models/ops.ts';
 import { Interner, traceChannels, type LayerChannels } from './channel-trace.ts';
 import { decodeMask } from './masks.ts';
@@ -65,7 +70,7 @@ function gatherAll(plan: PruningPlan, baseParams: ParamSpec[], weights: Readonly
     throw new ValidationError(`plan field 'pruned.family': '${plan.pruned.family}' differs from the base's '${plan.base.family}'`);
   }
   const interner = new Interner();
-  const base = traceChannels(plan.base, {}, interner);
+  const base = traceChannels(withBranchesOf(plan.base, plan.pruned), {}, interner);
   const pruned = traceChannels(plan.pruned, plan.keep, interner);
   for (const [layer, q] of pruned.layers) {
     const b = base.layers.get(layer);
@@ -96,8 +101,12 @@ function gatherAll(plan: PruningPlan, baseParams: ParamSpec[], weights: Readonly
     if (!b || b.role !== p.role || b.shape.length !== p.shape.length) {
       throw new ValidationError(`pruned parameter '${p.name}' [${p.shape}] has no matching base parameter`);
     }
-    const g = gatherFor(p.layer);
     const value = weights.get(p.name)!;
+    if (p.role === 'scale') {
+      out.set(p.name, Float32Array.from(value));
+      continue;
+    }
+    const g = gatherFor(p.layer);
     // conv weight [k, k, in, out], dense weight [in, out]: gather the last two axes; vectors [c]:
     // BN indexes its input channels (= its output), a bias its output channels. A depthwise weight
     // [k, k, c, 1] and its bias index the channels it reads (= writes).
@@ -107,7 +116,12 @@ function gatherAll(plan: PruningPlan, baseParams: ParamSpec[], weights: Readonly
     const v = p.role === 'weight' ? gather2(value, b.shape, rows, cols) : gather2(value, [1, b.shape[0]!], null, cols);
     if (plan.rescale && p.role === 'weight' && !depthwise) rescaleInputs(v, p.shape, pruned.layers.get(p.layer)!.input, plan);
     if (v.length !== size(p.shape)) throw new ValidationError(`surgery made ${v.length} values for '${p.name}' [${p.shape}]`);
+    const factor = plan.scaleOutputs?.[p.layer];
+    if (factor !== undefined && p.role !== 'running_mean' && p.role !== 'running_var') for (let i = 0; i < v.length; i++) v[i] = v[i]! * factor;
     out.set(p.name, v);
+  }
+  for (const layer of Object.keys(plan.scaleOutputs ?? {})) {
+    if (!pruned.layers.has(layer)) throw new ValidationError(`plan field 'scaleOutputs.${layer}': the pruned spec has no layer of that name`);
   }
   return out;
 }
@@ -175,6 +189,17 @@ function gather2(value: Float32Array, shape: readonly number[], rows: Int32Array
     }
   }
   return out;
+}
+
+/**
+ * `base` without the branches `pruned` removed (its own scales kept): the two then compute the same residual
+ * streams, so their channels match. `base` itself where the pruned spec removes none.
+ */
+function withBranchesOf(base: ArchSpec, pruned: ArchSpec): ArchSpec {
+  const residual = (pruned as { residual?: boolean[] }).residual;
+  const blocks = familyOf(base).residualBlocks;
+  if (!blocks || !residual || residual.every(Boolean)) return base;
+  return blocks.withBranches(base, { residual, blockScales: (base as { blockScales?: boolean }).blockScales ?? false });
 }
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

@@ -2,8 +2,8 @@
 // tensor, so surgery can tell which base channel each channel of a pruned model is.
 //   conv / dense      create labels `${layer}:${c}`; with `keep`, output j is `${layer}:${keep[layer][j]}`
 //                     (the base channel it was copied from)
-//   BN, ReLU(6), pools, depthwise conv   keep their input's labels (a depthwise conv reads and writes
-//                     the same channels)
+//   BN, ReLU(6), pools, depthwise conv, a block's scale   keep their input's labels (a depthwise conv
+//                     reads and writes the same channels)
 //   add               channel i of the sum is one label interned from both operands' labels (the
 //                     residual stream); the operands must have the same channel count
 //   concat            concatenates; selectChannels picks; padShortcut appends `zero` labels
@@ -25,7 +25,7 @@ export interface ChannelValue {
 
 /** The channels one parametrised layer reads and writes (BN and depthwise conv: input = output). */
 export interface LayerChannels {
-  kind: 'conv' | 'depthwise' | 'dense' | 'bn';
+  kind: 'conv' | 'depthwise' | 'dense' | 'bn' | 'scale';
   input: readonly string[];
   output: readonly string[];
 }
@@ -141,6 +141,12 @@ function createChannelOps(keep: Readonly<Record<string, readonly number[]>>, int
       const shape = shapes.padShortcut(x.shape, channels, stride);
       return { shape, labels: [...x.labels, ...Array<string>(channels - x.labels.length).fill('zero')] };
     },
+
+    scale(name, x) {
+      const shape = shapes.scale(name, x.shape);
+      layers.set(name, { kind: 'scale', input: x.labels, output: x.labels });
+      return same(x, shape);
+    },
   };
   return { ops, layers };
 }
@@ -160,7 +166,7 @@ export function traceChannels(
   const out = family.forward(ops, { shape: { shape: [...spec.input] }, labels }, spec);
   for (const layer of Object.keys(keep)) {
     const l = layers.get(layer);
-    if (!l || l.kind === 'bn' || l.kind === 'depthwise') throw new ValidationError(`plan field 'keep.${layer}': no conv or dense layer of that name`);
+    if (!l || l.kind === 'bn' || l.kind === 'depthwise' || l.kind === 'scale') throw new ValidationError(`plan field 'keep.${layer}': no conv or dense layer of that name`);
   }
   return { layers, output: out.labels };
 }

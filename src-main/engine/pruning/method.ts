@@ -10,8 +10,9 @@ import { parseOrThrow } from '../../../src-shared/validate.ts';
 import type { Rng } from '../random.ts';
 import * as tf from '../tf.ts';
 import { convWeightParams } from '../models/build.ts';
+import type { ProximalUpdate } from '../training/sgd.ts';
 import type { Model } from '../models/model.ts';
-import { families } from '../models/register-all.ts';
+import { families, familyOf } from '../models/register-all.ts';
 import { prunableUnits, specWithKept, unitId, type PrunableUnit } from './units.ts';
 import { unitReaders } from './readers.ts';
 import { targetUnits, targetWidths, type WidthTarget } from './widths.ts';
@@ -41,8 +42,21 @@ export interface EpochHook {
   apply(model: Model): void;
 }
 
+/**
+ * A step replacing SGD's update of some parameters while the large model trains (Sparse Structure
+ * Selection's accelerated proximal gradient on its block scales), see Sgd's ProximalUpdate.
+ */
+export interface ProximalRule extends ProximalUpdate {
+  /** Human-readable rule, e.g. "APG with γ = 0.01 on every block scale λ". */
+  describe: string;
+}
+
 /** A method's training-time needs, each optional; the experiment runner applies them without knowing the method. */
 export interface MethodTraining {
+  /** The large model's architecture where the method trains it its own way (SSS: a scale on every residual branch). */
+  trainingSpec?(spec: ArchSpec, params: unknown): ArchSpec;
+  /** A proximal update of some parameters while the large model trains; null when these params ask for none. */
+  proximal?(params: unknown): ProximalRule | null;
   /** Sparsity regulariser for training the large model; null when these params ask for none. */
   regularizer?(params: unknown): GradientRegularizer | null;
   /** A step at every epoch's end while the large model trains (Soft Filter Pruning's zeroing); null for none. */
@@ -102,6 +116,12 @@ export function needsImages(method: Pick<PruningMethod, 'id'>): ValidationError 
   );
 }
 
+/** Whether the method trains its large model another way than plain SGD on the plain network (these params). */
+export function trainsItsOwnBaseline(method: Pick<PruningMethod, 'training'>, params: unknown): boolean {
+  const t = method.training;
+  return Boolean(t?.regularizer?.(params) || t?.afterEpoch?.(params) || t?.proximal?.(params) || t?.trainingSpec);
+}
+
 /** The method's params parsed by its schema; ValidationError naming the field otherwise. */
 export function parseParams<T = Record<string, unknown>>(method: Pick<PruningMethod, 'id' | 'paramsSchema'>, params: unknown): T {
   return parseOrThrow(method.paramsSchema, params ?? {}, `${method.id} params`) as T;
@@ -115,14 +135,17 @@ export function parseParams<T = Record<string, unknown>>(method: Pick<PruningMet
  *   'conv-weights'   conv weights, one by one (unstructured magnitude)
  *   'reconstructable-convs'  feature convs, every one read directly by conv or dense layers (not summed into a
  *                    residual stream, not through a depthwise conv): ThiNet reconstructs those readers' outputs
+ *   'residual-blocks'  residual blocks whose branch can be scaled and removed (the family's residualBlocks),
+ *                    at least one still there (Sparse Structure Selection)
  */
-export type MethodNeeds = 'feature-convs' | 'bn-units' | 'conv-weights' | 'reconstructable-convs';
+export type MethodNeeds = 'feature-convs' | 'bn-units' | 'conv-weights' | 'reconstructable-convs' | 'residual-blocks';
 
 const NEEDS_TEXT: Record<MethodNeeds, string> = {
   'feature-convs': 'conv layers whose output channels can be pruned on their own',
   'bn-units': 'conv outputs or channel selections with a BN',
   'conv-weights': 'conv weights',
   'reconstructable-convs': 'conv layers whose output channels only convs or dense layers read, directly',
+  'residual-blocks': 'residual blocks whose branch a scale can switch off',
 };
 
 /** Whether `method` can prune `spec`. */
@@ -138,6 +161,8 @@ export function supports(method: Pick<PruningMethod, 'needs'>, spec: ArchSpec): 
       const units = targetUnits(spec);
       return units.length > 0 && [...unitReaders(spec, units).values()].every((r) => typeof r !== 'string');
     }
+    case 'residual-blocks':
+      return familyOf(spec).residualBlocks !== undefined && ((spec as { residual?: boolean[] }).residual ?? [true]).some(Boolean);
   }
 }
 

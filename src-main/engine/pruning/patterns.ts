@@ -44,6 +44,10 @@ export function patternOf(plans: readonly PruningPlan[], seeds: readonly number[
   if (plans.length === 0) throw new ValidationError('a width pattern needs at least one pruning plan');
   const base = plans[0]!.base;
   if (plans.some((p) => p.kind !== 'structured')) throw new ValidationError('a width pattern comes from structured plans (channels kept), not masks');
+  const flags = (spec: ArchSpec): boolean[] => (spec as { residual?: boolean[] }).residual ?? [];
+  if (plans.some((p) => flags(p.pruned).some((kept, k) => !kept && (flags(p.base)[k] ?? true)))) {
+    throw new ValidationError(`a width pattern comes from the widths a plan keeps; these plans (${plans[0]!.method}) remove residual blocks, which no width says`);
+  }
   const units = targetUnits(base);
   if (units.length === 0) throw new ValidationError(`a width pattern needs feature convs; this ${base.family} spec prunes only at channel selections`);
   const kept = (plan: PruningPlan, u: ConvUnit): number => {

@@ -30,7 +30,7 @@ export function unitReaders(spec: ArchSpec, units: readonly ConvUnit[]): Map<str
     const readers: ChannelReader[] = [];
     let why: string | null = null;
     for (const [name, l] of layers) {
-      if (l.kind === 'bn') continue;
+      if (l.kind === 'bn' || l.kind === 'scale') continue;
       const inputs: number[][] = Array.from({ length: u.width }, () => []);
       let reads = false;
       l.input.forEach((label, i) => {

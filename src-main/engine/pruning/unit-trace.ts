@@ -94,6 +94,7 @@ export function traceUnits(spec: ArchSpec): PrunableUnit[] {
     add: (a, b) => ({ shape: shapes.add(a.shape, b.shape) }),
     concat: (xs) => ({ shape: shapes.concat(xs.map((x) => x.shape)) }),
     padShortcut: (x, c, stride) => ({ shape: shapes.padShortcut(x.shape, c, stride) }),
+    scale: (name, x) => through(x, shapes.scale(name, x.shape)),
     selectChannels: (x, indices) => ({ shape: shapes.selectChannels(x.shape, indices) }),
     selection(x, at) {
       if (!x.bn) throw new ValidationError(`${spec.family} forward: selection point ${at.index} does not follow a BN`);

@@ -13,6 +13,7 @@ import { BEST_CHECKPOINT, LAST_CHECKPOINT, evaluate } from './train.ts';
 export interface AsTrainedResult {
   testLoss: number;
   testAcc: number;
+  testTop5?: number;
   valAcc?: number;
 }
 
@@ -36,5 +37,5 @@ export async function evaluateAsTrained(opts: {
     writeCheckpoint(join(opts.checkpointDir, LAST_CHECKPOINT), ckpt);
     writeCheckpoint(join(opts.checkpointDir, BEST_CHECKPOINT), ckpt);
   }
-  return { testLoss: test.loss, testAcc: test.accuracy, ...(val ? { valAcc: val.accuracy } : {}) };
+  return { testLoss: test.loss, testAcc: test.accuracy, ...(test.top5 !== undefined ? { testTop5: test.top5 } : {}), ...(val ? { valAcc: val.accuracy } : {}) };
 }

@@ -27,6 +27,8 @@ export const EpochResultSchema = z.object({
   trainAcc: z.number(),
   testLoss: z.number(),
   testAcc: z.number(),
+  /** Top-5 accuracy on the test split, where the dataset reports it (the ImageNet protocol). */
+  testTop5: z.number().optional(),
   lr: z.number(),
   imagesPerSec: z.number(),
   wallS: z.number(),

@@ -25,7 +25,7 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: 'step'; x: Float32Array; y: Int32Array; n: number; noise?: string }
-  | { type: 'eval'; x: Float32Array; y: Int32Array; n: number }
+  | { type: 'eval'; x: Float32Array; y: Int32Array; n: number; top5?: boolean }
   | { type: 'close' };
 
 export interface ShardStats {
@@ -38,5 +38,5 @@ export interface ShardStats {
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'done'; grads: Float32Array; stats: ShardStats[]; loss: number; hits: number }
-  | { type: 'evaluated'; lossSum: number; hits: number }
+  | { type: 'evaluated'; lossSum: number; hits: number; hits5?: number }
   | { type: 'error'; message: string };

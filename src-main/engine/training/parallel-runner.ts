@@ -46,7 +46,7 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
   const pixels = model.spec.input.reduce((a, b) => a * b, 1);
 
   /** Splits a batch into one shard per thread, posts shards 1… to the workers; shard 0 stays here. */
-  const sendShards = (type: 'step' | 'eval', x: Float32Array, y: Int32Array, n: number, noise?: string) => {
+  const sendShards = (type: 'step' | 'eval', x: Float32Array, y: Int32Array, n: number, noise?: string, top5?: boolean) => {
     const sizes = shardSizes(n, threads);
     const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
     const pending = workers.map((wk, i) => {
@@ -55,6 +55,7 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
       const message: Extract<ToWorker, { type: 'step' | 'eval' }> = {
         type, n: sizes[k]!,
         ...(noise !== undefined && type === 'step' ? { noise: `${noise}/shard${k}` } : {}),
+        ...(top5 && type === 'eval' ? { top5 } : {}),
         x: x.slice(starts[k]! * pixels, (starts[k]! + sizes[k]!) * pixels),
         y: y.slice(starts[k]!, starts[k]! + sizes[k]!),
       };
@@ -100,16 +101,17 @@ export async function createParallelRunner(model: Model, sgd: Sgd, threads: numb
       return { loss: loss / n, hits };
     },
     syncWeights: publish,
-    async evaluate(x, y, n) {
-      const { sizes, own: first, pending } = sendShards('eval', x, y, n);
-      const own = await evalBatch(model, first.x, first.y, sizes[0]!);
-      let { lossSum, hits } = own;
+    async evaluate(x, y, n, top5) {
+      const { sizes, own: first, pending } = sendShards('eval', x, y, n, undefined, top5);
+      const own = await evalBatch(model, first.x, first.y, sizes[0]!, top5);
+      let { lossSum, hits, hits5 } = own;
       for (const shard of await Promise.all(pending)) {
         if (shard?.type !== 'evaluated') continue;
         lossSum += shard.lossSum;
         hits += shard.hits;
+        if (hits5 !== undefined) hits5 += shard.hits5 ?? 0;
       }
-      return { lossSum, hits };
+      return { lossSum, hits, ...(hits5 !== undefined ? { hits5 } : {}) };
     },
     async dispose() {
       await Promise.all(workers.map(async (wk) => {

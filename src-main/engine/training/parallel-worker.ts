@@ -38,7 +38,7 @@ try {
     try {
       loadWeights();
       if (msg.type === 'eval') {
-        send({ type: 'evaluated', ...(await evalBatch(model, msg.x, msg.y, msg.n)) });
+        send({ type: 'evaluated', ...(await evalBatch(model, msg.x, msg.y, msg.n, msg.top5)) });
         return;
       }
       const { grads, batchStats, loss, hits } = await computeGradients(model, params, msg.x, msg.y, msg.n, msg.noise);

@@ -2,6 +2,8 @@
 //   g ← ∇ + wd·w;  b ← μ·b + g;  step = nesterov ? g + μ·b : b;  w ← w − lr·step
 // Weight decay applies to every trainable parameter, BN's γ/β included, as in the reference.
 // The momentum buffers are plain state so a checkpoint can save and restore them exactly.
+// A proximal rule (SgdOptions.proximal) replaces this update for the parameters it applies to, with a
+// buffer of its own kept (and checkpointed) like theirs.
 //
 // The 1-D parameters (BN's γ and β, biases: two thirds of a ResNet's parameters by count, a fraction of a
 // percent by size) are updated as one vector: one concat, the rule's six ops, one split, instead of six ops
@@ -20,6 +22,15 @@ export interface SgdOptions {
   regularizer?: (params: ReadonlyArray<readonly [string, tf.Variable]>, grads: tf.NamedTensorMap) => void;
   /** Unstructured pruning: after every update, weights are multiplied by their 0/1 mask. */
   masks?: ReadonlyMap<string, Float32Array>;
+  /** Another update for some parameters (Sparse Structure Selection's proximal step on its block scales). */
+  proximal?: ProximalUpdate;
+}
+
+/** An update rule that replaces SGD's for the parameters it applies to (no weight decay unless it adds some). */
+export interface ProximalUpdate {
+  appliesTo(paramName: string): boolean;
+  /** The new value from the old, its loss gradient and a buffer (zeros at first) the rule updates in place. */
+  update(w: tf.Tensor, grad: tf.Tensor, buffer: tf.Variable, step: { lr: number; momentum: number }): tf.Tensor;
 }
 
 type Param = readonly [string, tf.Variable];
@@ -76,6 +87,11 @@ export class Sgd {
       for (const [name, v] of params) {
         const grad = grads[v.name];
         if (!grad) continue;
+        const proximal = this.opts.proximal;
+        if (proximal?.appliesTo(name)) {
+          tf.tidy(() => v.assign(proximal.update(v, grad, this.ownBuffer(name, v), { lr, momentum: this.opts.momentum })));
+          continue;
+        }
         if (v.rank === 1 && !this.opts.masks?.has(name)) {
           vectors.push([name, v]);
           continue;

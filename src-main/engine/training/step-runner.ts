@@ -16,8 +16,8 @@ export interface StepRunner {
   readonly threads: number;
   /** `noise` keys the step's random draws (dropout masks), so a resumed run draws what it would have. */
   step(x: Float32Array, y: Int32Array, n: number, lr: number, noise?: string): Promise<StepResult>;
-  /** Eval-mode loss (summed) and correct predictions of a test batch, with the current weights. */
-  evaluate(x: Float32Array, y: Int32Array, n: number): Promise<{ lossSum: number; hits: number }>;
+  /** Eval-mode loss (summed) and correct predictions (and top-5 ones, asked) of a test batch, with the current weights. */
+  evaluate(x: Float32Array, y: Int32Array, n: number, top5?: boolean): Promise<{ lossSum: number; hits: number; hits5?: number }>;
   /** After the model's weights were changed outside a step (a method's epoch hook): make every thread use them. */
   syncWeights(): Promise<void>;
   dispose(): Promise<void>;
@@ -41,8 +41,8 @@ function singleThreadRunner(model: Model, sgd: Sgd): StepRunner {
     async step(x, y, n, lr, noise) {
       return trainStep(model, sgd, params, x, y, n, lr, noise);
     },
-    async evaluate(x, y, n) {
-      return evalBatch(model, x, y, n);
+    async evaluate(x, y, n, top5) {
+      return evalBatch(model, x, y, n, top5);
     },
     async syncWeights() {},
     async dispose() {},

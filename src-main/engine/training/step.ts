@@ -58,16 +58,23 @@ export async function trainStep(
   return { loss, hits };
 }
 
-/** Eval-mode forward of one (shard of a) test batch: summed loss and correct predictions. */
-export async function evalBatch(model: Model, xData: Float32Array, yData: Int32Array, n: number): Promise<{ lossSum: number; hits: number }> {
-  const [loss, hits] = tf.tidy(() => {
+/** Eval-mode forward of one (shard of a) test batch: summed loss and correct predictions (and top-5 ones, asked). */
+export async function evalBatch(
+  model: Model, xData: Float32Array, yData: Int32Array, n: number, top5 = false,
+): Promise<{ lossSum: number; hits: number; hits5?: number }> {
+  const [loss, hits, hits5] = tf.tidy(() => {
     const x = tf.tensor4d(xData, [n, ...model.spec.input]);
     const y = tf.tensor1d(yData, 'int32');
     const { logits } = model.forward(x, false);
-    return [crossEntropy(logits, y, model.spec.classes), countHits(logits, y)];
+    return [crossEntropy(logits, y, model.spec.classes), countHits(logits, y), ...(top5 ? [countTopK(logits, y, 5)] : [])];
   });
   const [lossMean, hitCount] = await readScalars(loss, hits);
-  return { lossSum: lossMean * n, hits: hitCount };
+  if (!hits5) return { lossSum: lossMean * n, hits: hitCount };
+  try {
+    return { lossSum: lossMean * n, hits: hitCount, hits5: (await hits5.data())[0]! };
+  } finally {
+    hits5.dispose();
+  }
 }
 
 /** Two scalars' values, read together; disposes both. */
@@ -83,6 +90,14 @@ async function readScalars(a: tf.Tensor, b: tf.Tensor): Promise<[number, number]
 /** Mean softmax cross-entropy of logits [n, classes] against integer labels [n]. */
 export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, classes: number): tf.Scalar {
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(labels as tf.Tensor1D, classes), tf.logSoftmax(logits)), -1))) as tf.Scalar);
+}
+
+/** Examples whose label is among the k largest logits (all of them where there are no more than k classes). */
+export function countTopK(logits: tf.Tensor, labels: tf.Tensor, k: number): tf.Scalar {
+  return tf.tidy(() => {
+    const { indices } = tf.topk(logits, Math.min(k, logits.shape[logits.rank - 1]!));
+    return tf.sum(tf.cast(tf.any(tf.equal(indices, tf.expandDims(labels, -1)), -1), 'int32')) as tf.Scalar;
+  });
 }
 
 export function countHits(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {

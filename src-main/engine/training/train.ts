@@ -47,6 +47,8 @@ export interface TrainOptions {
   regularizer?: SgdOptions['regularizer'];
   /** Unstructured pruning masks kept through training, see Sgd. */
   masks?: SgdOptions['masks'];
+  /** A method's own update for some parameters (SSS's block scales), see Sgd. */
+  proximal?: SgdOptions['proximal'];
   /**
    * A pruning method's step at the end of every epoch, before evaluation and the checkpoint — and once
    * before the first epoch of a fresh run (Soft Filter Pruning zeroes filters there). Changes the model's
@@ -67,7 +69,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { model, dataset, config, signal } = opts;
   const params = model.trainable();
   const sgd = new Sgd({
-    momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay, regularizer: opts.regularizer, masks: opts.masks,
+    momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay, regularizer: opts.regularizer, masks: opts.masks, proximal: opts.proximal,
   });
   const history: EpochResult[] = [...(opts.resumeFrom?.history ?? [])];
   let best = opts.resumeFrom?.best ?? null;
@@ -122,6 +124,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         trainAcc: correct / seen,
         testLoss: test.loss,
         testAcc: test.accuracy,
+        ...(test.top5 !== undefined ? { testTop5: test.top5 } : {}),
         lr,
         imagesPerSec: seen / trainSeconds,
         wallS: (performance.now() - started) / 1000,
@@ -159,10 +162,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 export async function evaluate(
   model: Model, dataset: Dataset, config: Pick<TrainConfig, 'testBatchSize' | 'testLimit' | 'seed'>, runner?: StepRunner,
   heldOut?: Int32Array,
-): Promise<{ loss: number; accuracy: number }> {
+): Promise<{ loss: number; accuracy: number; top5?: number }> {
   let lossSum = 0;
   let correct = 0;
+  let correct5 = 0;
   let seen = 0;
+  const top5 = dataset.reportsTop5 === true;
   const stream = heldOut
     ? batches(dataset, 'train', { batchSize: config.testBatchSize, seed: config.seed, epoch: 0, shuffle: false, augment: false, indices: heldOut })
     : batches(dataset, 'test', {
@@ -170,10 +175,11 @@ export async function evaluate(
     });
   for await (const batch of stream) {
     await nextTurn(); // let messages (cancel, progress requests) in between batches, as in training
-    const r = runner ? await runner.evaluate(batch.x, batch.y, batch.n) : await evalBatch(model, batch.x, batch.y, batch.n);
+    const r = runner ? await runner.evaluate(batch.x, batch.y, batch.n, top5) : await evalBatch(model, batch.x, batch.y, batch.n, top5);
     lossSum += r.lossSum;
     correct += r.hits;
+    correct5 += r.hits5 ?? 0;
     seen += batch.n;
   }
-  return { loss: lossSum / seen, accuracy: correct / seen };
+  return { loss: lossSum / seen, accuracy: correct / seen, ...(top5 ? { top5: correct5 / seen } : {}) };
 }

@@ -5,6 +5,7 @@ import { initial } from './001-initial.ts';
 import { plans } from './002-plans.ts';
 import { heldOut } from './003-held-out.ts';
 import { lotteryRegime } from './004-lottery-regime.ts';
+import { top5 } from './005-top5.ts';
 
 export interface Migration {
   readonly version: number;
@@ -20,4 +21,4 @@ export interface Migration {
   readonly rebuildsTables?: boolean;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, plans, heldOut, lotteryRegime];
+export const MIGRATIONS: readonly Migration[] = [initial, plans, heldOut, lotteryRegime, top5];

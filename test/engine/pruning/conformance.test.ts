@@ -5,6 +5,7 @@
 //     channels' contributions zeroed, within 1e-5 of the logit scale (random weights, random BN stats);
 //   - the pruned model's trainable values number exactly analyseCost(pruned).totals.params, fewer
 //     than the base's (structured) / the masks' kept count (unstructured);
+//   - a method that trains its own version of the network (SSS's scaled blocks) prunes that version;
 //   - a method that reads activations (planFromData) gets random images of the spec's input shape,
 //     plans once (on cpu) and is checked on every backend from that plan;
 //   - replaying the plan after a JSON round trip gives bit-identical weights; applyPlan mutates nothing.
@@ -64,9 +65,11 @@ for (const method of methods) {
       assert.equal((await selectBackend(backend)).name, backend);
     });
     for (const family of supportedFamilies(method)) {
-      for (const { label, spec } of TEST_SPECS[family]) {
+      for (const { label, spec: plain } of TEST_SPECS[family]) {
         test(`${family}: ${label}`, async () => {
-          const weights = weightsFor(label, spec);
+          // The network the method prunes: the spec's own, or the version it trains (SSS: scaled blocks).
+          const spec = supports(method, plain) ? method.training?.trainingSpec?.(plain, method.exampleParams) ?? plain : plain;
+          const weights = weightsFor(spec === plain ? label : `${label} (${method.id})`, spec);
           if (!supports(method, spec)) {
             // A spec of a supported family without what the method needs (network slimming on a VGG without
             // BN): refused in one line naming what is missing, nothing planned.

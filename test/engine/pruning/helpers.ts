@@ -30,6 +30,7 @@ export function randomWeights(spec: ArchSpec, seed: number): Map<string, Float32
       else if (p.role === 'running_mean') v[i] = 0.2 * rng.normal();
       else if (p.role === 'running_var') v[i] = 0.5 + rng.uniform();
       else if (p.role === 'bias') v[i] = 0.1 * rng.normal();
+      else if (p.role === 'scale') v[i] = 0.2 + rng.uniform();
     }
   }
   return values;
@@ -74,6 +75,18 @@ export function zeroedBase(plan: PruningPlan, weights: ReadonlyMap<string, Float
   if (plan.kind === 'unstructured') {
     for (const [name, mask] of decodeMasks(plan)) out.get(name)!.forEach((_, i, v) => (v[i]! *= mask[i]!));
     return out;
+  }
+  // A plan that removes residual branches (SSS): each removed block's scale λ is 0 in the base, its block
+  // then adds nothing to its shortcut.
+  const flags = (plan.pruned as { residual?: boolean[] }).residual;
+  if (flags) {
+    const baseFlags = (plan.base as { residual?: boolean[] }).residual ?? flags.map(() => true);
+    const positions = baseFlags.flatMap((kept, k) => (kept ? [k] : []));
+    const scales = params.filter((p) => p.role === 'scale');
+    assert.equal(scales.length, positions.length, 'one scale per residual branch of the base');
+    scales.forEach((p, j) => {
+      if (!flags[positions[j]!]) out.get(p.name)!.fill(0);
+    });
   }
   const units = prunableUnits(plan.base);
   const seen = new Set<string>();

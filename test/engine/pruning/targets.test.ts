@@ -116,3 +116,27 @@ test('L1 uses |w|: a filter of large negative weights outranks one of small posi
   const plan = l1.plan(spec, weights, { ratios: [14 / 16, 0, 0] }, Rng.fromSeed(1));
   assert.deepEqual(plan.keep['features.0'], [0, 2]);
 });
+
+test('SSS ResNet-41/32/26: RNP sparse-structure-selection README\'s (branches left, first kept) per stage of ResNet-50; Scratch-B 117/145/179 epochs', () => {
+  // README: ResNet-41 [(0,F),(4,T),(6,T),(3,T)], ResNet-32 [(1,F),(4,T),(4,T),(1,T)], ResNet-26 [(0,F),(2,F),(5,F),(1,T)];
+  // Scratch-B 117 / 145 / 179 epochs from SSS's 100 (each lr stage stretched by the FLOP ratio).
+  const readme: Array<[string, number, Array<[number, boolean]>, number]> = [
+    ['resnet41_sss', 41, [[0, false], [4, true], [6, true], [3, true]], 117],
+    ['resnet32_sss', 32, [[1, false], [4, true], [4, true], [1, true]], 145],
+    ['resnet26_sss', 26, [[0, false], [2, false], [5, false], [1, true]], 179],
+  ];
+  const base = resolveArch('resnet50_imagenet');
+  for (const [id, depth, stages, epochs] of readme) {
+    const spec = resolveArch(id) as unknown as { depth: number; blocks: number[]; residual: boolean[]; cfg: number[] };
+    assert.equal(spec.depth, depth, id);
+    assert.deepEqual(spec.blocks, [3, 4, 6, 3]);
+    assert.deepEqual(spec.cfg, (base as unknown as { cfg: number[] }).cfg, 'the kept blocks keep ResNet-50\'s widths');
+    let k = 0;
+    const perStage = spec.blocks.map((count) => {
+      const flags = spec.residual.slice(k, (k += count));
+      return [flags.filter(Boolean).length, flags[0]] as [number, boolean];
+    });
+    assert.deepEqual(perStage, stages, id);
+    assert.equal(scratchBEpochs(100, analyseCost(base).totals.flops, analyseCost(resolveArch(id)).totals.flops), epochs, id);
+  }
+});

@@ -10,10 +10,11 @@ import { magnitude } from './magnitude.ts';
 import { networkSlimming } from './network-slimming.ts';
 import { randomChannels } from './random.ts';
 import { softFilter } from './soft-filter.ts';
+import { sparseStructureSelection } from './sparse-structure-selection.ts';
 import { thinet } from './thinet.ts';
 import { uniform } from './uniform.ts';
 
-export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided, softFilter, byImportance, thinet, channelRegression];
+export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided, softFilter, byImportance, thinet, channelRegression, sparseStructureSelection];
 
 export function methodIds(): string[] {
   return methods.map((m) => m.id);

@@ -1,0 +1,51 @@
+// Residual blocks a ResNet can lose, and the scale that decides which (Sparse Structure Selection, Huang &
+// Wang, ECCV 2018: "the pruned network is shallower"). The two optional fields a ResNet family's spec adds:
+//   residual     one flag per block position, stage by stage: false = the block's residual branch is gone and
+//                the block is its shortcut alone — the identity, or where the block changes the shape its
+//                projection (ImageNet) or zero-padding (CIFAR option A). A stage may keep none of its branches
+//                (SSS's ResNet-41 keeps none of ResNet-50's first stage). Absent: every branch is there. The
+//                widths (cfg) of a removed block stay in place, unread, so block names never shift.
+//   blockScales  true: every kept branch's output is multiplied by a learned scalar λ before the sum (layer
+//                `${block}.lambda`, parameter `${block}.lambda.scale`): the network SSS trains, λ sparse.
+import { z } from 'zod';
+import { ValidationError } from '../../../src-shared/errors.ts';
+
+export const residualBlockFields = {
+  residual: z.array(z.boolean()).optional(),
+  blockScales: z.boolean().optional(),
+};
+
+export interface ResidualFields {
+  residual?: boolean[] | undefined;
+  blockScales?: boolean | undefined;
+}
+
+/** Whether block `k` (0-based over all stages) still has its residual branch. */
+export function branchKept(spec: ResidualFields, k: number): boolean {
+  return spec.residual?.[k] ?? true;
+}
+
+/** How many of `blocks` blocks keep their branch. */
+export function keptBranches(spec: ResidualFields, blocks: number): number {
+  return spec.residual ? spec.residual.filter(Boolean).length : blocks;
+}
+
+/** One line naming the field when `residual` does not have one flag per block. */
+export function checkResidual(family: string, spec: ResidualFields, blocks: number): void {
+  if (spec.residual && spec.residual.length !== blocks) {
+    throw new ValidationError(
+      `${family} spec: field 'residual' must have one flag per block (${blocks}), got ${spec.residual.length}`,
+    );
+  }
+}
+
+/** The scale layer of a block's branch, where the spec trains with block scales. */
+export function scaleLayer(block: string): string {
+  return `${block}.lambda`;
+}
+
+/** What a family whose blocks can lose their branches offers (ModelFamily.residualBlocks). */
+export interface ResidualBlocks<S> {
+  /** `spec` keeping the branches `residual` flags (one per block; absent: all), with or without scales; depth recomputed. */
+  withBranches(spec: S, change: { residual: boolean[] | undefined; blockScales: boolean }): S;
+}
