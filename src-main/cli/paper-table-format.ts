@@ -22,7 +22,7 @@ function ours(c: Cell): string {
 function cellText(c: Cell, pm = '±'): string {
   const text = ours(c).replace('±', pm);
   if (!c.published) return text;
-  const paper = `${f2(c.published[0])} ${pm} ${f2(c.published[1])}`;
+  const paper = c.published[1] === null ? f2(c.published[0]) : `${f2(c.published[0])} ${pm} ${f2(c.published[1])}`;
   return `${text} [paper ${paper}${c.difference !== null ? `, ${signed(c.difference)}` : ''}]`;
 }
 

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { canonicalJson } from '../store/arch-specs.ts';
 import { parseOrThrow } from '../../src-shared/validate.ts';
 
-const cell = z.tuple([z.number(), z.number()]).nullable();
+// [mean, std] over the paper's runs; the std null for a single run (the reference's ImageNet models).
+const cell = z.tuple([z.number(), z.number().nullable()]).nullable();
 
 const PublishedTableSchema = z.strictObject({
   version: z.literal(1),
@@ -24,8 +25,8 @@ const PublishedTableSchema = z.strictObject({
   })).min(1),
 });
 
-/** Mean and std in percent, as the paper prints them; null where the source has no number. */
-export type PublishedCell = [number, number] | null;
+/** Mean and std in percent, as the paper prints them (std null: a single run); null where the source has no number. */
+export type PublishedCell = [number, number | null] | null;
 
 export interface PublishedRow {
   label: string;

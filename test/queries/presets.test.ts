@@ -34,6 +34,14 @@ for (const id of presetIds()) {
       assert.deepEqual([spec.baseline.epochs, spec.baseline.lr, spec.baseline.gamma, spec.baseline.weightDecay, spec.baseline.batchSize, spec.baseline.nesterov], [200, 0.1, 0.2, 5e-4, 128, true]);
       assert.deepEqual(spec.baseline.milestones!.map((f) => f * spec.baseline.epochs!), [60, 120, 160]);
       assert.equal(spec.seeds.length, 5);
+    } else if (spec.dataset === 'imagenet') {
+      // The reference ImageNet schedule (anchors-mission §1.4): 90 epochs, ×0.1 every 30, batch 256, wd 1e-4; VGG-16 without BN at lr 0.01.
+      assert.deepEqual([spec.baseline.epochs, spec.baseline.batchSize, spec.baseline.weightDecay, spec.baseline.gamma], [90, 256, 1e-4, 0.1]);
+      assert.deepEqual(spec.baseline.milestones!.map((f) => Math.round(f * 90)), [30, 60]);
+      assert.equal(spec.baseline.lr, spec.arch === 'vgg16_imagenet' ? 0.01 : 0.1);
+      assert.equal(spec.finetune.lr, 0.001);
+      assert.equal(spec.scratchB.capMultiple, spec.method.id === 'network_slimming' ? null : 2);
+      assert.deepEqual(spec.seeds, [1]);
     } else if (id !== 'quickstart') {
       // The reference CIFAR schedule (anchors-mission §1.4).
       assert.equal(spec.baseline.epochs, 160);
@@ -57,4 +65,19 @@ test('full-scale VGG-16-A: Scratch-B gets 243 epochs; at --scale 0.01 the epochs
   const scaled = scaleConfig({ ...defaultTrainConfig, ...spec.baseline }, 0.01, 50000);
   assert.equal(scaled.epochs, 2);
   assert.equal(scaled.trainLimit, 500);
+});
+
+test('ImageNet presets: Scratch-B epochs as the READMEs (ResNet-34-A/B 106/118, ThiNet 180 except ThiNet-70 141, VGG-5x 180)', () => {
+  const expected: Record<string, number> = {
+    'l1-resnet34-a-imagenet': 106, 'l1-resnet34-b-imagenet': 118, 'thinet-vgg-conv-imagenet': 180, 'thinet30-resnet50-imagenet': 180,
+    'thinet50-resnet50-imagenet': 180, 'thinet70-resnet50-imagenet': 141, 'regression-vgg16-5x-imagenet': 180,
+  };
+  for (const [id, epochs] of Object.entries(expected)) {
+    const spec = loadPreset(id);
+    const base = resolveArch(spec.arch);
+    const method = getMethod(spec.method.id);
+    const pruned = method.targetSpec!(base, parseParams(method, spec.method.params));
+    const got = scratchBEpochs(spec.baseline.epochs!, analyseCost(base).totals.flops, analyseCost(pruned).totals.flops, { capMultiple: spec.scratchB.capMultiple ?? undefined });
+    assert.equal(got, epochs, id);
+  }
 });

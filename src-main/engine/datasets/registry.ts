@@ -1,5 +1,6 @@
-// Dataset ids and paths -> loaders. Built-in ids: the embedded fashion-mnist-mini and the
-// downloadable fashion-mnist, cifar10, cifar100 (read from the cache folder). Anything else is a
+// Dataset ids and paths -> loaders. Built-in ids: the embedded fashion-mnist-mini, the
+// downloadable fashion-mnist, cifar10, cifar100 (read from the cache folder), and imagenet, which pwb cannot
+// download: read from the cache folder's imagenet/ where the user puts or links it, by the ImageNet protocol. Anything else is a
 // folder: `idx:PATH`, `cifar10:PATH`, `cifar100:PATH`, `folder:PATH`, `imagenet:PATH` (the ImageNet protocol;
 // `imagenet64:PATH` crops 64×64 instead of 224×224), or a bare PATH whose format is detected from the files in it.
 
@@ -21,9 +22,12 @@ export interface OpenOptions {
   imageSize?: [number, number];
 }
 
+/** ILSVRC-2012, in the ImageNet layout, from the cache folder (never downloaded: image-net.org's terms). */
+export const IMAGENET_ID = 'imagenet';
+
 /** Built-in ids, the embedded default first. */
 export function datasetIds(): string[] {
-  return [EMBEDDED_ID, ...REMOTE_DATASETS.map((d) => d.id)];
+  return [EMBEDDED_ID, ...REMOTE_DATASETS.map((d) => d.id), IMAGENET_ID];
 }
 
 /** The format of the dataset in `dir`, from the files it holds (folder-formats.ts, in its order); null if none fits. */
@@ -49,6 +53,16 @@ function expandHome(p: string): string {
 export async function openDataset(idOrPath: string, opts: OpenOptions = {}): Promise<Dataset> {
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   if (idOrPath === EMBEDDED_ID) return loadEmbedded();
+  if (idOrPath === IMAGENET_ID) {
+    const dir = datasetDir(cacheDir, IMAGENET_ID);
+    if (!folderFormat('imagenet').detect(dir)) {
+      throw new NotFoundError(
+        `dataset "imagenet" is not here (looked in ${dir}); pwb cannot download ImageNet (image-net.org's terms): put or link an ILSVRC-2012 folder there ` +
+          `with train/<wnid>/*.JPEG and val/<wnid>/*.JPEG (the validation images sorted into class folders, as PyTorch's ImageNet example expects), or pass --data imagenet:/path/to/it`,
+      );
+    }
+    return folderFormat('imagenet').load(dir, opts, { id: IMAGENET_ID, name: 'ImageNet (ILSVRC-2012)' });
+  }
   const spec = REMOTE_DATASETS.find((d) => d.id === idOrPath);
   if (spec) {
     if (!remotePresent(spec, cacheDir)) {
@@ -120,5 +134,10 @@ export async function describeDatasets(opts: { cacheDir?: string } = {}): Promis
       present: remotePresent(spec, cacheDir),
     });
   }
+  const imagenet = datasetDir(cacheDir, IMAGENET_ID);
+  rows.push({
+    id: IMAGENET_ID, name: 'ImageNet (ILSVRC-2012; not downloadable: put or link it here)', trainSize: 1281167, testSize: 50000,
+    inputShape: [224, 224, 3], classes: 1000, where: imagenet, present: folderFormat('imagenet').detect(imagenet),
+  });
   return rows;
 }

@@ -12,6 +12,7 @@ import { batches } from '../../../src-main/engine/datasets/batches.ts';
 import { IMAGENET_MEAN, IMAGENET_STD, randomResizedCrop, resizeCenterCrop, roundHalfEven } from '../../../src-main/engine/datasets/imagenet-transforms.ts';
 import { openDataset } from '../../../src-main/engine/datasets/registry.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
+import { NotFoundError } from '../../../src-shared/errors.ts';
 
 let dir: string;
 before(async () => {
@@ -93,4 +94,16 @@ test('imagenet32:PATH streams a folder of odd-sized images: centre crops to read
   const stream = batches(ds, 'train', { batchSize: 4, seed: 3, epoch: 0, shuffle: false, augment: true });
   const batch = (await stream.next()).value as { x: Float32Array };
   assert.ok(batch.x.every((v, i) => Math.abs(v - (a[i]! / 255 - IMAGENET_MEAN[i % 3]!) / IMAGENET_STD[i % 3]!) < 1e-5));
+});
+
+test("the built-in id 'imagenet': the cache folder's imagenet/ by the protocol, else one line saying where to put it", async () => {
+  const cacheDir = join(dir, 'cache');
+  await assert.rejects(openDataset('imagenet', { cacheDir }), (e: unknown) =>
+    e instanceof NotFoundError && e.message.includes(join(cacheDir, 'imagenet')) && e.message.includes('--data imagenet:') && !e.message.includes('\n'));
+  for (const p of ['train/n01', 'val/n01']) await mkdir(join(cacheDir, 'imagenet', p), { recursive: true });
+  await halves(join(cacheDir, 'imagenet/train/n01/a.JPEG'), 300, 240);
+  await halves(join(cacheDir, 'imagenet/val/n01/b.JPEG'), 260, 300);
+  const ds = await openDataset('imagenet', { cacheDir });
+  assert.deepEqual([ds.id, ds.name, ds.inputShape, ds.reportsTop5], ['imagenet', 'ImageNet (ILSVRC-2012)', [224, 224, 3], true]);
+  assert.equal((await ds.test.read([0])).length, 224 * 224 * 3);
 });

@@ -26,7 +26,7 @@ async function idxFolder(d: string): Promise<void> {
 }
 
 test('built-in ids are listed with the embedded default first', () => {
-  assert.deepEqual(datasetIds(), ['fashion-mnist-mini', 'fashion-mnist', 'cifar10', 'cifar100']);
+  assert.deepEqual(datasetIds(), ['fashion-mnist-mini', 'fashion-mnist', 'cifar10', 'cifar100', 'imagenet']);
 });
 
 test('the embedded id opens; a built-in that is not downloaded says how to get it', async () => {
@@ -42,7 +42,7 @@ test('a downloaded built-in opens from the cache folder with its class names', a
   assert.equal(ds.id, 'fashion-mnist');
   assert.equal(ds.classNames[9], 'Ankle boot');
   const rows = await describeDatasets({ cacheDir });
-  assert.deepEqual(rows.map((r) => [r.id, r.present]), [['fashion-mnist-mini', true], ['fashion-mnist', true], ['cifar10', false], ['cifar100', false]]);
+  assert.deepEqual(rows.map((r) => [r.id, r.present]), [['fashion-mnist-mini', true], ['fashion-mnist', true], ['cifar10', false], ['cifar100', false], ['imagenet', false]]);
   assert.deepEqual(rows[0]!.inputShape, [28, 28, 1]);
   assert.equal(rows[3]!.classes, 100);
 });
@@ -63,7 +63,7 @@ test('folders are detected by their files, or named by a prefix', async () => {
 });
 
 test('unknown ids, missing paths and unrecognised folders are clear errors', async () => {
-  await assert.rejects(openDataset('imagenet'), (e: unknown) => e instanceof NotFoundError && /valid ids: fashion-mnist-mini, fashion-mnist, cifar10, cifar100/.test(e.message));
+  await assert.rejects(openDataset('imagenet-21k'), (e: unknown) => e instanceof NotFoundError && /valid ids: fashion-mnist-mini, fashion-mnist, cifar10, cifar100, imagenet/.test(e.message));
   const missing = join(dir, 'no-such-folder');
   await assert.rejects(openDataset(missing), (e: unknown) => e instanceof NotFoundError && e.message.includes(missing));
   await assert.rejects(openDataset(`folder:${missing}`), (e: unknown) => e instanceof NotFoundError && e.message.includes(missing));
