@@ -98,6 +98,17 @@ const variants: Record<string, VggSpec> = {
     family: 'vgg', id: 'vgg16_imagenet', input: [224, 224, 3], classes: 1000,
     cfg: [...CFGS[16], M], pool: 'flatten', fc: [4096, 4096], batchNorm: false,
   },
+  // ThiNet's VGG-GAP and VGG-Tiny (RNP imagenet/thinet/models/thinetvgg.py; anchors-mission §1.3): VGG-16 without BN,
+  // thinner, no last max-pool, the FC layers replaced by an average over the final 14×14 map (the reference's
+  // AvgPool2d(14, stride 2) there, a module it counts; here an uncounted average, ≈ 0.1 MFLOPs of 15 GFLOPs) and one FC.
+  thinet_vgg_gap: {
+    family: 'vgg', id: 'thinet_vgg_gap', input: [224, 224, 3], classes: 1000, batchNorm: false, pool: 'global_avg', fc: [],
+    cfg: [32, 32, M, 64, 64, M, 128, 128, 128, M, 256, 256, 256, M, 512, 512, 512],
+  },
+  thinet_vgg_tiny: {
+    family: 'vgg', id: 'thinet_vgg_tiny', input: [224, 224, 3], classes: 1000, batchNorm: false, pool: 'global_avg', fc: [],
+    cfg: [16, 16, M, 32, 32, M, 64, 64, 64, M, 128, 128, 128, M, 128, 128, 256],
+  },
   // Small enough to train on a 2-core CPU: Fashion-MNIST 28×28×1 → 14 → 7 → 3, then average.
   vgg_mini: {
     family: 'vgg',

@@ -140,3 +140,21 @@ test('SSS ResNet-41/32/26: RNP sparse-structure-selection README\'s (branches le
     assert.equal(scratchBEpochs(100, analyseCost(base).totals.flops, analyseCost(resolveArch(id)).totals.flops), epochs, id);
   }
 });
+
+test('ThiNet VGG-GAP and VGG-Tiny: thinetvgg.py\'s widths (anchors-mission §1.3), no BN, the final 14×14 map averaged into one FC', () => {
+  const M = 'M';
+  const expected = {
+    thinet_vgg_gap: [32, 32, M, 64, 64, M, 128, 128, 128, M, 256, 256, 256, M, 512, 512, 512],
+    thinet_vgg_tiny: [16, 16, M, 32, 32, M, 64, 64, 64, M, 128, 128, 128, M, 128, 128, 256],
+  };
+  for (const [id, cfg] of Object.entries(expected)) {
+    const spec = resolveArch(id) as unknown as { cfg: unknown; batchNorm: boolean; fc: number[] };
+    assert.deepEqual(spec.cfg, cfg);
+    assert.deepEqual([spec.batchNorm, spec.fc], [false, []]);
+    const layers = analyseCost(resolveArch(id)).layers;
+    const gap = layers.find((l) => l.kind === 'global_avg_pool')!;
+    assert.deepEqual(gap.outShape, [cfg[cfg.length - 1]], 'one value per channel of the 14×14 map');
+    assert.deepEqual(layers.filter((l) => l.kind === 'dense').map((l) => l.outShape), [[1000]]);
+    assert.deepEqual(layers.filter((l) => l.kind === 'max_pool').at(-1)!.outShape.slice(0, 2), [14, 14]);
+  }
+});
