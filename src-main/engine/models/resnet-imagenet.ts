@@ -13,6 +13,8 @@
 // whether the stage's first block keeps its own; which of the other blocks keep theirs the README leaves open
 // (their shapes are equal): here the first ones. Those networks are MXNet's pre-activation ResNets; these are
 // the torchvision layout, like every other network of this family.
+// `resnet50_2x` is the regression method's ResNet-50-2x: a channel selection before each block's first conv
+// (inputSelect) and a bias on the projection shortcuts, as RNP's resnet_2x.py.
 import { z } from 'zod';
 import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
@@ -34,6 +36,13 @@ export const ImageNetResNetSpecSchema = z.strictObject({
   blocks: z.tuple([positiveInt, positiveInt, positiveInt, positiveInt]),
   cfg: z.array(positiveInt),
   ...residualBlockFields,
+  /**
+   * Per block, the channels of its input its first conv reads (a channel_selection before conv1, the
+   * regression method's ResNet-50-2x); the shortcut reads them all. Absent: conv1 reads every channel.
+   */
+  inputSelect: z.array(z.array(z.number().int().nonnegative())).optional(),
+  /** The projection shortcut's conv carries a bias (RNP's resnet_2x.py); torchvision's has none. */
+  downsampleBias: z.boolean().optional(),
 });
 export type ImageNetResNetSpec = z.infer<typeof ImageNetResNetSpecSchema>;
 
@@ -46,6 +55,25 @@ const expansion = (block: Block): number => (block === 'basic' ? 1 : 4);
 function imagenet(id: string, depth: number, block: Block, blocks: [number, number, number, number]): ImageNetResNetSpec {
   const cfg = blocks.flatMap((count, s) => Array<number>(count * perBlock(block)).fill(PLANES[s]!));
   return { family: 'resnet_imagenet', id, input: [224, 224, 3], classes: 1000, depth, block, blocks, cfg };
+}
+
+/**
+ * The regression method's ResNet-50-2x (RNP imagenet/regression-pruning/models/resnet_2x.py): its 48-entry cfg,
+ * [conv1 input, conv1 out, conv2 out] per bottleneck, the input a selection of the block's input channels. The
+ * reference loads which channels from filter.pkl (made from the authors' released Caffe model, not shipped);
+ * the widths are what Scratch-E/B need, and here the selection keeps the first ones.
+ */
+const CFG_2X = [35, 64, 55, 101, 51, 39, 97, 50, 37, 144, 128, 106, 205, 105, 72, 198, 105, 72, 288, 128, 110, 278, 256, 225, 418, 209, 147,
+  407, 204, 158, 423, 212, 155, 412, 211, 148, 595, 256, 213, 606, 512, 433, 1222, 512, 437, 1147, 512, 440];
+
+function resnet50x2(): ImageNetResNetSpec {
+  const triples = Array.from({ length: 16 }, (_, k) => CFG_2X.slice(3 * k, 3 * k + 3));
+  return {
+    ...imagenet('resnet50_2x', 50, 'bottleneck', [3, 4, 6, 3]),
+    cfg: triples.flatMap(([, a, b]) => [a!, b!]),
+    inputSelect: triples.map(([n]) => Array.from({ length: n! }, (_, i) => i)),
+    downsampleBias: true,
+  };
 }
 
 /** ResNet-50 with, per stage, `a` branches left and whether the first block keeps its own (`b`): the README's (a, b). */
@@ -70,6 +98,7 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
     resnet41_sss: sss('resnet41_sss', 41, [[0, false], [4, true], [6, true], [3, true]]),
     resnet32_sss: sss('resnet32_sss', 32, [[1, false], [4, true], [4, true], [1, true]]),
     resnet26_sss: sss('resnet26_sss', 26, [[0, false], [2, false], [5, false], [1, true]]),
+    resnet50_2x: resnet50x2(),
   },
   examples: [
     { label: 'resnet18_imagenet at 32×32', spec: { ...imagenet('resnet18_imagenet', 18, 'basic', [2, 2, 2, 2]), input: [32, 32, 3], classes: 10 } },
@@ -85,6 +114,9 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
   validate(spec) {
     const total = spec.blocks.reduce((a, b) => a + b, 0);
     checkResidual('resnet_imagenet', spec, total);
+    if (spec.inputSelect && spec.inputSelect.length !== total) {
+      throw new ValidationError(`resnet_imagenet spec: field 'inputSelect' must have one channel list per block (${total}), got ${spec.inputSelect.length}`);
+    }
     const kept = keptBranches(spec, total);
     const depth = (spec.block === 'basic' ? 2 : 3) * kept + 2;
     if (spec.depth !== depth) {
@@ -122,13 +154,15 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
         const name = `layer${s + 1}.${i}`;
         const stride = s > 0 && i === 0 ? 2 : 1;
         const changes = stride !== 1 || ops.shape(x)[2] !== width;
-        const projection = (): T => ops.batchNorm(`${name}.downsample.1`, ops.conv2d(`${name}.downsample.0`, x, { filters: width, kernel: 1, stride }));
+        const projection = (): T =>
+          ops.batchNorm(`${name}.downsample.1`, ops.conv2d(`${name}.downsample.0`, x, { filters: width, kernel: 1, stride, bias: spec.downsampleBias === true }));
         if (!branchKept(spec, k)) {
           if (changes) x = ops.relu(projection());
           continue;
         }
         const inner = spec.cfg.slice(per * k, per * k + per);
-        let out = x;
+        const select = spec.inputSelect?.[k];
+        let out = select ? ops.selectChannels(x, select) : x;
         if (spec.block === 'basic') {
           const prunable = { slot: { field: 'cfg', index: k }, stage: s, refId: 2 * k + 2 } as const;
           out = ops.conv2d(`${name}.conv1`, out, { filters: inner[0]!, kernel: 3, stride, prunable });
