@@ -98,6 +98,11 @@ test('two threads: same update as the weighted sum of single-threaded shard grad
   const whole = await evalBatch(ref, test.x, test.y, 9);
   assert.equal(sharded.hits, whole.hits);
   assert.ok(Math.abs(sharded.lossSum - whole.lossSum) < 1e-4 * Math.max(1, Math.abs(whole.lossSum)), `eval loss ${sharded.lossSum} vs ${whole.lossSum}`);
+  // Top-5 (asked by the ImageNet protocol) summed over the shards as top-1 is.
+  const sharded5 = await runner.evaluate(test.x, test.y, 9, true);
+  const whole5 = await evalBatch(ref, test.x, test.y, 9, true);
+  assert.equal(sharded5.hits5, whole5.hits5);
+  assert.ok(whole5.hits5! >= whole5.hits && sharded.hits5 === undefined);
 
   // A second step keeps working and leaks nothing beyond the momentum buffers created by the first.
   const afterFirst = tf.memory().numTensors;
