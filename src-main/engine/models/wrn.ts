@@ -9,10 +9,13 @@
 // `cfg[b]` is block b's inner width (its conv1's output), 3n entries; the group widths follow from `widen`.
 // Init as theirs: conv N(0, 2/(k·k·out)), BN γ 1, β 0; Linear at PyTorch's default (they also zero its bias,
 // which InitScheme does not offer: a difference of U(±1/√64k) in ten numbers at the start).
+// A block may lose its residual branch, and each branch may carry a learned scale (residual-blocks.ts): a block
+// without its branch is x, or its 1×1 shortcut of the pre-activated input where the width or stride changes.
 import { z } from 'zod';
 import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
+import { branchKept, checkResidual, keptBranches, residualBlockFields, scaleLayer } from './residual-blocks.ts';
 
 export const WideResNetSpecSchema = z.strictObject({
   family: z.literal('wrn'),
@@ -21,6 +24,7 @@ export const WideResNetSpecSchema = z.strictObject({
   /** k: group widths 16k, 32k, 64k. */
   widen: positiveInt,
   cfg: z.array(positiveInt),
+  ...residualBlockFields,
 });
 export type WideResNetSpec = z.infer<typeof WideResNetSpecSchema>;
 
@@ -49,6 +53,17 @@ export const wideResNet: ModelFamily<WideResNetSpec> = {
   ],
 
   validate(spec) {
+    if (spec.residual) {
+      checkResidual('wrn', spec, spec.cfg.length);
+      if (spec.cfg.length === 0 || spec.cfg.length % 3 !== 0) {
+        throw new ValidationError(`wrn spec: field 'cfg' must list n block widths per group, 3n in all (got ${spec.cfg.length})`);
+      }
+      const kept = keptBranches(spec, spec.cfg.length);
+      if (spec.depth !== 2 * kept + 4) {
+        throw new ValidationError(`wrn spec: field 'depth' is ${spec.depth} but the ${kept} residual branches 'residual' keeps make ${2 * kept + 4}`);
+      }
+      return;
+    }
     if (spec.depth < 10 || (spec.depth - 4) % 6 !== 0) {
       throw new ValidationError(`wrn spec: field 'depth' must be 6n+4 with n ≥ 1 (got ${spec.depth})`);
     }
@@ -58,9 +73,17 @@ export const wideResNet: ModelFamily<WideResNetSpec> = {
     }
   },
 
+  residualBlocks: {
+    withBranches(spec, { residual, blockScales }) {
+      const { residual: _r, blockScales: _s, ...rest } = spec;
+      const kept = residual ? residual.filter(Boolean).length : spec.cfg.length;
+      return { ...rest, depth: 2 * kept + 4, ...(residual ? { residual: [...residual] } : {}), ...(blockScales ? { blockScales } : {}) };
+    },
+  },
+
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {
-    const n = (spec.depth - 4) / 6;
+    const n = spec.cfg.length / 3;
     x = ops.conv2d('conv1', x, { filters: STEM, kernel: 3 });
     let b = 0;
     groupWidths(spec.widen).forEach((planes, g) => {
@@ -68,13 +91,19 @@ export const wideResNet: ModelFamily<WideResNetSpec> = {
         const name = `block${g + 1}.layer.${i}`;
         const stride = g > 0 && i === 0 ? 2 : 1;
         const equalInOut = stride === 1 && ops.shape(x)[2] === planes;
+        if (!branchKept(spec, b) && equalInOut) continue;
         const pre = ops.relu(ops.batchNorm(`${name}.bn1`, x));
+        const projection = (): typeof x => ops.conv2d(`${name}.convShortcut`, pre, { filters: planes, kernel: 1, stride, pad: 0 });
+        if (!branchKept(spec, b)) {
+          x = projection();
+          continue;
+        }
         // The inner width is free; the block's output joins the residual sum.
         const prunable = { slot: { field: 'cfg', index: b }, stage: g } as const;
         let out = ops.conv2d(`${name}.conv1`, pre, { filters: spec.cfg[b]!, kernel: 3, stride, prunable });
         out = ops.conv2d(`${name}.conv2`, ops.relu(ops.batchNorm(`${name}.bn2`, out)), { filters: planes, kernel: 3 });
-        const shortcut = equalInOut ? x : ops.conv2d(`${name}.convShortcut`, pre, { filters: planes, kernel: 1, stride, pad: 0 });
-        x = ops.add(shortcut, out);
+        if (spec.blockScales) out = ops.scale(scaleLayer(name), out);
+        x = ops.add(equalInOut ? x : projection(), out);
       }
     });
     x = ops.relu(ops.batchNorm('bn1', x));
