@@ -7,10 +7,14 @@
 // cfg, flat: per block [selected-input, conv1-out, conv2-out] (9n entries), then the final selected width.
 // select (optional): kept channel indices per selection layer (3n blocks + final).
 // Init: conv N(0, 2/(k·k·out)), BN γ 0.5, Linear left at PyTorch's default.
+// A block may lose its residual branch, and each branch may carry a learned scale (residual-blocks.ts): a block
+// without its branch is x, or its 1×1 downsample conv of x where the shape changes (its BN, selection and
+// cfg entries stay, unread). With `residual` flags, depth counts the kept branches: 3 · kept + 2.
 import { z } from 'zod';
 import { archSpecFields, positiveInt, SelectionSchema } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
+import { branchKept, checkResidual, keptBranches, residualBlockFields, scaleLayer } from './residual-blocks.ts';
 
 /**
  * CIFAR PreResNet with bottleneck blocks (depth 9n+2), as in network slimming.
@@ -25,14 +29,14 @@ export const PreResNetSpecSchema = z.strictObject({
   widths: z.tuple([positiveInt, positiveInt, positiveInt]),
   cfg: z.array(positiveInt),
   select: z.array(SelectionSchema).optional(),
+  ...residualBlockFields,
 });
 export type PreResNetSpec = z.infer<typeof PreResNetSpecSchema>;
 
 const EXPANSION = 4;
 
 /** Full (unselected) channel count entering each selection layer: 3n blocks, then the final BN. */
-export function preresnetFullWidths(spec: Pick<PreResNetSpec, 'depth' | 'widths'>): number[] {
-  const n = (spec.depth - 2) / 9;
+export function preresnetFullWidths(spec: Pick<PreResNetSpec, 'depth' | 'widths'>, n = (spec.depth - 2) / 9): number[] {
   const full: number[] = [];
   spec.widths.forEach((planes, s) => {
     for (let i = 0; i < n; i++) {
@@ -42,6 +46,9 @@ export function preresnetFullWidths(spec: Pick<PreResNetSpec, 'depth' | 'widths'
   full.push(EXPANSION * spec.widths[2]);
   return full;
 }
+
+/** Blocks per stage: from the cfg (9 entries a block's three widths, three stages, plus the final width). */
+const blocksPerStage = (spec: Pick<PreResNetSpec, 'cfg'>): number => (spec.cfg.length - 1) / 9;
 
 function defaultSpec(id: string, depth: number, input: [number, number, number] = [32, 32, 3]): PreResNetSpec {
   const widths: [number, number, number] = [16, 32, 64];
@@ -60,11 +67,20 @@ export const preresnet: ModelFamily<PreResNetSpec> = {
   examples: [{ label: 'preresnet20 (n=2) at 16×16', spec: defaultSpec('preresnet20', 20, [16, 16, 3]) }],
 
   validate(spec) {
-    if (spec.depth < 11 || (spec.depth - 2) % 9 !== 0) {
+    const n = spec.residual ? blocksPerStage(spec) : (spec.depth - 2) / 9;
+    if (spec.residual) {
+      if (!Number.isInteger(n) || n < 1) {
+        throw new ValidationError(`preresnet spec: field 'cfg' must have 9n + 1 entries (3 per block + final), got ${spec.cfg.length}`);
+      }
+      checkResidual('preresnet', spec, 3 * n);
+      const kept = keptBranches(spec, 3 * n);
+      if (spec.depth !== 3 * kept + 2) {
+        throw new ValidationError(`preresnet spec: field 'depth' is ${spec.depth} but the ${kept} residual branches 'residual' keeps make ${3 * kept + 2}`);
+      }
+    } else if (spec.depth < 11 || (spec.depth - 2) % 9 !== 0) {
       throw new ValidationError(`preresnet spec: field 'depth' must be 9n+2 with n ≥ 1 (got ${spec.depth})`);
     }
-    const full = preresnetFullWidths(spec);
-    const n = (spec.depth - 2) / 9;
+    const full = preresnetFullWidths(spec, n);
     if (spec.cfg.length !== 9 * n + 1) {
       throw new ValidationError(
         `preresnet spec: field 'cfg' must have ${9 * n + 1} entries (3 per block + final) ` +
@@ -75,9 +91,17 @@ export const preresnet: ModelFamily<PreResNetSpec> = {
     checkSelection('preresnet', full, selected, spec.select);
   },
 
+  residualBlocks: {
+    withBranches(spec, { residual, blockScales }) {
+      const { residual: _r, blockScales: _s, ...rest } = spec;
+      const kept = residual ? residual.filter(Boolean).length : 3 * blocksPerStage(spec);
+      return { ...rest, depth: 3 * kept + 2, ...(residual ? { residual: [...residual] } : {}), ...(blockScales ? { blockScales } : {}) };
+    },
+  },
+
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {
-    const n = (spec.depth - 2) / 9;
+    const n = blocksPerStage(spec);
     // Selection k reads select[k] (all channels without `select`); cfg keeps its width at 3k (the final one at 9n).
     const pick = (y: typeof x, k: number): typeof x => ops.selection(y, { index: k, cfgIndex: k < 3 * n ? 3 * k : 9 * n, indices: spec.select?.[k] ?? null });
     x = ops.conv2d('conv1', x, { filters: spec.widths[0], kernel: 3 });
@@ -86,6 +110,12 @@ export const preresnet: ModelFamily<PreResNetSpec> = {
       for (let i = 0; i < n; i++, k++) {
         const name = `layer${s + 1}.${i}`;
         const stride = s > 0 && i === 0 ? 2 : 1;
+        const changes = stride !== 1 || ops.shape(x)[2] !== EXPANSION * planes;
+        const projection = (): typeof x => ops.conv2d(`${name}.downsample.0`, x, { filters: EXPANSION * planes, kernel: 1, stride });
+        if (!branchKept(spec, k)) {
+          if (changes) x = projection();
+          continue;
+        }
         const [, c1, c2] = spec.cfg.slice(3 * k, 3 * k + 3) as [number, number, number];
         let out = ops.relu(pick(ops.batchNorm(`${name}.bn1`, x), k));
         out = ops.conv2d(`${name}.conv1`, out, { filters: c1, kernel: 1, prunable: { slot: { field: 'cfg', index: 3 * k + 1 }, stage: s } });
@@ -93,11 +123,8 @@ export const preresnet: ModelFamily<PreResNetSpec> = {
         out = ops.conv2d(`${name}.conv2`, out, { filters: c2, kernel: 3, stride, prunable: { slot: { field: 'cfg', index: 3 * k + 2 }, stage: s } });
         out = ops.relu(ops.batchNorm(`${name}.bn3`, out));
         out = ops.conv2d(`${name}.conv3`, out, { filters: EXPANSION * planes, kernel: 1 });
-        const changes = stride !== 1 || ops.shape(x)[2] !== EXPANSION * planes;
-        const residual = changes
-          ? ops.conv2d(`${name}.downsample.0`, x, { filters: EXPANSION * planes, kernel: 1, stride })
-          : x;
-        x = ops.add(out, residual);
+        if (spec.blockScales) out = ops.scale(scaleLayer(name), out);
+        x = ops.add(out, changes ? projection() : x);
       }
     });
     x = ops.relu(pick(ops.batchNorm('bn', x), 3 * n));
