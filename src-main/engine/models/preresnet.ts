@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { archSpecFields, positiveInt, SelectionSchema } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
-import { branchKept, checkResidual, keptBranches, residualBlockFields, scaleLayer } from './residual-blocks.ts';
+import { branchKept, checkBranchDepth, residualBlockFields, residualBlocksBy, scaleLayer, type BranchCount } from './residual-blocks.ts';
 
 /**
  * CIFAR PreResNet with bottleneck blocks (depth 9n+2), as in network slimming.
@@ -50,6 +50,9 @@ export function preresnetFullWidths(spec: Pick<PreResNetSpec, 'depth' | 'widths'
 /** Blocks per stage: from the cfg (9 entries a block's three widths, three stages, plus the final width). */
 const blocksPerStage = (spec: Pick<PreResNetSpec, 'cfg'>): number => (spec.cfg.length - 1) / 9;
 
+/** Three stages of blocks, three convs a branch, plus the stem and the classifier. */
+const BRANCHES: BranchCount<PreResNetSpec> = { blocks: (spec) => 3 * blocksPerStage(spec), depth: (_, kept) => 3 * kept + 2 };
+
 function defaultSpec(id: string, depth: number, input: [number, number, number] = [32, 32, 3]): PreResNetSpec {
   const widths: [number, number, number] = [16, 32, 64];
   const full = preresnetFullWidths({ depth, widths });
@@ -72,11 +75,7 @@ export const preresnet: ModelFamily<PreResNetSpec> = {
       if (!Number.isInteger(n) || n < 1) {
         throw new ValidationError(`preresnet spec: field 'cfg' must have 9n + 1 entries (3 per block + final), got ${spec.cfg.length}`);
       }
-      checkResidual('preresnet', spec, 3 * n);
-      const kept = keptBranches(spec, 3 * n);
-      if (spec.depth !== 3 * kept + 2) {
-        throw new ValidationError(`preresnet spec: field 'depth' is ${spec.depth} but the ${kept} residual branches 'residual' keeps make ${3 * kept + 2}`);
-      }
+      checkBranchDepth('preresnet', spec, BRANCHES);
     } else if (spec.depth < 11 || (spec.depth - 2) % 9 !== 0) {
       throw new ValidationError(`preresnet spec: field 'depth' must be 9n+2 with n ≥ 1 (got ${spec.depth})`);
     }
@@ -91,13 +90,7 @@ export const preresnet: ModelFamily<PreResNetSpec> = {
     checkSelection('preresnet', full, selected, spec.select);
   },
 
-  residualBlocks: {
-    withBranches(spec, { residual, blockScales }) {
-      const { residual: _r, blockScales: _s, ...rest } = spec;
-      const kept = residual ? residual.filter(Boolean).length : 3 * blocksPerStage(spec);
-      return { ...rest, depth: 3 * kept + 2, ...(residual ? { residual: [...residual] } : {}), ...(blockScales ? { blockScales } : {}) };
-    },
-  },
+  residualBlocks: residualBlocksBy(BRANCHES),
 
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {

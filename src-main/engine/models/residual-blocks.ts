@@ -49,3 +49,30 @@ export interface ResidualBlocks<S> {
   /** `spec` keeping the branches `residual` flags (one per block; absent: all), with or without scales; depth recomputed. */
   withBranches(spec: S, change: { residual: boolean[] | undefined; blockScales: boolean }): S;
 }
+
+/** How a family counts: its block positions, and the depth `kept` branches make. */
+export interface BranchCount<S> {
+  blocks(spec: S): number;
+  depth(spec: S, kept: number): number;
+}
+
+/** A family's ResidualBlocks from how it counts (the same rewrite of the two fields for every ResNet family). */
+export function residualBlocksBy<S extends ResidualFields & { depth: number }>(count: BranchCount<S>): ResidualBlocks<S> {
+  return {
+    withBranches(spec, { residual, blockScales }) {
+      const { residual: _r, blockScales: _s, ...rest } = spec;
+      const kept = residual ? residual.filter(Boolean).length : count.blocks(spec);
+      return { ...rest, depth: count.depth(spec, kept), ...(residual ? { residual: [...residual] } : {}), ...(blockScales ? { blockScales } : {}) } as S;
+    },
+  };
+}
+
+/** checkResidual, then one line naming 'depth' when it is not what the kept branches make. */
+export function checkBranchDepth<S extends ResidualFields & { depth: number }>(family: string, spec: S, count: BranchCount<S>): void {
+  const blocks = count.blocks(spec);
+  checkResidual(family, spec, blocks);
+  const kept = keptBranches(spec, blocks);
+  if (spec.depth !== count.depth(spec, kept)) {
+    throw new ValidationError(`${family} spec: field 'depth' is ${spec.depth} but the ${kept} residual branches 'residual' keeps make ${count.depth(spec, kept)}`);
+  }
+}

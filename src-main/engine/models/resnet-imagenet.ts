@@ -20,7 +20,7 @@ import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
 import type { Ops } from './ops.ts';
-import { branchKept, checkResidual, keptBranches, residualBlockFields, scaleLayer } from './residual-blocks.ts';
+import { branchKept, checkResidual, keptBranches, residualBlockFields, residualBlocksBy, scaleLayer } from './residual-blocks.ts';
 
 /**
  * ImageNet ResNet (torchvision layout: 7×7 stem, max-pool, four stages, 1×1 projection shortcuts).
@@ -86,6 +86,10 @@ function sss(id: string, depth: number, stages: Array<[number, boolean]>): Image
   return { ...base, residual };
 }
 
+const totalBlocks = (spec: ImageNetResNetSpec): number => spec.blocks.reduce((a, b) => a + b, 0);
+/** Two (basic) or three (bottleneck) convs a branch, plus the stem and the classifier. */
+const depthOf = (spec: ImageNetResNetSpec, kept: number): number => (spec.block === 'basic' ? 2 : 3) * kept + 2;
+
 export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
   family: 'resnet_imagenet',
   schema: ImageNetResNetSpecSchema,
@@ -112,13 +116,13 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
   ],
 
   validate(spec) {
-    const total = spec.blocks.reduce((a, b) => a + b, 0);
+    const total = totalBlocks(spec);
     checkResidual('resnet_imagenet', spec, total);
     if (spec.inputSelect && spec.inputSelect.length !== total) {
       throw new ValidationError(`resnet_imagenet spec: field 'inputSelect' must have one channel list per block (${total}), got ${spec.inputSelect.length}`);
     }
     const kept = keptBranches(spec, total);
-    const depth = (spec.block === 'basic' ? 2 : 3) * kept + 2;
+    const depth = depthOf(spec, kept);
     if (spec.depth !== depth) {
       throw new ValidationError(
         `resnet_imagenet spec: field 'depth' is ${spec.depth} ` +
@@ -133,14 +137,7 @@ export const resnetImagenet: ModelFamily<ImageNetResNetSpec> = {
     }
   },
 
-  residualBlocks: {
-    withBranches(spec, { residual, blockScales }) {
-      const { residual: _r, blockScales: _s, ...rest } = spec;
-      const kept = residual ? residual.filter(Boolean).length : spec.blocks.reduce((a, b) => a + b, 0);
-      const depth = (spec.block === 'basic' ? 2 : 3) * kept + 2;
-      return { ...rest, depth, ...(residual ? { residual: [...residual] } : {}), ...(blockScales ? { blockScales } : {}) };
-    },
-  },
+  residualBlocks: residualBlocksBy({ blocks: totalBlocks, depth: depthOf }),
 
   // [h, w, c] -> [classes]
   forward<T>(ops: Ops<T>, x: T, spec: ImageNetResNetSpec): T {

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
-import { branchKept, checkResidual, keptBranches, residualBlockFields, scaleLayer } from './residual-blocks.ts';
+import { branchKept, checkBranchDepth, residualBlockFields, residualBlocksBy, scaleLayer, type BranchCount } from './residual-blocks.ts';
 
 /**
  * CIFAR ResNet (He et al. 2016), basic blocks, depth 6n+2, option-A (zero-padding) shortcuts.
@@ -44,6 +44,9 @@ const variants: Record<string, ResNetSpec> = {
   resnet_mini: { ...cifar('resnet_mini', 14, [8, 16, 32]), input: [28, 28, 1] },
 };
 
+/** One block per cfg entry, two convs a branch, plus the stem and the classifier. */
+const BRANCHES: BranchCount<ResNetSpec> = { blocks: (spec) => spec.cfg.length, depth: (_, kept) => 2 * kept + 2 };
+
 export const resnet: ModelFamily<ResNetSpec> = {
   family: 'resnet',
   schema: ResNetSpecSchema,
@@ -54,14 +57,10 @@ export const resnet: ModelFamily<ResNetSpec> = {
 
   validate(spec) {
     if (spec.residual) {
-      checkResidual('resnet', spec, spec.cfg.length);
-      const kept = keptBranches(spec, spec.cfg.length);
       if (spec.cfg.length === 0 || spec.cfg.length % 3 !== 0) {
         throw new ValidationError(`resnet spec: field 'cfg' must list n block widths per stage, 3n in all (got ${spec.cfg.length})`);
       }
-      if (spec.depth !== 2 * kept + 2) {
-        throw new ValidationError(`resnet spec: field 'depth' is ${spec.depth} but the ${kept} residual branches 'residual' keeps make ${2 * kept + 2}`);
-      }
+      checkBranchDepth('resnet', spec, BRANCHES);
     } else if (spec.depth < 8 || (spec.depth - 2) % 6 !== 0) {
       throw new ValidationError(`resnet spec: field 'depth' must be 6n+2 with n ≥ 1 (got ${spec.depth})`);
     }
@@ -79,13 +78,7 @@ export const resnet: ModelFamily<ResNetSpec> = {
     }
   },
 
-  residualBlocks: {
-    withBranches(spec, { residual, blockScales }) {
-      const { residual: _r, blockScales: _s, ...rest } = spec;
-      const kept = residual ? residual.filter(Boolean).length : spec.cfg.length;
-      return { ...rest, depth: 2 * kept + 2, ...(residual ? { residual: [...residual] } : {}), ...(blockScales ? { blockScales } : {}) };
-    },
-  },
+  residualBlocks: residualBlocksBy(BRANCHES),
 
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { archSpecFields, positiveInt } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
 import type { ModelFamily } from './family.ts';
-import { branchKept, checkResidual, keptBranches, residualBlockFields, scaleLayer } from './residual-blocks.ts';
+import { branchKept, checkBranchDepth, residualBlockFields, residualBlocksBy, scaleLayer, type BranchCount } from './residual-blocks.ts';
 
 export const WideResNetSpecSchema = z.strictObject({
   family: z.literal('wrn'),
@@ -37,6 +37,9 @@ function wrn(id: string, depth: number, widen: number, input: [number, number, n
   return { family: 'wrn', id, input, classes: 10, depth, widen, cfg };
 }
 
+/** One block per cfg entry, two convs a branch, plus the stem, and (as WRN-d-k counts) the shortcut and classifier. */
+const BRANCHES: BranchCount<WideResNetSpec> = { blocks: (spec) => spec.cfg.length, depth: (_, kept) => 2 * kept + 4 };
+
 export const wideResNet: ModelFamily<WideResNetSpec> = {
   family: 'wrn',
   schema: WideResNetSpecSchema,
@@ -54,14 +57,10 @@ export const wideResNet: ModelFamily<WideResNetSpec> = {
 
   validate(spec) {
     if (spec.residual) {
-      checkResidual('wrn', spec, spec.cfg.length);
       if (spec.cfg.length === 0 || spec.cfg.length % 3 !== 0) {
         throw new ValidationError(`wrn spec: field 'cfg' must list n block widths per group, 3n in all (got ${spec.cfg.length})`);
       }
-      const kept = keptBranches(spec, spec.cfg.length);
-      if (spec.depth !== 2 * kept + 4) {
-        throw new ValidationError(`wrn spec: field 'depth' is ${spec.depth} but the ${kept} residual branches 'residual' keeps make ${2 * kept + 4}`);
-      }
+      checkBranchDepth('wrn', spec, BRANCHES);
       return;
     }
     if (spec.depth < 10 || (spec.depth - 4) % 6 !== 0) {
@@ -73,13 +72,7 @@ export const wideResNet: ModelFamily<WideResNetSpec> = {
     }
   },
 
-  residualBlocks: {
-    withBranches(spec, { residual, blockScales }) {
-      const { residual: _r, blockScales: _s, ...rest } = spec;
-      const kept = residual ? residual.filter(Boolean).length : spec.cfg.length;
-      return { ...rest, depth: 2 * kept + 4, ...(residual ? { residual: [...residual] } : {}), ...(blockScales ? { blockScales } : {}) };
-    },
-  },
+  residualBlocks: residualBlocksBy(BRANCHES),
 
   // [h, w, c] -> [classes]
   forward(ops, x, spec) {
