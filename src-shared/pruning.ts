@@ -40,6 +40,11 @@ export const PruningPlanSchema = z
      */
     scaleOutputs: z.record(z.string(), z.number().finite()).optional(),
     /**
+     * 'planning': the method fine-tuned the network while it chose (Fisher pruning), so the finetune regime
+     * starts from the weights its planning ended with (kept beside the plan), not from the baseline's.
+     */
+    finetuneFrom: z.literal('planning').optional(),
+    /**
      * Where the plan departs from what its params asked, one sentence each (channels restored to keep a
      * layer alive, a layer a mask empties): shown as warnings beside the results.
      */

@@ -14,7 +14,8 @@ export function si(n: number, digits = 2): string {
   if (abs >= 1e9) return `${(n / 1e9).toFixed(digits)}G`;
   if (abs >= 1e6) return `${(n / 1e6).toFixed(digits)}M`;
   if (abs >= 1e3) return `${(n / 1e3).toFixed(digits)}K`;
-  return String(n);
+  // A spread over seeds is rarely whole: as many decimals as the larger units get.
+  return Number.isInteger(n) ? String(n) : n.toFixed(digits);
 }
 
 export function percent(fraction: number | null | undefined, digits = 2): string {

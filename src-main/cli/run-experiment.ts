@@ -46,6 +46,15 @@ export async function runExperimentWithProgress(
         out(`[${step.index}/${step.total}] ${step.regime} seed ${step.seed}: ${run.status}, test acc ${percent(run.testAcc)}`);
       },
       onPruned: (seed, plan) => out(`seed ${seed}: pruned ${plan.base.id ?? plan.base.family} → ${plan.pruned.id ?? 'pruned'} (${plan.method})`),
+      onPlanning: (seed, p) => {
+        // A long planning (Fisher pruning fine-tunes while it prunes): the run bar, or a line every tenth of the way.
+        if (runBar) {
+          runBar.setTotal(p.total);
+          runBar.update(p.done, { label: `prune s${seed}`, unit: p.unit, info: p.info });
+        } else if (p.done === p.total || p.done % Math.max(1, Math.ceil(p.total / 10)) === 0) {
+          out(`seed ${seed}: planning, ${p.done}/${p.total} ${p.unit} (${p.info})`);
+        }
+      },
       onBatch: (p) => {
         runBar?.setTotal(p.batches);
         runBar?.update(p.batch, { info: `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} ${p.imagesPerSec.toFixed(0)} img/s` });

@@ -18,7 +18,7 @@ import { planningImages } from '../engine/datasets/planning-images.ts';
 import { applyPlan, parsePlan } from '../engine/pruning/apply-plan.ts';
 import { scratchBEpochs } from '../engine/pruning/budget.ts';
 import { winningTicket } from '../engine/pruning/lottery.ts';
-import { planPruning } from '../engine/pruning/method.ts';
+import { planPruning, type PlanningProgress } from '../engine/pruning/method.ts';
 import { planCost, planMasks, recordedCost, scratchStart } from '../engine/pruning/plan-effects.ts';
 import { reducedNetwork } from '../engine/pruning/reduced.ts';
 import { Rng } from '../engine/random.ts';
@@ -49,6 +49,8 @@ export interface ExperimentHooks extends RunHooks {
   onRunSkipped?: (step: ExperimentStep, run: Run) => void;
   onRunDone?: (step: ExperimentStep, run: Run) => void;
   onPruned?: (seed: number, plan: PruningPlan) => void;
+  /** A method whose planning is long (Fisher pruning fine-tunes while it prunes) reports how far it is. */
+  onPlanning?: (seed: number, progress: PlanningProgress) => void;
 }
 
 export interface Execution {
@@ -89,7 +91,8 @@ export async function runExperiment(
           arch: prepared.plain, parentRunId: null, config: prepared.configFor('baseline', seed), extras: startFrom(prepared, prepared.plain),
         });
       }
-      const plan = await ensurePlan(db, experimentId, prepared, baseline, seed);
+      const planning = planningState(dbPath, experimentId, seed);
+      const plan = await ensurePlan(db, experimentId, prepared, baseline, seed, { statePath: planning, hooks });
       hooks.onPruned?.(seed, plan);
       // A pruned architecture without a published name of its own is called after its base and method.
       const named = plan.pruned.id !== undefined && plan.pruned.id !== plan.base.id;
@@ -105,7 +108,7 @@ export async function runExperiment(
           continue;
         }
         await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
-          arch: pruned, effectiveCost: recordedCost(plan), parentRunId: baseline.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, baseline, seed),
+          arch: pruned, effectiveCost: recordedCost(plan), parentRunId: baseline.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, baseline, seed, planning),
         });
       }
     }
@@ -194,12 +197,19 @@ function baselineWeights(path: string): Map<string, Float32Array> {
   return ckpt.weights;
 }
 
-function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, seed: number): RunExtras {
+/** Where a seed's long planning keeps its state (Fisher pruning's loop), beside the database. */
+function planningState(dbPath: string, experimentId: number, seed: number): string {
+  return join(experimentDir(dbPath, experimentId), `planning-seed-${seed}.ckpt`);
+}
+
+function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, seed: number, planning: string): RunExtras {
   const masks = planMasks(plan);
   const withMasks = masks ? { masks } : {};
   if (regime === 'lottery') return { ...withMasks, initialWeights: () => winningTicket(plan, seed) };
   if (regime === 'finetune') {
-    return { ...withMasks, initialWeights: () => applyPlan(plan, baselineWeights(join(baseline.checkpointDir!, LAST_CHECKPOINT))) };
+    // A method that fine-tuned while it pruned hands on its planning's weights (finetuneFrom), else the baseline's.
+    const from = plan.finetuneFrom === 'planning' ? planning : join(baseline.checkpointDir!, LAST_CHECKPOINT);
+    return { ...withMasks, initialWeights: () => applyPlan(plan, baselineWeights(from)) };
   }
   // Scratch: where the plan decides the start (masked plans), from it; else a fresh initialisation.
   const start = scratchStart(plan, seed);
@@ -210,19 +220,29 @@ function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, se
  * The seed's plan: read from the database, or computed from the baseline's final weights and stored
  * (plans of earlier versions, files beside the database, are moved in by migration 002).
  */
-async function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperiment, baseline: Run, seed: number): Promise<PruningPlan> {
+interface PlanningContext {
+  statePath: string;
+  hooks: ExperimentHooks;
+}
+
+async function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperiment, baseline: Run, seed: number, ctx: PlanningContext): Promise<PruningPlan> {
   const stored = getPlanJson(db, experimentId, seed);
   if (stored !== null) return parsePlan(JSON.parse(stored), `experiment ${experimentId} plan (seed ${seed})`);
-  const plan = await computePlan(db, prepared, baseline, seed);
+  const plan = await computePlan(db, prepared, baseline, seed, ctx);
   putPlan(db, experimentId, seed, JSON.stringify(plan));
   return plan;
 }
 
 /** The plan from the baseline's final weights (and, for a data-aware method, the images it trained on). */
-function computePlan(db: Db, prepared: PreparedExperiment, baseline: Run, seed: number): Promise<PruningPlan> {
+function computePlan(db: Db, prepared: PreparedExperiment, baseline: Run, seed: number, ctx: PlanningContext): Promise<PruningPlan> {
   const done = getRun(db, baseline.id);
   if (done.status !== 'completed' || !done.checkpointDir) throw new JobFailedError(`baseline run ${baseline.id} has not finished`);
   const weights = baselineWeights(join(done.checkpointDir, LAST_CHECKPOINT));
-  const images = planningImages(prepared.dataset, prepared.configFor('baseline', seed));
+  const images = {
+    ...planningImages(prepared.dataset, prepared.configFor('baseline', seed)),
+    statePath: ctx.statePath,
+    signal: ctx.hooks.signal,
+    onProgress: (p: PlanningProgress) => ctx.hooks.onPlanning?.(seed, p),
+  };
   return planPruning(prepared.method, prepared.base, weights, prepared.params, Rng.fromSeed(seed, 'prune'), images);
 }

@@ -53,7 +53,13 @@ async function trainingImages(method: string, opts: PruneOpts, input: readonly n
     throw new ValidationError(`--dataset ${opts.dataset}: its images are ${dataset.inputShape.join('x')}, the checkpoint's network takes ${input.join('x')}`);
   }
   await selectBackend('auto');
-  return planningImages(dataset, { seed: opts.seed });
+  return {
+    ...planningImages(dataset, { seed: opts.seed }),
+    // A long planning (Fisher pruning fine-tunes while it prunes) says how far it is, a line every tenth of the way.
+    onProgress: (p: { done: number; total: number; unit: string; info: string }) => {
+      if (p.done === p.total || p.done % Math.max(1, Math.ceil(p.total / 10)) === 0) process.stderr.write(`planning: ${p.done}/${p.total} ${p.unit} (${p.info})\n`);
+    },
+  };
 }
 
 export function registerPrune(program: Command): void {

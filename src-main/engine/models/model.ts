@@ -51,10 +51,11 @@ export class Model {
 
   /**
    * Logits [n, classes]. In training mode the returned ops hold the BN batch statistics, and `noise` keys
-   * the random draws (dropout masks; unkeyed, they are fresh each call).
+   * the random draws (dropout masks; unkeyed, they are fresh each call). `gates` multiply layers' outputs
+   * per example and channel (layer name → [n, channels]; Fisher pruning's).
    */
-  forward(x: tf.Tensor, training: boolean, noise?: string): { logits: tf.Tensor; ops: TfOps } {
-    const ops = new TfOps(this.variables, training, noise);
+  forward(x: tf.Tensor, training: boolean, noise?: string, gates?: ReadonlyMap<string, tf.Tensor>): { logits: tf.Tensor; ops: TfOps } {
+    const ops = new TfOps(this.variables, training, noise, gates);
     const logits = familyOf(this.spec).forward(ops, x, this.spec);
     return { logits, ops };
   }

@@ -25,11 +25,21 @@ export class TfOps implements Ops<tf.Tensor> {
   /** Keys the forward's random draws: dropout layer k draws from `${noise}/${k}` (unkeyed: fresh draws). */
   private readonly noise: string | undefined;
   private dropouts = 0;
+  /** Layer name → a per-example, per-channel multiplier [n, channels] of that layer's output (Fisher pruning's gates). */
+  private readonly gates: ReadonlyMap<string, tf.Tensor> | undefined;
 
-  constructor(params: ReadonlyMap<string, tf.Tensor>, training: boolean, noise?: string) {
+  constructor(params: ReadonlyMap<string, tf.Tensor>, training: boolean, noise?: string, gates?: ReadonlyMap<string, tf.Tensor>) {
     this.params = params;
     this.training = training;
     this.noise = noise;
+    this.gates = gates;
+  }
+
+  /** The layer's output times its gate, where it has one ([n, c] reshaped to [n, 1, 1, c] on feature maps). */
+  private gated(layer: string, y: tf.Tensor): tf.Tensor {
+    const g = this.gates?.get(layer);
+    if (!g) return y;
+    return tf.tidy(() => tf.mul(y, y.rank === 4 ? tf.reshape(g, [g.shape[0]!, 1, 1, g.shape[1]!]) : g));
   }
 
   private param(name: string): tf.Tensor {
@@ -46,7 +56,7 @@ export class TfOps implements Ops<tf.Tensor> {
     const stride = a.stride ?? 1;
     const pad = a.pad ?? Math.floor(a.kernel / 2);
     const y = tf.conv2d(x as tf.Tensor4D, this.param(`${name}.weight`) as tf.Tensor4D, stride, pad === 0 ? 'valid' : pad);
-    return a.bias ? tf.add(y, this.param(`${name}.bias`)) : y;
+    return this.gated(name, a.bias ? tf.add(y, this.param(`${name}.bias`)) : y);
   }
 
   depthwiseConv2d(name: string, x: tf.Tensor, a: DepthwiseArgs): tf.Tensor {
@@ -64,6 +74,10 @@ export class TfOps implements Ops<tf.Tensor> {
   }
 
   batchNorm(name: string, x: tf.Tensor): tf.Tensor {
+    return this.gated(name, this.normalised(name, x));
+  }
+
+  private normalised(name: string, x: tf.Tensor): tf.Tensor {
     const gamma = this.param(`${name}.gamma`);
     const beta = this.param(`${name}.beta`);
     if (!this.training) {
@@ -180,7 +194,7 @@ export class TfOps implements Ops<tf.Tensor> {
     const w = this.param(`${name}.weight`);
     if (w.shape[1] !== units) throw new ValidationError(`layer '${name}': weight has ${w.shape[1]} units, expected ${units}`);
     const y = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
-    return (opts?.bias ?? true) ? tf.add(y, this.param(`${name}.bias`)) : y;
+    return this.gated(name, (opts?.bias ?? true) ? tf.add(y, this.param(`${name}.bias`)) : y);
   }
 
   add(a: tf.Tensor, b: tf.Tensor): tf.Tensor {

@@ -14,6 +14,7 @@ import type { ProximalUpdate } from '../training/sgd.ts';
 import type { Model } from '../models/model.ts';
 import { families, familyOf } from '../models/register-all.ts';
 import { prunableUnits, specWithKept, unitId, type PrunableUnit } from './units.ts';
+import { gatedUnits } from './fisher.ts';
 import { unitReaders } from './readers.ts';
 import { targetUnits, targetWidths, type WidthTarget } from './widths.ts';
 
@@ -77,6 +78,30 @@ export interface PlanningData {
   size: number;
   /** Images [indices.length, h, w, c] (the spec's input shape), float32. */
   read(indices: ArrayLike<number>): Promise<Float32Array>;
+  /**
+   * Labelled, shuffled and augmented mini-batches of the same images, as the baseline trained on them,
+   * for a method that fine-tunes while it plans (Fisher pruning): the order and draws depend on (seed, epoch) only.
+   */
+  trainBatches?(epoch: number, batchSize: number): AsyncGenerator<{ x: Float32Array; y: Int32Array; n: number }>;
+  /** A long planning stops within a step when this aborts (CancelledError). */
+  signal?: AbortSignal;
+  /** How far a long planning has come. */
+  onProgress?(progress: PlanningProgress): void;
+  /**
+   * Where a long planning keeps its state (written atomically now and then, and at its end) and continues
+   * from after a crash; absent, it keeps nothing. A plan whose fine-tuning starts from the planning's
+   * weights (PruningPlan.finetuneFrom) reads them from here.
+   */
+  statePath?: string;
+}
+
+export interface PlanningProgress {
+  done: number;
+  total: number;
+  /** What the numbers count, e.g. "channels removed". */
+  unit: string;
+  /** One line on the current state, e.g. "step 4200, loss 0.412". */
+  info: string;
 }
 
 export interface PruningMethod {
@@ -137,8 +162,10 @@ export function parseParams<T = Record<string, unknown>>(method: Pick<PruningMet
  *                    residual stream, not through a depthwise conv): ThiNet reconstructs those readers' outputs
  *   'residual-blocks'  residual blocks whose branch can be scaled and removed (the family's residualBlocks),
  *                    at least one still there (Sparse Structure Selection)
+ *   'gateable-units'  channel selections, or feature convs only convs or dense layers read: a gate on their
+ *                    output is their removal (Fisher pruning, fisher.ts gatedUnits)
  */
-export type MethodNeeds = 'feature-convs' | 'bn-units' | 'conv-weights' | 'reconstructable-convs' | 'residual-blocks';
+export type MethodNeeds = 'feature-convs' | 'bn-units' | 'conv-weights' | 'reconstructable-convs' | 'residual-blocks' | 'gateable-units';
 
 const NEEDS_TEXT: Record<MethodNeeds, string> = {
   'feature-convs': 'conv layers whose output channels can be pruned on their own',
@@ -146,6 +173,7 @@ const NEEDS_TEXT: Record<MethodNeeds, string> = {
   'conv-weights': 'conv weights',
   'reconstructable-convs': 'conv layers whose output channels only convs or dense layers read, directly',
   'residual-blocks': 'residual blocks whose branch a scale can switch off',
+  'gateable-units': 'channel selections or conv layers whose output channels only convs or dense layers read',
 };
 
 /** Whether `method` can prune `spec`. */
@@ -161,6 +189,8 @@ export function supports(method: Pick<PruningMethod, 'needs'>, spec: ArchSpec): 
       const units = targetUnits(spec);
       return units.length > 0 && [...unitReaders(spec, units).values()].every((r) => typeof r !== 'string');
     }
+    case 'gateable-units':
+      return gatedUnits(spec).length > 0;
     case 'residual-blocks':
       return familyOf(spec).residualBlocks !== undefined && ((spec as { residual?: boolean[] }).residual ?? [true]).some(Boolean);
   }

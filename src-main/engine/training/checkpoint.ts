@@ -58,6 +58,11 @@ const HeaderSchema = z.object({
   /** The best epoch so far: by held-out accuracy where the config holds some out (valAcc), else by test accuracy. */
   best: z.object({ testAcc: z.number(), epoch: z.number().int(), valAcc: z.number().optional() }).nullable(),
   history: z.array(EpochResultSchema),
+  /**
+   * Where the file is a pruning method's planning state, not a run's (Fisher pruning fine-tunes while it
+   * prunes): what the method needs beyond weights and momentum to continue, in its own terms.
+   */
+  planning: z.record(z.string(), z.unknown()).optional(),
   tensors: z.array(TensorEntrySchema),
 });
 

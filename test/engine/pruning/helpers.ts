@@ -151,12 +151,21 @@ export function randomInput(spec: ArchSpec, batch: number, seed: number): tf.Ten
 export function randomImages(spec: ArchSpec, size: number): PlanningData {
   const per = spec.input[0] * spec.input[1] * spec.input[2];
   const all = Float32Array.from({ length: size * per }, ((rng) => () => rng.normal())(Rng.fromSeed(size, 'images')));
+  const read = async (indices: ArrayLike<number>): Promise<Float32Array> => {
+    const out = new Float32Array(indices.length * per);
+    Array.from(indices).forEach((i, k) => out.set(all.subarray(i * per, (i + 1) * per), k * per));
+    return out;
+  };
   return {
     size,
-    read: async (indices) => {
-      const out = new Float32Array(indices.length * per);
-      Array.from(indices).forEach((i, k) => out.set(all.subarray(i * per, (i + 1) * per), k * per));
-      return out;
+    read,
+    // As training batches: a rotation by epoch, image i labelled i mod classes.
+    async *trainBatches(epoch, batchSize) {
+      const order = Array.from({ length: size }, (_, i) => (i + epoch) % size);
+      for (let at = 0; at < size; at += batchSize) {
+        const idx = order.slice(at, at + batchSize);
+        yield { x: await read(idx), y: Int32Array.from(idx, (i) => i % spec.classes), n: idx.length };
+      }
     },
   };
 }

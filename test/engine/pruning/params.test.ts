@@ -15,7 +15,7 @@ const validation = (pattern: RegExp) => (e: unknown) => {
 };
 
 test('registry: snake_case ids, unique, each a paper, a strict schema and example params that parse', () => {
-  assert.deepEqual(methodIds(), ['l1_norm', 'network_slimming', 'magnitude', 'uniform', 'random', 'guided', 'soft_filter', 'by_importance', 'thinet', 'channel_regression', 'sparse_structure_selection']);
+  assert.deepEqual(methodIds(), ['l1_norm', 'network_slimming', 'magnitude', 'uniform', 'random', 'guided', 'soft_filter', 'by_importance', 'thinet', 'channel_regression', 'sparse_structure_selection', 'fisher']);
   for (const m of methods) {
     assert.match(m.id, /^[a-z0-9_]+$/);
     assert.ok(m.paper.length > 10);
@@ -26,7 +26,7 @@ test('registry: snake_case ids, unique, each a paper, a strict schema and exampl
 });
 
 test('unknown method id → NotFoundError listing the valid ids', () => {
-  assert.throws(() => getMethod('fisher'), (e: unknown) => e instanceof NotFoundError && /'fisher'/.test(e.message) && /l1_norm, network_slimming/.test(e.message));
+  assert.throws(() => getMethod('optimal_brain_damage'), (e: unknown) => e instanceof NotFoundError && /'optimal_brain_damage'/.test(e.message) && /l1_norm, network_slimming/.test(e.message));
 });
 
 test('ratios outside [0, 1) are rejected, naming the field', () => {

@@ -4,6 +4,7 @@ import { NotFoundError } from '../../../../src-shared/errors.ts';
 import type { PruningMethod } from '../method.ts';
 import { byImportance } from './by-importance.ts';
 import { channelRegression } from './channel-regression.ts';
+import { fisherPruning } from './fisher-pruning.ts';
 import { guided } from './guided.ts';
 import { l1Norm } from './l1-norm.ts';
 import { magnitude } from './magnitude.ts';
@@ -14,7 +15,7 @@ import { sparseStructureSelection } from './sparse-structure-selection.ts';
 import { thinet } from './thinet.ts';
 import { uniform } from './uniform.ts';
 
-export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided, softFilter, byImportance, thinet, channelRegression, sparseStructureSelection];
+export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided, softFilter, byImportance, thinet, channelRegression, sparseStructureSelection, fisherPruning];
 
 export function methodIds(): string[] {
   return methods.map((m) => m.id);
