@@ -47,8 +47,8 @@ test(`vgg_mini on fashion-mnist-mini (${backend}, 5 epochs): ≥ 80% test accura
 });
 }
 
-test('webgpu: 2 epochs of vgg_mini on 768 examples retrace wasm (losses within 1e-3, accuracies within 1%), all epochs stored', { skip: skipReason('webgpu') }, async () => {
-  const config = { epochs: 2, lr: 0.05, seed: 4, trainLimit: 768, testLimit: 512 };
+test('webgpu: 2 epochs of vgg_mini on 384 examples retrace wasm (losses within 1e-3, accuracies within 1%), all epochs stored', { skip: skipReason('webgpu') }, async () => {
+  const config = { epochs: 2, lr: 0.05, seed: 4, trainLimit: 384, testLimit: 512 };
   const results = new Map<string, { loss: number[]; acc: number[]; test: number }>();
   for (const backend of ['wasm', 'webgpu'] as const) {
     const dbPath = join(dir, `retrace-${backend}.sqlite`);

@@ -1,9 +1,9 @@
 """PyTorch side of the parity test (test/engine/parity/torch-parity.test.ts).
 
 Reads one JSON object on stdin: {"spec": ArchSpec, "weights": {name: [values]} (pwb layout: conv
-[kh, kw, in, out], dense [in, out]), "x": [values] (NHWC), "shape": [n, h, w, c], "y": [labels]}. Builds
+[kh, kw, in, out], dense [in, out]), "x": [values] (NHWC), "shape": [n, h, w, c], "y": [labels], "dtypes": ["float64", "float32"]}. Builds
 the same network in PyTorch with pwb's parameter names (as in the reference code: VGG, CIFAR ResNet,
-PreResNet, DenseNet, channel selections included), runs one training-mode forward and backward in float64 and an eval-mode forward, and prints
+PreResNet, DenseNet, channel selections included), runs one training-mode forward and backward in float64 and an eval-mode forward, and prints, per dtype,
 {"loss", "grads": {name: [values] in pwb layout}, "eval_logits": [values], "batch_stats": {bn: [mean, var]},
 "kink_margin"}. `kink_margin` is how far the training forward stays from the points where the gradient
 jumps: the smallest |input| of a ReLU and the smallest gap between a max-pool window's two largest
@@ -157,11 +157,17 @@ class Net(nn.Module):
 
 
 def main():
-    global DTYPE
     req = json.load(sys.stdin)
-    # float64 is the reference; float32 (the "dtype" field) shows how far float32 itself strays on the case.
-    DTYPE = torch.float32 if req.get("dtype") == "float32" else torch.float64
     torch.set_num_threads(1)
+    # float64 is the reference; float32 shows how far float32 itself strays on the case. One process does
+    # both (importing torch is most of a small case's time).
+    print(json.dumps({dtype: step(req, dtype) for dtype in req.get("dtypes", ["float64"])}))
+
+
+def step(req, dtype):
+    global DTYPE
+    DTYPE = {"float32": torch.float32, "float64": torch.float64}[dtype]
+    MARGIN["value"] = float("inf")
     weights = {k: v for k, v in req["weights"].items()}
     shapes = {}
     for name, entry in req["params"].items():
@@ -209,7 +215,7 @@ def main():
                 by_name[name].copy_(to_torch(name, weights[name], entry["shape"]))
         net.eval()
         logits = net(x)
-    print(json.dumps({"loss": loss.item(), "grads": grads, "eval_logits": logits.flatten().tolist(), "batch_stats": stats, "kink_margin": MARGIN["value"]}))
+    return {"loss": loss.item(), "grads": grads, "eval_logits": logits.flatten().tolist(), "batch_stats": stats, "kink_margin": MARGIN["value"]}
 
 
 if __name__ == "__main__":

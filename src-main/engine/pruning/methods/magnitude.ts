@@ -11,6 +11,7 @@ import { PRUNING_PLAN_VERSION, type PruningPlan } from '../../../../src-shared/p
 import { collectParams, convWeightParams, initParams } from '../../models/build.ts';
 import type { Rng } from '../../random.ts';
 import * as tf from '../../tf.ts';
+import { kthSmallestInPlace } from '../kth-smallest.ts';
 import { decodeMasks, encodeMask } from '../masks.ts';
 import { checkSupports, parseParams, type PruningMethod } from '../method.ts';
 import { weightOf } from '../scoring.ts';
@@ -42,14 +43,14 @@ export const magnitude: PruningMethod = {
       for (let i = 0; i < w.length; i++) all[offset + i] = Math.abs(w[i]!);
       offset += w.length;
     }
-    all.sort();
     const k = Math.floor(total * params.percent);
-    const threshold = k === 0 ? -1 : all[k - 1]!;
+    const threshold = k === 0 ? -1 : kthSmallestInPlace(all, k);
     const masks: Record<string, string> = {};
     const emptied: string[] = [];
     for (const p of convs) {
       const w = weightOf(weights, p.name);
-      const mask = Uint8Array.from(w, (v) => (Math.abs(v) > threshold ? 1 : 0));
+      const mask = new Uint8Array(w.length);
+      for (let i = 0; i < w.length; i++) mask[i] = Math.abs(w[i]!) > threshold ? 1 : 0;
       if (!mask.includes(1)) emptied.push(p.name);
       masks[p.name] = encodeMask(mask);
     }
@@ -103,7 +104,9 @@ export function scratchInit(plan: PruningPlan, rng: Rng): Map<string, Float32Arr
     const inChannels = p.shape[p.shape.length - 2]!;
     const nonZero = mask.reduce((s, m) => s + m, 0);
     const std = nonZero > 0 ? Math.sqrt(2 / (nonZero / inChannels)) : 0;
-    values.set(p.name, Float32Array.from(mask, (m) => (m ? std * rng.normal() : 0)));
+    const fresh = new Float32Array(mask.length);
+    for (let i = 0; i < mask.length; i++) if (mask[i]) fresh[i] = std * rng.normal();
+    values.set(p.name, fresh);
   }
   return values;
 }
