@@ -39,7 +39,8 @@ export interface PreparedExperiment {
 export async function prepareExperiment(raw: unknown, where = 'experiment'): Promise<PreparedExperiment> {
   const spec = parseOrThrow(ExperimentSpecSchema, raw, where);
   const method = getMethod(spec.method.id);
-  const params = parseParams<Record<string, unknown>>(method, spec.method.params);
+  const parsed = parseParams<Record<string, unknown>>(method, spec.method.params);
+  const params = spec.scale < 1 && method.scaleParams ? method.scaleParams(parsed, spec.scale) : parsed;
   const archSpec = resolveArch(spec.arch);
   const dataset = await openDataset(spec.dataset);
   const plain = withData(archSpec, dataset.inputShape, dataset.classNames.length);

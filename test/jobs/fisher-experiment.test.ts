@@ -80,3 +80,14 @@ test('fisher: planning fine-tunes while it prunes, resumes after a cancel, and f
   assert.deepEqual(results.summary.map((l) => l.regime), ['baseline', 'finetune', 'scratch-e', 'scratch-b']);
   db.close();
 });
+
+test('fisher at --scale: the batches between removals shrink as the epochs do (at least 1); the removals stay', async () => {
+  const spec = (scale: number, pruneEvery: number) => ({
+    version: 1, name: 'fisher', dataset: 'fashion-mnist-mini', arch: 'vgg_mini', scale,
+    method: { id: 'fisher', params: { channels: 12, pruneEvery } }, regimes: ['finetune'], seeds: [1],
+  });
+  assert.equal((await prepareExperiment(spec(1, 100))).params.pruneEvery, 100);
+  assert.equal((await prepareExperiment(spec(0.25, 100))).params.pruneEvery, 25);
+  assert.equal((await prepareExperiment(spec(0.001, 100))).params.pruneEvery, 1);
+  assert.equal((await prepareExperiment(spec(0.25, 100))).params.channels, 12);
+});

@@ -6,6 +6,7 @@ import { analyseCost } from '../../src-main/engine/analysis/cost.ts';
 import { resolveArch } from '../../src-main/engine/models/register-all.ts';
 import { checkSupports, parseParams } from '../../src-main/engine/pruning/method.ts';
 import { getMethod } from '../../src-main/engine/pruning/methods/register-all.ts';
+import { gatedUnits } from '../../src-main/engine/pruning/fisher.ts';
 import { scratchBEpochs } from '../../src-main/engine/pruning/budget.ts';
 import { scaleConfig } from '../../src-main/jobs/experiment-prepare.ts';
 import { loadPreset, presetIds } from '../../src-main/queries/presets.ts';
@@ -15,7 +16,7 @@ test('the presets include quickstart and the paper\'s CIFAR experiments', () => 
   const ids = presetIds();
   for (const id of ['quickstart', 'l1-vgg16-a-cifar10', 'l1-resnet56-a-cifar10', 'l1-resnet56-b-cifar10', 'l1-resnet110-a-cifar10', 'l1-resnet110-b-cifar10',
     'slim-vgg19-70-cifar10', 'slim-vgg19-50-cifar100', 'slim-preresnet164-40-cifar10', 'slim-preresnet164-60-cifar10', 'slim-densenet40-40-cifar10',
-    'slim-densenet40-60-cifar10', 'magnitude-vgg19-30-cifar10', 'magnitude-vgg19-95-cifar10', 'sfp-resnet56-70-cifar10']) {
+    'slim-densenet40-60-cifar10', 'magnitude-vgg19-30-cifar10', 'magnitude-vgg19-95-cifar10', 'sfp-resnet56-70-cifar10', 'fisher-wrn40-2-cifar10']) {
     assert.ok(ids.includes(id), `missing preset ${id}`);
   }
 });
@@ -34,6 +35,15 @@ for (const id of presetIds()) {
       assert.deepEqual([spec.baseline.epochs, spec.baseline.lr, spec.baseline.gamma, spec.baseline.weightDecay, spec.baseline.batchSize, spec.baseline.nesterov], [200, 0.1, 0.2, 5e-4, 128, true]);
       assert.deepEqual(spec.baseline.milestones!.map((f) => f * spec.baseline.epochs!), [60, 120, 160]);
       assert.equal(spec.seeds.length, 5);
+    } else if (spec.method.id === 'fisher') {
+      // pytorch-prunes' WRN schedule (anchors-mission §2.1): 200 epochs, ×0.2 at 60/120/160, wd 5e-4, batch 128; the
+      // loop at lr 8e-4, one channel every 100 batches, 1300 of the 1344 inner channels.
+      assert.deepEqual([spec.baseline.epochs, spec.baseline.lr, spec.baseline.gamma, spec.baseline.weightDecay, spec.baseline.batchSize, spec.baseline.momentum], [200, 0.1, 0.2, 5e-4, 128, 0.9]);
+      assert.deepEqual(spec.baseline.milestones!.map((f) => f * spec.baseline.epochs!), [60, 120, 160]);
+      assert.deepEqual(params, { channels: 1300, pruneEvery: 100, lr: 8e-4, momentum: 0.9, weightDecay: 5e-4, batchSize: 128, flopsWeight: 0 });
+      assert.equal(gatedUnits(arch).reduce((s, g) => s + g.candidates.length, 0), 1344);
+      assert.deepEqual(method.scaleParams!(params as Record<string, unknown>, 0.01), { ...(params as object), pruneEvery: 1 });
+      assert.deepEqual(method.scaleParams!(params as Record<string, unknown>, 0.25), { ...(params as object), pruneEvery: 25 });
     } else if (spec.dataset === 'imagenet') {
       // The reference ImageNet schedule (anchors-mission §1.4): 90 epochs, ×0.1 every 30, batch 256, wd 1e-4; VGG-16 without BN at lr 0.01.
       assert.deepEqual([spec.baseline.epochs, spec.baseline.batchSize, spec.baseline.weightDecay, spec.baseline.gamma], [90, 256, 1e-4, 0.1]);

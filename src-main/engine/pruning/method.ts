@@ -120,6 +120,11 @@ export interface PruningMethod {
   training?: MethodTraining;
   /** Predefined methods: the pruned ArchSpec from the spec and params alone (no weights needed). */
   targetSpec?(spec: ArchSpec, params: unknown): ArchSpec;
+  /**
+   * The (parsed) params of an experiment run at `scale` < 1, which shrinks epochs and data alike: a method
+   * whose own work counts training steps (Fisher's batches between removals) shrinks them too. Absent: unchanged.
+   */
+  scaleParams?(params: Record<string, unknown>, scale: number): Record<string, unknown>;
   /** The plan from trained weights; a method that needs images (planFromData) refuses here in one line. */
   plan(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: unknown, rng: Rng): PruningPlan;
   /** The plan from trained weights and activations on training images (ThiNet); planPruning calls it. */

@@ -44,6 +44,12 @@ export const fisherPruning: PruningMethod = {
   exampleParams: { channels: 2, pruneEvery: 2 },
   needs: 'gateable-units',
 
+  // At --scale s the batches between removals shrink as the epochs do (the removals do not: the same architecture search, shorter).
+  scaleParams(params, scale) {
+    const p = params as Params;
+    return { ...p, pruneEvery: Math.max(1, Math.round(p.pruneEvery * scale)) };
+  },
+
   plan(spec) {
     checkSupports(fisherPruning, spec);
     throw needsImages(fisherPruning);
