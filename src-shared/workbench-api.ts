@@ -225,12 +225,29 @@ export interface CallResults {
   importModel: ImportedModelInfo;
 }
 
+/** How far a seed's planning is (PlanningProgress of the engine, with the seed). */
+export interface PlanningProgressPayload {
+  seed: number;
+  done: number;
+  total: number;
+  /** What done/total count, e.g. "channels removed". */
+  unit: string;
+  /** One line on its state, e.g. "step 4200, loss 0.412". */
+  info: string;
+}
+
 /** Events the workbench pushes to the UI while jobs run. */
 export const EVENT_NAMES = ['job-progress', 'run-epoch', 'experiment-status'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 export interface EventPayloads {
-  /** At most a few per second per job: where a running experiment is. */
-  'job-progress': { experimentId: number; runId: number | null; regime: string | null; seed: number | null; index: number; total: number; epoch: number | null; epochs: number | null; batch: number | null; batches: number | null; loss: number | null; imagesPerSec: number | null };
+  /**
+   * At most a few per second per job: where a running experiment is. While a seed's pruning plan is made by a
+   * long loop (Fisher pruning), `planning` says how far it is and the run fields name the run it prunes.
+   */
+  'job-progress': {
+    experimentId: number; runId: number | null; regime: string | null; seed: number | null; index: number; total: number; epoch: number | null; epochs: number | null; batch: number | null; batches: number | null; loss: number | null; imagesPerSec: number | null;
+    planning: PlanningProgressPayload | null;
+  };
   /** Every finished epoch of every run (the live charts' points). */
   'run-epoch': { experimentId: number; runId: number; metric: EpochMetric };
   'experiment-status': { experimentId: number; status: Experiment['status']; message: string | null };

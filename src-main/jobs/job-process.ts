@@ -7,7 +7,7 @@
 import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CancelledError, ValidationError } from '../../src-shared/errors.ts';
-import type { EventName, EventPayloads } from '../../src-shared/workbench-api.ts';
+import type { EventName, EventPayloads, PlanningProgressPayload } from '../../src-shared/workbench-api.ts';
 import type { ExperimentStatus } from '../../src-shared/store-schemas.ts';
 import { openDatabase } from '../store/db.ts';
 import { getExperiment, updateExperiment } from '../store/experiments.ts';
@@ -88,13 +88,13 @@ async function main(): Promise<number> {
 
     let current: { runId: number; regime: string; seed: number; index: number; total: number } | null = null;
     let lastProgress = 0;
-    const progress = (batch: { epoch: number; epochs: number; batch: number; batches: number; loss: number; imagesPerSec: number } | null): void => {
+    const progress = (batch: { epoch: number; epochs: number; batch: number; batches: number; loss: number; imagesPerSec: number } | null, planning: PlanningProgressPayload | null = null): void => {
       if (!current) return;
       lastProgress = Date.now();
       emit('job-progress', {
         experimentId, runId: current.runId, regime: current.regime, seed: current.seed, index: current.index, total: current.total,
         epoch: batch?.epoch ?? null, epochs: batch?.epochs ?? null, batch: batch?.batch ?? null, batches: batch?.batches ?? null,
-        loss: batch ? finite(batch.loss) : null, imagesPerSec: batch ? finite(batch.imagesPerSec) : null,
+        loss: batch ? finite(batch.loss) : null, imagesPerSec: batch ? finite(batch.imagesPerSec) : null, planning,
       });
     };
     await runExperiment(db, dbPath, experimentId, prepared, exec, {
@@ -109,6 +109,10 @@ async function main(): Promise<number> {
       },
       onBatch: (p) => {
         if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) progress(p);
+      },
+      onPlanning: (seed, p) => {
+        // The first and the last report always; between them, as often as batches.
+        if (p.done === 0 || p.done === p.total || Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) progress(null, { seed, ...p });
       },
       onEpoch: (m) => {
         if (!current) return;

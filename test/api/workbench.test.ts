@@ -193,6 +193,28 @@ test('deleteExperiment: an experiment with runs is hidden, one without is delete
   await assert.rejects(wb.api.deleteExperiment({ id: draft.id }), { code: 'NOT_FOUND' });
 });
 
+test('a Fisher planning reports its removals as job-progress planning, first and last included, then the regimes train', async () => {
+  const spec = tinySpec({
+    name: 'fisher progress', regimes: ['finetune'],
+    method: { id: 'fisher', params: { channels: 6, pruneEvery: 2, batchSize: 32 } },
+    finetune: { epochs: 1, trainLimit: 64 },
+  });
+  const seen = events.length;
+  const { id } = await wb.api.startExperiment({ spec });
+  const end = await finished(wb, id);
+  assert.equal(end.status, 'completed', end.message ?? '');
+  const mine = events.slice(seen).filter((e) => e.name === 'job-progress' && (e.payload as { experimentId: number }).experimentId === id)
+    .map((e) => e.payload as { regime: string | null; planning: { seed: number; done: number; total: number; unit: string } | null });
+  const planning = mine.filter((p) => p.planning !== null).map((p) => p.planning!);
+  assert.ok(planning.length >= 2, `planning reports: ${planning.length}`);
+  assert.deepEqual([planning[0]!.done, planning.at(-1)!.done], [0, 6]);
+  assert.ok(planning.every((p) => p.seed === 1 && p.total === 6 && p.unit === 'channels removed'), JSON.stringify(planning[0]));
+  for (let i = 1; i < planning.length; i++) assert.ok(planning[i]!.done >= planning[i - 1]!.done, 'removals only grow');
+  // After the planning the finetune run's progress carries none.
+  const last = mine.at(-1)!;
+  assert.deepEqual([last.regime, last.planning], ['finetune', null]);
+});
+
 test('cancel stops a running experiment after its batch; resume finishes it without repeating an epoch', async () => {
   // Enough batches that the cancel lands mid-run on any backend (native TensorFlow trains 256 images in ≈ 0.1 s).
   const spec = tinySpec({ name: 'to cancel', regimes: ['finetune'], baseline: { epochs: 3, trainLimit: 3072, testLimit: 200 } });

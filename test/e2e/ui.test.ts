@@ -3,7 +3,7 @@
 // regimes) is run through the API, then the views are checked and photographed at 1280×800 into
 // test-output/screenshots/. A second experiment, started from the New experiment form, shows the
 // live chart growing and is cancelled; a third imports a TF.js model through the form's file picker and
-// runs with it as the trained baseline. Skipped, with the reason, where /usr/bin/chromium is absent.
+// runs with it as the trained baseline; a fourth shows a Fisher planning's removals and is cancelled there. Skipped, with the reason, where /usr/bin/chromium is absent.
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -303,6 +303,28 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     const baseline = runs.find((r) => r.regime === 'baseline')!;
     assert.deepEqual([baseline.status, baseline.epochsDone], ['completed', 0]);
     assert.ok(runs.filter((r) => r.regime !== 'baseline').every((r) => r.status === 'completed' && r.epochsDone >= 1), JSON.stringify(runs.map((r) => [r.regime, r.status, r.epochsDone])));
+  });
+
+  it('shows a Fisher planning\'s removals while it prunes, and cancels it there', async () => {
+    // 50 removals 8 batches apart: seconds of planning on any backend, cancelled as soon as it shows.
+    const spec = {
+      ...SMALL_SPEC, name: 'UI e2e: Fisher planning', regimes: ['finetune'], seeds: [1],
+      method: { id: 'fisher', params: { channels: 50, pruneEvery: 8, batchSize: 32 } },
+      baseline: { epochs: 1, trainLimit: 256, testLimit: 200 },
+    };
+    const { id } = await call('startExperiment', { spec });
+    await open(`#/experiments/${id}`);
+    await page.waitForSelector('[data-testid="planning-progress"]', { timeout: 120_000 });
+    // The count grows while the page stays open (events, no reload).
+    await page.waitForFunction(
+      () => /pruning · [1-9]\d* of 50 channels removed/.test((globalThis as any).document.querySelector('[data-testid="planning-progress"]')?.textContent ?? ''),
+      null,
+      { timeout: 60_000 },
+    );
+    assert.match(await page.textContent('[data-testid="planning-progress"]') ?? '', /seed 1: pruning · [1-9]\d* of 50 channels removed · step \d+/);
+    await shot('experiment-planning');
+    await page.click('[data-testid="cancel"]');
+    assert.equal(await waitForStatus(id, (s) => s !== 'running' && s !== 'queued', 60_000), 'cancelled');
   });
 
   it('shows the compute report: every backend (WebGPU first), what auto picks, why the GPU package is not used', async () => {
