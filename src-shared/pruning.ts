@@ -41,9 +41,11 @@ export const PruningPlanSchema = z
     scaleOutputs: z.record(z.string(), z.number().finite()).optional(),
     /**
      * 'planning': the method fine-tuned the network while it chose (Fisher pruning), so the finetune regime
-     * starts from the weights its planning ended with (kept beside the plan), not from the baseline's.
+     * starts from the weights its planning ended with (kept beside the plan), not from the baseline's:
+     * 'planning', of the base network (cut by the plan); 'planning-pruned', of the pruned one already (ThiNet
+     * fine-tuned between layers: the plan's rescale is in them).
      */
-    finetuneFrom: z.literal('planning').optional(),
+    finetuneFrom: z.enum(['planning', 'planning-pruned']).optional(),
     /**
      * Where the plan departs from what its params asked, one sentence each (channels restored to keep a
      * layer alive, a layer a mask empties): shown as warnings beside the results.

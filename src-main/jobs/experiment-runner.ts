@@ -208,6 +208,7 @@ function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, se
   if (regime === 'lottery') return { ...withMasks, initialWeights: () => winningTicket(plan, seed) };
   if (regime === 'finetune') {
     // A method that fine-tuned while it pruned hands on its planning's weights (finetuneFrom), else the baseline's.
+    if (plan.finetuneFrom === 'planning-pruned') return { ...withMasks, initialWeights: () => baselineWeights(planning) };
     const from = plan.finetuneFrom === 'planning' ? planning : join(baseline.checkpointDir!, LAST_CHECKPOINT);
     return { ...withMasks, initialWeights: () => applyPlan(plan, baselineWeights(from)) };
   }

@@ -4,9 +4,11 @@
 // least-squares factors (`rescale`) go into the plan for applyPlan.
 import { z } from 'zod';
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
-import { ValidationError } from '../../../src-shared/errors.ts';
+import { DataError, ValidationError } from '../../../src-shared/errors.ts';
 import type { PruningPlan } from '../../../src-shared/pruning.ts';
-import type { Rng } from '../random.ts';
+import { Rng, type RngState } from '../random.ts';
+import { readCheckpoint, writeCheckpoint } from '../training/checkpoint.ts';
+import { finetuneBatches, type StreamPosition } from './finetune-batches.ts';
 import { Contributions, rescaleFactors, sampleContributions } from './contributions.ts';
 import { layerInputs } from './layer-inputs.ts';
 import { applyPlan } from './apply-plan.ts';
@@ -25,10 +27,24 @@ export const ReconstructionParamsSchema = z.strictObject({
   rescale: z.boolean().default(true),
   /**
    * Choose layer by layer in forward order, each on the network with the earlier layers already pruned
-   * (ThiNet's and the regression paper's procedure, without their fine-tuning between layers); off: every
+   * (ThiNet's and the regression paper's procedure; `finetune` adds ThiNet's fine-tuning between layers); off: every
    * layer in one pass on the trained network (one forward pass per image instead of one per layer).
    */
   layerByLayer: z.boolean().default(true),
+  /**
+   * Fine-tuning after each layer is pruned (ThiNet §3.3: "fine-tune" between layers), on the training
+   * batches: the next layer is chosen on the fine-tuned network, and the finetune regime starts from the
+   * weights after the last layer's. Absent: none (the plan then replays on the baseline's weights).
+   */
+  finetune: z
+    .strictObject({
+      batches: z.number().int().positive().max(1_000_000),
+      lr: z.number().positive().max(10).default(1e-3),
+      momentum: z.number().min(0).lt(1).default(0.9),
+      weightDecay: z.number().min(0).max(1).default(5e-4),
+      batchSize: z.number().int().positive().max(65536).default(64),
+    })
+    .optional(),
 });
 export type ReconstructionParams = z.infer<typeof ReconstructionParamsSchema>;
 
@@ -84,6 +100,10 @@ export async function reconstructionPlan(
     kept.set(u.layer, list);
     if (params.rescale) rescale[u.layer] = Array.from(rescaleFactors(contrib, list), (f) => Math.fround(f));
   };
+  if (params.finetune) {
+    if (!params.layerByLayer) throw new ValidationError(`${method} params.finetune: fine-tuning between layers needs layerByLayer (leave it on, or drop finetune)`);
+    return finetunedPlan(method, spec, weights, params, rng, data, narrowed, order, { kept, rescale, planSoFar, decide });
+  }
   if (!params.layerByLayer) {
     const contrib = await sample(method, spec, weights, narrowed, order, params.locations, rng, data);
     for (const u of narrowed) decide(u, contrib.get(u.layer)!);
@@ -97,6 +117,92 @@ export async function reconstructionPlan(
     }
   }
   return planSoFar();
+}
+
+interface PlanSoFar {
+  kept: Map<string, number[]>;
+  rescale: Record<string, number[]>;
+  planSoFar(): PruningPlan;
+  decide(u: ConvUnit, contrib: Contributions): void;
+}
+
+/**
+ * Layer by layer with `params.finetune` batches of fine-tuning after each: the weights move on with the network
+ * (pruned, rescaled, fine-tuned), so the plan's keep lists give the architecture and the state file the weights
+ * (finetuneFrom 'planning-pruned'). The state after each layer — its choices, weights, draws and data position —
+ * is written to data.statePath; a resume continues after the last layer saved (a layer cut short is redone).
+ */
+async function finetunedPlan(
+  method: string, spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: ReconstructionParams, rng: Rng, data: PlanningData,
+  narrowed: readonly ConvUnit[], order: Int32Array, sofar: PlanSoFar,
+): Promise<PruningPlan> {
+  const schedule = params.finetune!;
+  const saved = data.statePath ? readLayerState(data.statePath, spec, method) : null;
+  let current = saved?.weights ?? new Map(weights);
+  const draws = saved ? Rng.fromState(saved.state.rng) : rng;
+  const at: StreamPosition = saved ? { epoch: saved.state.epoch, batch: saved.state.batch } : { epoch: 0, batch: 0 };
+  for (const [layer, list] of saved?.state.kept ?? []) sofar.kept.set(layer, list);
+  Object.assign(sofar.rescale, saved?.state.rescale ?? {});
+  let done = saved?.state.layers ?? 0;
+  let currentSpec = sofar.planSoFar().pruned;
+  const report = (info: string): void => data.onProgress?.({ done, total: narrowed.length, unit: 'layers pruned', info });
+  report(done === 0 ? 'choosing the first layer' : `resumed after layer ${narrowed[done - 1]!.layer}`);
+  for (; done < narrowed.length; done++) {
+    const u = narrowed[done]!;
+    const unit = targetUnits(currentSpec).find((x) => x.layer === u.layer)!;
+    sofar.decide(u, (await sample(method, currentSpec, current, [unit], order, params.locations, draws, data)).get(u.layer)!);
+    // This layer's cut (and rescale) on the weights as they are now, then the fine-tuning.
+    const step = structuredPlan(method, params, currentSpec, targetUnits(currentSpec), new Map([[u.layer, sofar.kept.get(u.layer)!]]));
+    const cut = applyPlan(sofar.rescale[u.layer] ? { ...step, rescale: { [u.layer]: sofar.rescale[u.layer]! } } : step, current);
+    currentSpec = step.pruned;
+    const tuned = await finetuneBatches(currentSpec, cut, schedule, data, at, `pruning method '${method}'`);
+    current = tuned.weights;
+    if (data.statePath) {
+      writeLayerState(data.statePath, spec, method, schedule, current, {
+        layers: done + 1, kept: [...sofar.kept], rescale: { ...sofar.rescale }, rng: draws.state(), epoch: at.epoch, batch: at.batch,
+      });
+    }
+    data.onProgress?.({ done: done + 1, total: narrowed.length, unit: 'layers pruned', info: `${u.layer}, fine-tuned ${schedule.batches} batches, loss ${tuned.loss.toFixed(3)}` });
+  }
+  const plan = sofar.planSoFar();
+  return data.statePath ? { ...plan, finetuneFrom: 'planning-pruned' } : plan;
+}
+
+interface LayerState {
+  layers: number;
+  kept: Array<[string, number[]]>;
+  rescale: Record<string, number[]>;
+  rng: RngState;
+  epoch: number;
+  batch: number;
+}
+
+function writeLayerState(path: string, spec: ArchSpec, method: string, schedule: NonNullable<ReconstructionParams['finetune']>, weights: Map<string, Float32Array>, state: LayerState): void {
+  writeCheckpoint(path, {
+    // The base spec names whose planning this is; the weights are the network pruned so far.
+    spec, owner: null, epochsDone: 0, rng: { seed: 0, nextEpoch: state.epoch }, best: null, history: [],
+    config: {
+      epochs: 1, batchSize: schedule.batchSize, testBatchSize: schedule.batchSize, lr: schedule.lr, momentum: schedule.momentum, nesterov: false,
+      weightDecay: schedule.weightDecay, schedule: 'constant', milestones: [], gamma: 1, seed: 0, augment: null, trainLimit: null, testLimit: null, valSplit: null,
+    },
+    planning: { method, ...state },
+    weights, momentum: new Map(),
+  });
+}
+
+function readLayerState(path: string, spec: ArchSpec, method: string): { state: LayerState; weights: Map<string, Float32Array> } | null {
+  let ckpt;
+  try {
+    ckpt = readCheckpoint(path);
+  } catch (e) {
+    if (e instanceof DataError && / cannot read checkpoint \(ENOENT\)/.test(e.message)) return null;
+    throw e;
+  }
+  const p = ckpt.planning as Partial<LayerState> & { method?: string } | undefined;
+  if (p?.method !== method || typeof p.layers !== 'number' || !Array.isArray(p.kept) || JSON.stringify(ckpt.spec) !== JSON.stringify(spec)) {
+    throw new DataError(`${path}: not this experiment's ${method} planning state; delete it to plan again from the baseline`);
+  }
+  return { state: p as LayerState, weights: ckpt.weights };
 }
 
 /** Each unit's contributions to its readers' sampled entries, on the images `order` of `data`. */

@@ -9,8 +9,9 @@
 // kept channels are scaled by the least-squares factors that best restore the sampled entries.
 // Widths are predefined, as for L1 (`widthsFrom`: thinet_conv, thinet30/50/70 or any width target).
 // Layer by layer in forward order (`layerByLayer`, default on), each layer's samples taken on the network
-// with the layers before it already pruned, as in the paper — but without its fine-tuning between layers
-// (the deviation; off, every layer is chosen in one pass on the trained network).
+// with the layers before it already pruned, as in the paper; `finetune` adds its fine-tuning between layers
+// (a given number of batches after each layer; off by default, as it needs training data and time). Off,
+// layerByLayer chooses every layer in one pass on the trained network.
 import { greedyRemoval } from '../contributions.ts';
 import { reconstructionMethod } from '../reconstruction.ts';
 
