@@ -20,10 +20,10 @@ import { CancelledError, DataError, ValidationError } from '../../../src-shared/
 import { analyseCost } from '../analysis/cost.ts';
 import { Model } from '../models/model.ts';
 import * as tf from '../tf.ts';
-import { readCheckpoint, writeCheckpoint } from '../training/checkpoint.ts';
 import { Sgd } from '../training/sgd.ts';
 import { crossEntropy } from '../training/step.ts';
 import type { PlanningData } from './method.ts';
+import { readPlanningState, writePlanningState } from './planning-state.ts';
 import { unitReaders } from './readers.ts';
 import { prunableUnits, specWithKept, type PrunableUnit } from './units.ts';
 
@@ -248,27 +248,13 @@ function flopsSavings(spec: ArchSpec, gated: readonly GatedUnit[], active: reado
 function writeState(
   path: string, spec: ArchSpec, schedule: FisherSchedule, state: PlanningState, weights: Map<string, Float32Array>, momentum: Map<string, Float32Array>,
 ): void {
-  writeCheckpoint(path, {
-    // The data's seed is the planning data's own; the header's run fields say only what the loop trains with.
-    spec, owner: null, epochsDone: 0, rng: { seed: 0, nextEpoch: state.epoch }, best: null, history: [],
-    config: {
-      epochs: 1, batchSize: schedule.batchSize, testBatchSize: schedule.batchSize, lr: schedule.lr, momentum: schedule.momentum, nesterov: false,
-      weightDecay: schedule.weightDecay, schedule: 'constant', milestones: [], gamma: 1, seed: 0, augment: null, trainLimit: null, testLimit: null, valSplit: null,
-    },
-    planning: { method: 'fisher', ...state },
-    weights, momentum,
-  });
+  writePlanningState(path, spec, schedule, state.epoch, { method: 'fisher', ...state }, weights, momentum);
 }
 
 /** The saved state where the file exists (and is this spec's), else null. */
 function readState(path: string, spec: ArchSpec): { state: PlanningState; weights: Map<string, Float32Array>; momentum: Map<string, Float32Array> } | null {
-  let ckpt;
-  try {
-    ckpt = readCheckpoint(path);
-  } catch (e) {
-    if (e instanceof DataError && / cannot read checkpoint \(ENOENT\)/.test(e.message)) return null;
-    throw e;
-  }
+  const ckpt = readPlanningState(path);
+  if (!ckpt) return null;
   const p = ckpt.planning as Partial<PlanningState> & { method?: string } | undefined;
   if (p?.method !== 'fisher' || !Array.isArray(p.removed) || JSON.stringify(ckpt.spec) !== JSON.stringify(spec)) {
     throw new DataError(`${path}: not this experiment's Fisher pruning state; delete it to plan again from the baseline`);

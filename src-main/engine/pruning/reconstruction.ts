@@ -7,8 +7,8 @@ import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import { DataError, ValidationError } from '../../../src-shared/errors.ts';
 import type { PruningPlan } from '../../../src-shared/pruning.ts';
 import { Rng, type RngState } from '../random.ts';
-import { readCheckpoint, writeCheckpoint } from '../training/checkpoint.ts';
 import { finetuneBatches, type StreamPosition } from './finetune-batches.ts';
+import { readPlanningState, writePlanningState } from './planning-state.ts';
 import { Contributions, rescaleFactors, sampleContributions } from './contributions.ts';
 import { layerInputs } from './layer-inputs.ts';
 import { applyPlan } from './apply-plan.ts';
@@ -178,26 +178,13 @@ interface LayerState {
 }
 
 function writeLayerState(path: string, spec: ArchSpec, method: string, schedule: NonNullable<ReconstructionParams['finetune']>, weights: Map<string, Float32Array>, state: LayerState): void {
-  writeCheckpoint(path, {
-    // The base spec names whose planning this is; the weights are the network pruned so far.
-    spec, owner: null, epochsDone: 0, rng: { seed: 0, nextEpoch: state.epoch }, best: null, history: [],
-    config: {
-      epochs: 1, batchSize: schedule.batchSize, testBatchSize: schedule.batchSize, lr: schedule.lr, momentum: schedule.momentum, nesterov: false,
-      weightDecay: schedule.weightDecay, schedule: 'constant', milestones: [], gamma: 1, seed: 0, augment: null, trainLimit: null, testLimit: null, valSplit: null,
-    },
-    planning: { method, ...state },
-    weights, momentum: new Map(),
-  });
+  // The base spec names whose planning this is; the weights are the network pruned so far.
+  writePlanningState(path, spec, schedule, state.epoch, { method, ...state }, weights);
 }
 
 function readLayerState(path: string, spec: ArchSpec, method: string): { state: LayerState; weights: Map<string, Float32Array> } | null {
-  let ckpt;
-  try {
-    ckpt = readCheckpoint(path);
-  } catch (e) {
-    if (e instanceof DataError && / cannot read checkpoint \(ENOENT\)/.test(e.message)) return null;
-    throw e;
-  }
+  const ckpt = readPlanningState(path);
+  if (!ckpt) return null;
   const p = ckpt.planning as Partial<LayerState> & { method?: string } | undefined;
   if (p?.method !== method || typeof p.layers !== 'number' || !Array.isArray(p.kept) || JSON.stringify(ckpt.spec) !== JSON.stringify(spec)) {
     throw new DataError(`${path}: not this experiment's ${method} planning state; delete it to plan again from the baseline`);
