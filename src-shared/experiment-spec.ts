@@ -78,11 +78,20 @@ export const ExperimentSpecSchema = z.strictObject({
    * regularised baseline, as the method prescribes.
    */
   plainBaseline: z.boolean().default(false),
+  /**
+   * Iterative pruning (Frankle & Carbin; Liu et al. §6, "iterative"): the method's amount is reached in this
+   * many rounds, each removing the same fraction of what the last left (the method's roundParams). Round i < k
+   * trains the network under its mask from the baseline's own initial values (rewinding) for the baseline's
+   * epochs, a 'round' run, and round i + 1's mask is chosen from its trained weights; the last round's mask is
+   * the plan the regimes train (lottery = its rewound ticket, fine-tuned = from the last round's weights).
+   * 1: one-shot, from the trained baseline.
+   */
+  pruningRounds: z.number().int().min(1).max(20).default(1),
 });
 
-/** Runs one seed of `spec` trains: the baseline, the plain (unregularised) one if asked, and each pruned regime. */
-export function runsPerSeed(spec: Pick<ExperimentSpec, 'regimes' | 'plainBaseline'>): number {
-  return 1 + (spec.plainBaseline ? 1 : 0) + spec.regimes.length;
+/** Runs one seed of `spec` trains: the baseline, the plain (unregularised) one if asked, the intermediate pruning rounds, and each pruned regime. */
+export function runsPerSeed(spec: Pick<ExperimentSpec, 'regimes' | 'plainBaseline'> & { pruningRounds?: number }): number {
+  return 1 + (spec.plainBaseline ? 1 : 0) + ((spec.pruningRounds ?? 1) - 1) + spec.regimes.length;
 }
 
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;

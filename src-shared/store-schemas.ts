@@ -13,7 +13,8 @@ const accuracy = z.number().min(0).max(1);
 /** Losses are null when training diverged (NaN / ±Infinity are stored as null). */
 const loss = z.number().nullable();
 
-export const RunRegimeSchema = z.enum(['baseline', 'finetune', 'scratch-e', 'scratch-b', 'train', 'lottery', 'reduced']);
+// 'round': one intermediate round of iterative pruning (ExperimentSpec.pruningRounds).
+export const RunRegimeSchema = z.enum(['baseline', 'finetune', 'scratch-e', 'scratch-b', 'train', 'lottery', 'reduced', 'round']);
 export type RunRegime = z.infer<typeof RunRegimeSchema>;
 
 export const RunStatusSchema = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']);

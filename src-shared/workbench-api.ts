@@ -27,6 +27,8 @@ export const CALL_NAMES = [
   'diagnoseCompute',
   'paperTable',
   'importModel',
+  'study',
+  'measureLatency',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 export type { CallArgs } from './workbench-args.ts';
@@ -81,6 +83,8 @@ export interface VersusFinetune {
 /** One regime's line of the comparison (see src-main/queries/experiment-results.ts). */
 export interface SummaryLine {
   regime: Run['regime'];
+  /** A 'round' line: which round of iterative pruning (1-based); absent for the other regimes. */
+  round?: number;
   arch: string;
   seeds: number;
   completed: number;
@@ -223,6 +227,61 @@ export interface CallResults {
   diagnoseCompute: ComputeReport;
   /** An ONNX or TF.js Layers model as a graph ArchSpec and a weights checkpoint, written beside the database (as `pwb import-model`). */
   importModel: ImportedModelInfo;
+  /** Accuracy against params, FLOPs and measured latency for every completed run of the given experiments (as `pwb study`). */
+  study: StudyResult;
+  /** Measures the latency of every architecture the given experiments trained, on the jobs' backend, and stores it. */
+  measureLatency: LatencyReport;
+}
+
+/** One completed run in a study: what it is, its final test accuracy and its size and speed. */
+export interface StudyPoint {
+  experimentId: number;
+  runId: number;
+  regime: Run['regime'];
+  seed: number;
+  archSpecId: number;
+  /** Final-epoch test accuracy (fraction). */
+  acc: number;
+  params: number | null;
+  flops: number | null;
+  /** Median ms of one forward pass at batch 1 / at the study's batch size on the study's backend; null where not measured. */
+  latency1Ms: number | null;
+  latencyBatchMs: number | null;
+}
+
+/** The points of one (experiment, regime): mean ± std over seeds (std null with one seed). */
+export interface StudyGroup {
+  experimentId: number;
+  /** "l1_norm fine-tuned", "uniform Scratch-B", … as the legend and the CSV name it. */
+  label: string;
+  regime: Run['regime'];
+  /** The runs of the group (one per seed). */
+  runIds: number[];
+  seeds: number;
+  accMean: number;
+  accStd: number | null;
+  params: number | null;
+  flops: number | null;
+  latency1Ms: number | null;
+  latencyBatchMs: number | null;
+}
+
+export interface StudyResult {
+  experiments: Array<{ id: number; name: string; dataset: string; arch: string; method: string; status: string }>;
+  points: StudyPoint[];
+  groups: StudyGroup[];
+  /** The measurements the latencies come from (the newest backend measured for these architectures), or null when none is stored. */
+  latency: { backend: string; device: string; batchSize: number | null; measuredAt: string; measured: number; architectures: number } | null;
+  /** The study's table as CSV (one line per group). */
+  csv: string;
+}
+
+export interface LatencyReport {
+  backend: string;
+  device: string;
+  architectures: number;
+  batchSizes: number[];
+  repeats: number;
 }
 
 /** How far a seed's planning is (PlanningProgress of the engine, with the seed). */

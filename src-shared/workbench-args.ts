@@ -34,6 +34,13 @@ export const CALL_ARGS = {
     /** The .onnx file, or a TF.js model.json and its weight files: plain names, contents in base64. */
     files: z.array(z.strictObject({ name: z.string().min(1).max(255), base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64') })).min(1).max(64),
   }),
+  study: z.strictObject({ ids: z.array(id).min(1).max(200) }),
+  measureLatency: z.strictObject({
+    ids: z.array(id).min(1).max(200),
+    /** The second batch size (batch 1 is always measured). */
+    batchSize: z.number().int().min(1).max(4096).optional(),
+    repeats: z.number().int().min(3).max(1000).optional(),
+  }),
 } as const satisfies Record<CallName, z.ZodType>;
 
 export type CallArgs<N extends CallName> = z.input<(typeof CALL_ARGS)[N]>;

@@ -224,6 +224,19 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       return out;
     },
 
+    async study({ ids }) {
+      const { study } = await import('../queries/study.ts');
+      return study(db, ids);
+    },
+
+    async measureLatency({ ids, batchSize, repeats }) {
+      for (const id of ids) experiments.getExperiment(db, id);
+      // Timed beside a training job, every figure would measure the contention, not the network.
+      if (supervisor.activeId !== null) throw new ConflictError(`experiment ${supervisor.activeId} is running: measure latency once it has finished (or cancel it)`);
+      const { measureStudyLatency } = await import('../jobs/latency-measure.ts');
+      return measureStudyLatency(db, ids, { batchSize, repeats, jobArgs: options.jobArgs });
+    },
+
     async importModel({ files }) {
       // Loaded on first use: the importers pull in tfjs and the model registry.
       const { importGivenFiles } = await import('../jobs/model-import.ts');

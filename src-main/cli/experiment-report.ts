@@ -14,7 +14,7 @@ export function printResults(results: ExperimentResults): void {
     table(
       ['regime', 'arch', 'seeds', top5 ? 'top-1 acc (mean ± std)' : 'test acc (mean ± std)', ...(top5 ? ['top-5 acc'] : []), bestHeader, 'params', 'FLOPs', 'params ↓', 'FLOPs ↓', 'epochs', 'compute', 'vs fine-tuned (final test acc, seed by seed)'],
       results.summary.map((s) => [
-        s.regime === 'train' ? 'plain (no regulariser)' : s.regime, s.arch, `${s.completed}/${s.seeds}`,
+        s.regime === 'train' ? 'plain (no regulariser)' : s.round !== undefined ? `round ${s.round}` : s.regime, s.arch, `${s.completed}/${s.seeds}`,
         pm(s.accMean, s.accStd), ...(top5 ? [pm(s.top5Mean, s.top5Std)] : []),
         `${percent(s.bestAccMean)}${chosenOn.size > 1 && s.bestChosenOn ? ` (${s.bestChosenOn})` : ''}`, withSpread(s.params, s.paramsStd, si), withSpread(s.flops, s.flopsStd, si),
         percent(s.paramReduction, 1), percent(s.flopReduction, 1), withSpread(s.epochs, s.epochsStd, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1))),

@@ -32,18 +32,18 @@ export async function runExperimentWithProgress(
       onRunSkipped: (step, run) => {
         done++;
         overall?.update(done);
-        out(`[${step.index}/${step.total}] ${step.regime} seed ${step.seed}: already done (run ${run.id}, test acc ${percent(run.testAcc)})`);
+        out(`[${step.index}/${step.total}] ${step.regime}${step.round ? ` ${step.round}` : ''} seed ${step.seed}: already done (run ${run.id}, test acc ${percent(run.testAcc)})`);
       },
       onRunStart: (step, run) => {
-        out(`[${step.index}/${step.total}] ${step.regime} seed ${step.seed}: run ${run.id}, ${run.archId ?? ''}, ${run.epochsPlanned} epochs`);
+        out(`[${step.index}/${step.total}] ${step.regime}${step.round ? ` ${step.round}` : ''} seed ${step.seed}: run ${run.id}, ${run.archId ?? ''}, ${run.epochsPlanned} epochs`);
         runBar?.stop();
         if (bars) bars.remove(runBar!);
-        runBar = bars?.create(1, 0, { label: `${step.regime} s${step.seed}`, unit: 'batches', info: '' });
+        runBar = bars?.create(1, 0, { label: `${step.regime}${step.round ? ` ${step.round}` : ''} s${step.seed}`, unit: 'batches', info: '' });
       },
       onRunDone: (step, run) => {
         done++;
         overall?.update(done);
-        out(`[${step.index}/${step.total}] ${step.regime} seed ${step.seed}: ${run.status}, test acc ${percent(run.testAcc)}`);
+        out(`[${step.index}/${step.total}] ${step.regime}${step.round ? ` ${step.round}` : ''} seed ${step.seed}: ${run.status}, test acc ${percent(run.testAcc)}`);
       },
       onPruned: (seed, plan) => out(`seed ${seed}: pruned ${plan.base.id ?? plan.base.family} → ${plan.pruned.id ?? 'pruned'} (${plan.method})`),
       onPlanning: (seed, p) => {

@@ -59,6 +59,12 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
   if (spec.regimes.includes('reduced') && targetUnits(base).length === 0) {
     throw new ValidationError(`${where}: field 'regimes': 'reduced' narrows conv widths uniformly, and this ${base.family} spec has none a uniform ratio applies to`);
   }
+  if (spec.pruningRounds > 1 && !method.roundParams) {
+    throw new ValidationError(`${where}: field 'pruningRounds': method '${spec.method.id}' prunes in one shot only (iterative rounds: magnitude); set it to 1 or leave it out`);
+  }
+  if (spec.pruningRounds > 1 && spec.baselineWeights) {
+    throw new ValidationError(`${where}: field 'pruningRounds': the rounds rewind to the baseline's initial values, and a baseline started from baselineWeights has none of its own; leave one of the two out`);
+  }
   if (spec.plainBaseline && !method.training?.regularizer?.(params) && !method.training?.proximal?.(params)) {
     throw new ValidationError(
       `${where}: field 'plainBaseline': method '${spec.method.id}' trains its baseline without a regulariser already, so the baseline is the plain network; leave the field out`,

@@ -1,5 +1,5 @@
 // Runs an experiment's DAG in order — per seed: baseline (→ the plain, unregularised one where the spec
-// asks for it) → prune → each pruned regime — against the
+// asks for it) (→ the intermediate rounds of iterative pruning) → prune → each pruned regime — against the
 // store. Every step is idempotent: a run is found by (experiment, regime, seed) before one is created,
 // a finished run is never redone, a half-finished one continues from its checkpoint, and a seed's
 // pruning plan is computed once from the baseline's final weights and kept as a JSON file. So an
@@ -42,6 +42,8 @@ export interface ExperimentStep {
   total: number;
   regime: RunRegime;
   seed: number;
+  /** Iterative pruning's round (1-based) for a 'round' run. */
+  round?: number;
 }
 
 export interface ExperimentHooks extends RunHooks {
@@ -91,12 +93,21 @@ export async function runExperiment(
           arch: prepared.plain, parentRunId: null, config: prepared.configFor('baseline', seed), extras: startFrom(prepared, prepared.plain),
         });
       }
+      // Iterative pruning: each round's mask from the weights the last round trained (the baseline's first),
+      // trained from the baseline's initial values under it; the final plan is made from the last round's.
+      let source = baseline;
+      for (let round = 1; round < spec.pruningRounds; round++) {
+        const roundPlan = planRound(prepared, source, seed, round);
+        const step = { index: ++index, total, regime: 'round' as const, seed, round };
+        source = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
+          arch: prunedArch(roundPlan), effectiveCost: recordedCost(roundPlan), parentRunId: source.id, config: prepared.configFor('baseline', seed),
+          extras: { masks: planMasks(roundPlan), initialWeights: () => winningTicket(roundPlan, seed) },
+        });
+      }
       const planning = planningState(dbPath, experimentId, seed);
-      const plan = await ensurePlan(db, experimentId, prepared, baseline, seed, { statePath: planning, hooks });
+      const plan = await ensurePlan(db, experimentId, prepared, source, seed, { statePath: planning, hooks });
       hooks.onPruned?.(seed, plan);
-      // A pruned architecture without a published name of its own is called after its base and method.
-      const named = plan.pruned.id !== undefined && plan.pruned.id !== plan.base.id;
-      const pruned = named ? plan.pruned : { ...plan.pruned, id: `${plan.base.id ?? plan.base.family}_${plan.method}` };
+      const pruned = prunedArch(plan);
       for (const regime of spec.regimes) {
         const step = { index: ++index, total, regime, seed };
         if (regime === 'reduced') {
@@ -108,7 +119,7 @@ export async function runExperiment(
           continue;
         }
         await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
-          arch: pruned, effectiveCost: recordedCost(plan), parentRunId: baseline.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, baseline, seed, planning),
+          arch: pruned, effectiveCost: recordedCost(plan), parentRunId: source.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, source, seed, planning),
         });
       }
     }
@@ -139,7 +150,8 @@ async function ensureRun(
   db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, exec: Execution, hooks: ExperimentHooks,
   step: ExperimentStep, req: RunRequest,
 ): Promise<Run> {
-  const existing = listRuns(db, { experimentId }).find((r) => r.regime === step.regime && r.seed === step.seed);
+  // A seed's rounds share a regime: the n-th of them (by id: they are made in order) is round n.
+  const existing = listRuns(db, { experimentId }).filter((r) => r.regime === step.regime && r.seed === step.seed).sort((a, b) => a.id - b.id)[(step.round ?? 1) - 1];
   if (existing?.status === 'completed') {
     hooks.onRunSkipped?.(step, existing);
     return existing;
@@ -155,6 +167,19 @@ async function ensureRun(
   const done = await executeRun(db, run.id, { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads }, { ...hooks, resumeCommand: `pwb resume ${experimentId}` }, { ...req.extras, asTrained: req.asTrained });
   hooks.onRunDone?.(step, done);
   return done;
+}
+
+/** A pruned architecture without a published name of its own is called after its base and method. */
+function prunedArch(plan: PruningPlan): ArchSpec {
+  const named = plan.pruned.id !== undefined && plan.pruned.id !== plan.base.id;
+  return named ? plan.pruned : { ...plan.pruned, id: `${plan.base.id ?? plan.base.family}_${plan.method}` };
+}
+
+/** Round `round`'s plan (of spec.pruningRounds), from the final weights of `source` (the baseline, or the round before). */
+function planRound(prepared: PreparedExperiment, source: Run, seed: number, round: number): PruningPlan {
+  if (!source.checkpointDir) throw new JobFailedError(`run ${source.id} has not finished`);
+  const params = prepared.method.roundParams!(prepared.params, round, prepared.spec.pruningRounds);
+  return prepared.method.plan(prepared.base, baselineWeights(join(source.checkpointDir, LAST_CHECKPOINT)), params, Rng.fromSeed(seed, `prune-round-${round}`));
 }
 
 function baselineExtras(prepared: PreparedExperiment): RunExtras {
@@ -234,7 +259,7 @@ async function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperi
   return plan;
 }
 
-/** The plan from the baseline's final weights (and, for a data-aware method, the images it trained on). */
+/** The plan from the final weights of the baseline or the last pruning round (and, for a data-aware method, the images it trained on). */
 function computePlan(db: Db, prepared: PreparedExperiment, baseline: Run, seed: number, ctx: PlanningContext): Promise<PruningPlan> {
   const done = getRun(db, baseline.id);
   if (done.status !== 'completed' || !done.checkpointDir) throw new JobFailedError(`baseline run ${baseline.id} has not finished`);

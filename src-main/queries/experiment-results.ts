@@ -24,7 +24,17 @@ export interface ExperimentResults {
 }
 
 // 'train' in an experiment: the unpruned network trained without the method's regulariser (spec.plainBaseline).
-const ORDER: RunRegime[] = ['baseline', 'train', 'finetune', 'scratch-e', 'scratch-b', 'lottery', 'reduced'];
+// 'round': iterative pruning's intermediate rounds, a line per round (spec.pruningRounds).
+const ORDER: RunRegime[] = ['baseline', 'train', 'round', 'finetune', 'scratch-e', 'scratch-b', 'lottery', 'reduced'];
+
+/** A seed's rounds in the order they ran (by id), grouped by round number: round n's runs over the seeds. */
+export function roundsOf(runs: readonly Run[]): Run[][] {
+  const perSeed = new Map<number, Run[]>();
+  for (const r of [...runs].sort((a, b) => a.id - b.id)) perSeed.set(r.seed, [...(perSeed.get(r.seed) ?? []), r]);
+  const out: Run[][] = [];
+  for (const rs of perSeed.values()) rs.forEach((r, i) => (out[i] = [...(out[i] ?? []), r]));
+  return out;
+}
 
 export function experimentResults(db: Db, experimentId: number): ExperimentResults {
   const experiment = getExperiment(db, experimentId);
@@ -42,9 +52,12 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
   const marginPp = typeof experiment.spec.equivalenceMargin === 'number' ? experiment.spec.equivalenceMargin : 0.5;
 
   const summary: SummaryLine[] = [];
-  for (const regime of ORDER) {
+  const groups = ORDER.flatMap((regime): Array<{ regime: RunRegime; rs: Run[]; round: number | undefined }> => {
     const rs = byRegime.get(regime);
-    if (!rs?.length) continue;
+    if (!rs?.length) return [];
+    return regime === 'round' ? roundsOf(rs).map((group, i) => ({ regime, rs: group, round: i + 1 })) : [{ regime, rs, round: undefined }];
+  });
+  for (const { regime, rs, round } of groups) {
     const accs = finals(rs);
     const top5 = rs.filter((r) => r.status === 'completed' && r.testTop5 !== null).map((r) => r.testTop5!);
     const withBest = rs.filter((r) => r.status === 'completed' && r.bestTestAcc !== null);
@@ -60,6 +73,7 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
     const reduction = (v: number | null, base: number | null): number | null => (v !== null && base ? 1 - v / base : null);
     summary.push({
       regime,
+      ...(round === undefined ? {} : { round }),
       arch: rs[0]!.archId ?? '-',
       seeds: rs.length,
       completed: accs.length,

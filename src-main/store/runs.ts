@@ -88,6 +88,11 @@ export function listRuns(db: Db, query: RunQuery = {}): Run[] {
   return rows.map((row) => parseRow(RunSchema, row, `runs ${row.id}`));
 }
 
+/** The completed runs of these experiments whose final test accuracy is known, experiment by experiment, oldest first. */
+export function completedRuns(db: Db, experimentIds: readonly number[]): Run[] {
+  return experimentIds.flatMap((id) => listRuns(db, { experimentId: id, status: 'completed' }).reverse().filter((r) => r.testAcc !== null));
+}
+
 export interface RunStart {
   backend: string;
   /** Why this backend was chosen (shown with the run). */

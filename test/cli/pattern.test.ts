@@ -37,4 +37,19 @@ test('pwb pattern: the slimming plans\' kept fractions, which the guided method 
   assert.equal(second.code, 0, explain(second));
   const runs = (JSON.parse(second.stdout) as { runs: Array<{ regime: string; params: number }> }).runs;
   assert.ok(runs.find((r) => r.regime === 'scratch-e')!.params < runs.find((r) => r.regime === 'baseline')!.params);
+
+  // The two as one study: slimming's regimes beside the guided network, with latency measured and stored.
+  const studied = await box.run(['study', '1', '2', '--latency', '--backend', 'wasm', '--batch-size', '8', '--repeats', '3']);
+  assert.equal(studied.code, 0, explain(studied));
+  // vgg_mini (both baselines share it), the slimmed networks (one per seed, unless they agree) and the guided one.
+  assert.match(studied.stderr, /^latency: [34] architectures on wasm \(.*\), batch 1 and 8, median of 3$/m);
+  assert.match(studied.stdout, /^#1 network_slimming · fine-tuned +2 +[\d.]+% ± [\d.]+ +[\d.]+K/m);
+  assert.match(studied.stdout, /^#2 guided · Scratch-E +1 +[\d.]+%/m);
+  assert.match(studied.stdout, /latency b8 ms/);
+  assert.match(studied.stdout, /^latency: wasm .* for \d+ of \d+ architectures$/m);
+  const csv = await box.run(['study', '1', '2', '--csv']);
+  const lines = csv.stdout.trim().split('\n');
+  assert.equal(lines[0], 'experiment_id,label,regime,seeds,test_acc_mean,test_acc_std,params,flops,latency_batch1_ms,latency_batch8_ms');
+  assert.deepEqual(lines.slice(1).map((l) => l.split(',')[2]), ['baseline', 'finetune', 'baseline', 'scratch-e']);
+  for (const l of lines.slice(1)) assert.match(l, /,\d+(\.\d+)?,\d+(\.\d+)?$/, `both latencies known: ${l}`);
 });

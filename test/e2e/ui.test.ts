@@ -198,6 +198,39 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     await shot('results');
   });
 
+  it('plots a Study: accuracy against params, then against latency measured on demand, with CSV and PNG', async () => {
+    await open(`#/study?ids=${smallId}`);
+    await page.waitForSelector('[data-testid="study-table"]');
+    // 2 seeds × 4 regimes: 8 run points, and 4 means (one per regime of the one experiment).
+    assert.equal(Number(await page.getAttribute('[data-testid="study-chart"]', 'data-points')), 12);
+    const regimes = await page.locator('[data-testid="study-row"]').evaluateAll((rows) => rows.map((r) => (r as any).dataset.regime));
+    assert.deepEqual([...regimes].sort(), ['baseline', 'finetune', 'scratch-b', 'scratch-e']);
+    assert.match(await page.textContent('[data-testid="study-latency"]') ?? '', /not measured yet/);
+    assert.equal(await page.isDisabled('[data-testid="study-axis"] option[value="latency1"]'), true, 'no latency axis before a measurement');
+    await page.fill('[data-testid="study-batch"]', '16');
+    await page.click('[data-testid="study-measure"]');
+    await page.waitForFunction(() => /latency on \S+/.test((globalThis as any).document.querySelector('[data-testid="study-latency"]')?.textContent ?? ''), null, { timeout: 120_000 });
+    assert.match(await page.textContent('[data-testid="study-latency"]') ?? '', /for 2 of 2 architectures/, 'the baseline and the pruned network');
+    for (const cell of await page.locator('[data-testid="study-latency1"]').allTextContents()) assert.match(cell.trim(), /^\d+\.\d\d$/);
+    // Measuring switches the chart to latency at batch 1: every run and mean has a point there.
+    assert.equal(await page.inputValue('[data-testid="study-axis"]'), 'latency1');
+    assert.equal(await page.getAttribute('[data-testid="study-chart"]', 'data-x-label'), 'latency at batch 1 (ms)', 'the axis follows the choice');
+    assert.equal(Number(await page.getAttribute('[data-testid="study-chart"]', 'data-points')), 12);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="study-csv"]')]);
+    const rows = parse(readFileSync((await download.path())!, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    assert.equal(rows.length, 4);
+    for (const r of rows) {
+      assert.ok(Number(r.params) > 0 && Number(r.test_acc_mean) > 0.1, JSON.stringify(r));
+      assert.ok(Number(r.latency_batch1_ms) > 0 && Number(r.latency_batch16_ms) > 0, JSON.stringify(r));
+    }
+    const pruned = rows.find((r) => r.regime === 'finetune')!;
+    const large = rows.find((r) => r.regime === 'baseline')!;
+    assert.ok(Number(pruned.params) < Number(large.params), 'the pruned network is the smaller one');
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="study-png"]')]);
+    assert.ok(readFileSync((await png.path())!).subarray(1, 4).toString() === 'PNG', 'Save PNG gives a PNG');
+    await shot('study');
+  });
+
   it('downloads the runs and the summary as CSV that parses', async () => {
     await open(`#/experiments/${smallId}/export`);
     await page.waitForSelector('[data-testid="export-csv"]');

@@ -16,7 +16,8 @@ test('the presets include quickstart and the paper\'s CIFAR experiments', () => 
   const ids = presetIds();
   for (const id of ['quickstart', 'l1-vgg16-a-cifar10', 'l1-resnet56-a-cifar10', 'l1-resnet56-b-cifar10', 'l1-resnet110-a-cifar10', 'l1-resnet110-b-cifar10',
     'slim-vgg19-70-cifar10', 'slim-vgg19-50-cifar100', 'slim-preresnet164-40-cifar10', 'slim-preresnet164-60-cifar10', 'slim-densenet40-40-cifar10',
-    'slim-densenet40-60-cifar10', 'magnitude-vgg19-30-cifar10', 'magnitude-vgg19-95-cifar10', 'sfp-resnet56-70-cifar10', 'fisher-wrn40-2-cifar10']) {
+    'slim-densenet40-60-cifar10', 'magnitude-vgg19-30-cifar10', 'magnitude-vgg19-95-cifar10', 'sfp-resnet56-70-cifar10', 'fisher-wrn40-2-cifar10',
+    'lottery-vgg16-iterative-80-lr01-cifar10', 'lottery-vgg16-iterative-80-lr001-cifar10']) {
     assert.ok(ids.includes(id), `missing preset ${id}`);
   }
 });
@@ -29,6 +30,16 @@ for (const id of presetIds()) {
     checkSupports(method, arch);
     const params = parseParams(method, spec.method.params);
     if (method.targetSpec) analyseCost(method.targetSpec(arch, params));
+    if (id.startsWith('lottery-')) {
+      // Liu et al. §6: the winning ticket against random initialisation, iterative magnitude pruning, at lr 0.1 and 0.01.
+      assert.deepEqual(spec.regimes, ['lottery', 'scratch-e']);
+      assert.ok(method.roundParams && spec.pruningRounds > 1);
+      assert.deepEqual([spec.baseline.epochs, spec.baseline.weightDecay, spec.baseline.batchSize], [160, 1e-4, 64]);
+      assert.deepEqual(spec.baseline.milestones!.map((f) => f * 160), [80, 120]);
+      assert.ok([0.1, 0.01].includes(spec.baseline.lr!));
+      assert.equal(spec.seeds.length, 5);
+      return;
+    }
     assert.deepEqual([...spec.regimes].sort(), ['finetune', 'scratch-b', 'scratch-e']);
     if (spec.method.id === 'soft_filter') {
       // The SFP CIFAR schedule (anchors-mission §1.4): 200 epochs, ×0.2 at 60/120/160, wd 5e-4, batch 128, Nesterov.

@@ -123,6 +123,9 @@ test('routes parse and print', () => {
   }
   assert.deepEqual(parseRoute(href.compute()), { view: 'compute' });
   assert.deepEqual(parseRoute(href.results()), { view: 'results' });
+  assert.deepEqual(parseRoute(href.study()), { view: 'study', ids: [] });
+  assert.deepEqual(parseRoute(href.study([3, 12])), { view: 'study', ids: [3, 12] });
+  assert.deepEqual(parseRoute('#/study?ids=3,x,-1,7'), { view: 'study', ids: [3, 7] }, 'what is not an id is dropped');
   assert.equal(parseRoute('#/experiments/x').view, 'not-found');
 });
 

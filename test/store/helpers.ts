@@ -32,7 +32,7 @@ export const smallVgg: VggSpec = {
   fc: [],
 };
 
-export function queuedRun(db: Db, overrides: { experimentId?: number | null; parentRunId?: number | null } = {}): Run {
+export function queuedRun(db: Db, overrides: { experimentId?: number | null; parentRunId?: number | null; regime?: Run['regime'] } = {}): Run {
   const archSpecId = putArchSpec(db, smallVgg, { params: 1234, flops: 56789 });
   return createRun(db, {
     regime: 'baseline',

@@ -48,6 +48,9 @@ test("migration 004: 'runs' rebuilt for the lottery regime, nothing lost, refere
       }
     }
   }
+  // Migration 006 adds a table of its own, empty.
+  assert.deepEqual(after.arch_latency, []);
+  delete after.arch_latency;
   delete after.schema_migrations;
   delete before.schema_migrations;
   assert.deepEqual(after, before, 'every row of every table as it was');
@@ -64,4 +67,33 @@ test("migration 004: 'runs' rebuilt for the lottery regime, nothing lost, refere
   db.prepare('DELETE FROM runs WHERE id IN (?, ?)').run(lottery.id, child.id);
   db.prepare('DELETE FROM runs WHERE id = ?').run(baseline.id);
   assert.equal(db.prepare('SELECT count(*) FROM epoch_metrics').pluck().get(), 0, "a run's epochs still go with it (ON DELETE CASCADE)");
+});
+
+test("migration 007: 'runs' rebuilt again for iterative pruning's 'round' regime, nothing lost, references intact", (t) => {
+  const file = path.join(tempDir(t), 'v6.sqlite');
+  const v6 = new Database(file);
+  v6.pragma('foreign_keys = ON');
+  migrate(v6, MIGRATIONS.slice(0, 6));
+  const e = createExperiment(v6, { name: 'e', spec: {} });
+  const baseline = queuedRun(v6, { experimentId: e.id });
+  const lottery = queuedRun(v6, { experimentId: e.id, parentRunId: baseline.id, regime: 'lottery' });
+  addArtifact(v6, { runId: lottery.id, kind: 'checkpoint_last', path: '/x/last.ckpt', bytes: 1, sha256: null });
+  const before = dump(v6);
+  const beforeIndexes = indexes(v6);
+  assert.throws(() => v6.prepare(`UPDATE runs SET regime = 'round' WHERE id = ?`).run(lottery.id), /CHECK constraint failed/);
+  v6.close();
+
+  const db = openDatabase(file);
+  t.after(() => db.close());
+  const after = dump(db);
+  delete after.schema_migrations;
+  delete before.schema_migrations;
+  assert.deepEqual(after, before, 'every row of every table as it was');
+  assert.deepEqual(indexes(db), beforeIndexes);
+  assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'enforcement is on again');
+  assert.deepEqual(db.pragma('foreign_key_check'), []);
+  const round = createRun(db, { regime: 'round', seed: 1, archSpecId: baseline.archSpecId, datasetId: 'd', config: {}, epochsPlanned: 1, experimentId: e.id, parentRunId: baseline.id });
+  assert.equal(getRun(db, round.id).regime, 'round');
+  assert.equal(getRun(db, lottery.id).parentRunId, baseline.id);
+  assert.throws(() => db.prepare(`UPDATE runs SET regime = 'nonsense' WHERE id = ?`).run(round.id), /CHECK constraint failed/);
 });

@@ -125,6 +125,12 @@ export interface PruningMethod {
    * whose own work counts training steps (Fisher's batches between removals) shrinks them too. Absent: unchanged.
    */
   scaleParams?(params: Record<string, unknown>, scale: number): Record<string, unknown>;
+  /**
+   * Iterative pruning: the params of round `round` of `rounds` (1-based; the last round's are `params`
+   * themselves), each round removing the same fraction of what the previous one left, its plan made from
+   * the weights the previous round trained. Absent: the method prunes in one shot only.
+   */
+  roundParams?(params: Record<string, unknown>, round: number, rounds: number): Record<string, unknown>;
   /** The plan from trained weights; a method that needs images (planFromData) refuses here in one line. */
   plan(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: unknown, rng: Rng): PruningPlan;
   /** The plan from trained weights and activations on training images (ThiNet); planPruning calls it. */

@@ -6,6 +6,8 @@ import { plans } from './002-plans.ts';
 import { heldOut } from './003-held-out.ts';
 import { lotteryRegime } from './004-lottery-regime.ts';
 import { top5 } from './005-top5.ts';
+import { archLatency } from './006-arch-latency.ts';
+import { roundRegime } from './007-round-regime.ts';
 
 export interface Migration {
   readonly version: number;
@@ -21,4 +23,4 @@ export interface Migration {
   readonly rebuildsTables?: boolean;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, plans, heldOut, lotteryRegime, top5];
+export const MIGRATIONS: readonly Migration[] = [initial, plans, heldOut, lotteryRegime, top5, archLatency, roundRegime];

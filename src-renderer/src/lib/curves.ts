@@ -27,6 +27,7 @@ export const REGIME_COLORS: Record<Run['regime'], string> = {
   train: '#7c3aed',
   lottery: '#db2777',
   reduced: '#0d9488',
+  round: '#a16207',
 };
 
 export const REGIME_LABELS: Record<Run['regime'], string> = {
@@ -38,6 +39,7 @@ export const REGIME_LABELS: Record<Run['regime'], string> = {
   train: 'trained normally',
   lottery: 'lottery ticket',
   reduced: 'reduced (uniform)',
+  round: 'pruning round',
 };
 
 export interface LineSeries {

@@ -7,6 +7,7 @@ export type Route =
   | { view: 'export'; id: number }
   | { view: 'compute' }
   | { view: 'results' }
+  | { view: 'study'; ids: number[] }
   | { view: 'not-found'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -16,6 +17,10 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'experiments')) return { view: 'experiments' };
   if (parts.length === 1 && parts[0] === 'compute') return { view: 'compute' };
   if (parts.length === 1 && parts[0] === 'results') return { view: 'results' };
+  if (parts.length === 1 && parts[0] === 'study') {
+    const ids = (new URLSearchParams(query).get('ids') ?? '').split(',').filter((v) => /^\d+$/.test(v)).map(Number);
+    return { view: 'study', ids };
+  }
   if (parts.length === 1 && parts[0] === 'new') return { view: 'new', preset: new URLSearchParams(query).get('preset') };
   if (parts[0] === 'experiments' && parts.length >= 2 && /^\d+$/.test(parts[1]!)) {
     const id = Number(parts[1]);
@@ -34,4 +39,5 @@ export const href = {
   export: (id: number): string => `#/experiments/${id}/export`,
   compute: (): string => '#/compute',
   results: (): string => '#/results',
+  study: (ids?: number[]): string => (ids?.length ? `#/study?ids=${ids.join(',')}` : '#/study'),
 };

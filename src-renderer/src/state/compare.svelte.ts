@@ -33,7 +33,7 @@ export class CompareState {
   /** Baseline and pruned model side by side: params and FLOPs. */
   sizes = $derived.by(() => {
     const base = this.summary.find((s) => s.regime === 'baseline');
-    const pruned = this.summary.find((s) => s.regime !== 'baseline');
+    const pruned = this.summary.find((s) => s.regime !== 'baseline' && s.regime !== 'train' && s.regime !== 'round');
     return base && pruned ? { base, pruned } : null;
   });
 

@@ -31,6 +31,14 @@ export const magnitude: PruningMethod = {
   exampleParams: { percent: 0.5 },
   needs: 'conv-weights',
 
+  // Round i of k removes 1 − (1 − p)^(i/k) of all conv weights: the same fraction of what is left each round
+  // (Frankle & Carbin's iterative pruning). The weights the last round trained are zero where it masked them,
+  // so the global threshold takes them first and each mask lies inside the last.
+  roundParams(params, round, rounds) {
+    const { percent } = params as Params;
+    return { ...params, percent: round >= rounds ? percent : 1 - (1 - percent) ** (round / rounds) };
+  },
+
   plan(spec, weights, raw): PruningPlan {
     checkSupports(magnitude, spec);
     const params = parseParams<Params>(magnitude, raw);
