@@ -16,7 +16,7 @@ import { resolveArch, withData } from '../engine/models/register-all.ts';
 import { readCheckpoint, requireFinite } from '../engine/training/checkpoint.ts';
 import { checkSupports, parseParams, trainsItsOwnBaseline, type PruningMethod } from '../engine/pruning/method.ts';
 import { getMethod } from '../engine/pruning/methods/register-all.ts';
-import { targetUnits } from '../engine/pruning/widths.ts';
+import { reducibleUnits } from '../engine/pruning/reduced.ts';
 
 export interface PreparedExperiment {
   spec: ExperimentSpec;
@@ -56,8 +56,8 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
   const predefinedTarget = method.targetSpec ? method.targetSpec(base, params) : null;
   if (predefinedTarget) analyseCost(predefinedTarget);
 
-  if (spec.regimes.includes('reduced') && targetUnits(base).length === 0) {
-    throw new ValidationError(`${where}: field 'regimes': 'reduced' narrows conv widths uniformly, and this ${base.family} spec has none a uniform ratio applies to`);
+  if (spec.regimes.includes('reduced') && reducibleUnits(base).length === 0) {
+    throw new ValidationError(`${where}: field 'regimes': 'reduced' narrows conv widths or channel selections uniformly, and this ${base.family} spec has none a uniform ratio applies to`);
   }
   if (spec.pruningRounds > 1 && !method.roundParams) {
     throw new ValidationError(`${where}: field 'pruningRounds': method '${spec.method.id}' prunes in one shot only (iterative rounds: magnitude); set it to 1 or leave it out`);

@@ -47,11 +47,22 @@ test('reduced: a uniformly narrowed base near the pruned parameter count, with t
   db.close();
 });
 
-test("reduced on a network without uniform widths (DenseNet) is refused before training, naming the field", async () => {
+test("reduced on a network with neither uniform widths nor selections is refused before training, naming the field", async () => {
+  // One conv whose channels reach a sum (so no ratio may narrow it), no channel selections.
+  const sumNet = {
+    family: 'graph', input: [28, 28, 1], classes: 10, output: 'fc',
+    nodes: [
+      { op: 'conv', id: 'c', inputs: ['input'], filters: 1, kernel: 3 },
+      { op: 'add', id: 's', inputs: ['c', 'input'] },
+      { op: 'global_avg_pool', id: 'g', inputs: ['s'] },
+      { op: 'dense', id: 'fc', inputs: ['g'], units: 10 },
+    ],
+  };
   await assert.rejects(
     prepareExperiment({
-      version: 1, name: 'x', dataset: 'fashion-mnist-mini', arch: 'densenet40', method: { id: 'network_slimming', params: {} }, regimes: ['reduced'], seeds: [1],
+      version: 1, name: 'x', dataset: 'fashion-mnist-mini', arch: sumNet, method: { id: 'magnitude', params: { percent: 0.5 } }, regimes: ['reduced'], seeds: [1],
     }),
-    (e: unknown) => e instanceof ValidationError && /field 'regimes': 'reduced' narrows conv widths uniformly, and this densenet spec has none/.test(e.message),
+    (e: unknown) => e instanceof ValidationError && /field 'regimes': 'reduced' narrows conv widths or channel selections uniformly, and this graph spec has none/.test(e.message),
+    'refused in one line',
   );
 });

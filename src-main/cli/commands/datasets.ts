@@ -1,6 +1,5 @@
 // `pwb datasets`: the built-in datasets, their sizes and whether they are on this machine.
 import type { Command } from 'commander';
-import { describeDatasets } from '../../engine/datasets/registry.ts';
 import { printJson, table } from '../format.ts';
 
 export function registerDatasets(program: Command): void {
@@ -9,6 +8,8 @@ export function registerDatasets(program: Command): void {
     .description('list the built-in datasets (a folder path also works wherever a dataset id does)')
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean }) => {
+      // Loaded here, not with the CLI: the registry pulls in the image decoders.
+      const { describeDatasets } = await import('../../engine/datasets/registry.ts');
       const rows = await describeDatasets();
       if (opts.json) return printJson(rows);
       console.log(

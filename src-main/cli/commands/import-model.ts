@@ -4,7 +4,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { readModel, saveImportedModel } from '../../jobs/model-import.ts';
 import { printJson, si } from '../format.ts';
 
 interface ImportOpts {
@@ -21,7 +20,9 @@ export function registerImportModel(program: Command): void {
     .requiredOption('--out <dir>', 'folder to write arch.json and weights.ckpt into')
     .option('--force', 'replace arch.json and weights.ckpt if the folder has them')
     .option('--json', 'print one JSON object')
-    .action((file: string, opts: ImportOpts) => {
+    .action(async (file: string, opts: ImportOpts) => {
+      // Loaded here, not with the CLI: the importers pull in TensorFlow.js and the ONNX schema.
+      const { readModel, saveImportedModel } = await import('../../jobs/model-import.ts');
       // The model's weight files (TF.js) are named relative to it.
       const read = (path: string): Uint8Array | null => {
         const full = path === file ? file : join(dirname(file), path);

@@ -7,8 +7,8 @@ import { analyseCost } from '../../../src-main/engine/analysis/cost.ts';
 import { initParams } from '../../../src-main/engine/models/build.ts';
 import { resolveArch } from '../../../src-main/engine/models/register-all.ts';
 import { getMethod } from '../../../src-main/engine/pruning/methods/register-all.ts';
-import { reducedNetwork } from '../../../src-main/engine/pruning/reduced.ts';
-import { targetUnits } from '../../../src-main/engine/pruning/widths.ts';
+import { reducedNetwork, reducibleUnits } from '../../../src-main/engine/pruning/reduced.ts';
+import { candidatesOf, unitId } from '../../../src-main/engine/pruning/units.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 
 const params = (spec: Parameters<typeof analyseCost>[0]): number => analyseCost(spec).totals.params;
@@ -26,6 +26,10 @@ for (const [label, base, pruned] of [
   ['ResNet-110 to ResNet-110-A (L1)', resolveArch('resnet110'), getMethod('l1_norm').targetSpec!(resolveArch('resnet110'), { target: 'resnet110_a' })],
   ['VGG-19 to its 70% slimming', resolveArch('vgg19_slim'), slimmed('vgg19_slim', 0.7)],
   ['PreResNet-164 to its 40% slimming', resolveArch('preresnet164'), slimmed('preresnet164', 0.4)],
+  ['DenseNet-40 to its 40% slimming', resolveArch('densenet40'), slimmed('densenet40', 0.4)],
+  ['DenseNet-40 to its 60% slimming', resolveArch('densenet40'), slimmed('densenet40', 0.6)],
+  ['WRN-40-2 to L1 at ratio 0.5', resolveArch('wrn40_2'), getMethod('l1_norm').targetSpec!(resolveArch('wrn40_2'), { ratio: 0.5 })],
+  ['WRN-16-2 to its 30% slimming', resolveArch('wrn16_2'), slimmed('wrn16_2', 0.3)],
 ] as const) {
   test(`${label}: the uniformly narrowed base has the pruned network's parameters within 1%`, () => {
     const target = params(pruned);
@@ -33,11 +37,12 @@ for (const [label, base, pruned] of [
     assert.ok(Math.abs(reduced.params - target) / target <= 0.01, `${reduced.params} vs ${target} (ratio ${reduced.ratio})`);
     assert.equal(reduced.params, params(reduced.spec));
     assert.equal(reduced.spec.id, `${base.id}_reduced`);
-    // Uniform to within a channel: every narrowed conv keeps ⌊width·(1 − ratio)⌋ channels, or one more.
-    const narrowed = new Map(targetUnits(reduced.spec).map((u) => [u.layer, u.width]));
-    for (const u of targetUnits(base)) {
-      const rule = Math.max(1, Math.floor(u.width * (1 - reduced.ratio)));
-      assert.ok(narrowed.get(u.layer) === rule || narrowed.get(u.layer) === rule + 1, `${u.layer}: ${narrowed.get(u.layer)} vs ${rule}`);
+    // Uniform to within a channel: every narrowed conv (or, in DenseNet, selection) keeps ⌊width·(1 − ratio)⌋ channels, or one more.
+    const narrowed = new Map(reducibleUnits(reduced.spec).map((u) => [unitId(u), candidatesOf(u).length]));
+    for (const u of reducibleUnits(base)) {
+      const rule = Math.max(1, Math.floor(candidatesOf(u).length * (1 - reduced.ratio)));
+      const got = narrowed.get(unitId(u));
+      assert.ok(got === rule || got === rule + 1, `${unitId(u)}: ${got} vs ${rule}`);
     }
   });
 }
@@ -45,5 +50,14 @@ for (const [label, base, pruned] of [
 test('a target at or above the base keeps the base; a spec with no uniform widths is refused', () => {
   const base = resolveArch('resnet20');
   assert.equal(reducedNetwork(base, params(base) + 10).params, params(base));
-  assert.throws(() => reducedNetwork(resolveArch('densenet40'), 1000), (e: unknown) => e instanceof ValidationError && /regime 'reduced': this densenet spec has no conv widths/.test(e.message));
+  const sumNet = resolveArch({
+    family: 'graph', input: [8, 8, 3], classes: 10, output: 'fc',
+    nodes: [
+      { op: 'conv', id: 'c', inputs: ['input'], filters: 3, kernel: 3 },
+      { op: 'add', id: 's', inputs: ['c', 'input'] },
+      { op: 'global_avg_pool', id: 'g', inputs: ['s'] },
+      { op: 'dense', id: 'fc', inputs: ['g'], units: 10 },
+    ],
+  });
+  assert.throws(() => reducedNetwork(sumNet, 100), (e: unknown) => e instanceof ValidationError && /^regime 'reduced': this graph spec has no conv widths or channel selections to narrow uniformly$/.test(e.message));
 });
