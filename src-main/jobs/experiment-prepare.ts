@@ -60,8 +60,10 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
     throw new ValidationError(`${where}: field 'regimes': 'reduced' narrows conv widths or channel selections uniformly, and this ${base.family} spec has none a uniform ratio applies to`);
   }
   if (spec.pruningRounds > 1 && !method.roundParams) {
-    throw new ValidationError(`${where}: field 'pruningRounds': method '${spec.method.id}' prunes in one shot only (iterative rounds: magnitude); set it to 1 or leave it out`);
+    throw new ValidationError(`${where}: field 'pruningRounds': method '${spec.method.id}' prunes in one shot only (iterative rounds: magnitude, l1_norm); set it to 1 or leave it out`);
   }
+  // The method refuses params it cannot split into rounds (L1's named targets) here, not after the baseline.
+  if (spec.pruningRounds > 1) method.roundParams!(params, 1, spec.pruningRounds);
   if (spec.pruningRounds > 1 && spec.baselineWeights) {
     throw new ValidationError(`${where}: field 'pruningRounds': the rounds rewind to the baseline's initial values, and a baseline started from baselineWeights has none of its own; leave one of the two out`);
   }

@@ -15,7 +15,7 @@ import { analyseCost } from '../engine/analysis/cost.ts';
 import { collectParams } from '../engine/models/build.ts';
 import type { BackendInfo } from '../engine/backend/select-backend.ts';
 import { planningImages } from '../engine/datasets/planning-images.ts';
-import { applyPlan, parsePlan } from '../engine/pruning/apply-plan.ts';
+import { applyPlan, embedInBase, parsePlan } from '../engine/pruning/apply-plan.ts';
 import { scratchBEpochs } from '../engine/pruning/budget.ts';
 import { winningTicket } from '../engine/pruning/lottery.ts';
 import { planPruning, type PlanningProgress } from '../engine/pruning/method.ts';
@@ -96,16 +96,18 @@ export async function runExperiment(
       // Iterative pruning: each round's mask from the weights the last round trained (the baseline's first),
       // trained from the baseline's initial values under it; the final plan is made from the last round's.
       let source = baseline;
+      let sourcePlan: PruningPlan | null = null;
       for (let round = 1; round < spec.pruningRounds; round++) {
-        const roundPlan = planRound(prepared, source, seed, round);
+        const roundPlan = planRound(prepared, trainedWeights(source, sourcePlan), seed, round);
         const step = { index: ++index, total, regime: 'round' as const, seed, round };
         source = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
           arch: prunedArch(roundPlan), effectiveCost: recordedCost(roundPlan), parentRunId: source.id, config: prepared.configFor('baseline', seed),
           extras: { masks: planMasks(roundPlan), initialWeights: () => winningTicket(roundPlan, seed) },
         });
+        sourcePlan = roundPlan;
       }
       const planning = planningState(dbPath, experimentId, seed);
-      const plan = await ensurePlan(db, experimentId, prepared, source, seed, { statePath: planning, hooks });
+      const plan = await ensurePlan(db, experimentId, prepared, source, seed, { statePath: planning, hooks, sourcePlan });
       hooks.onPruned?.(seed, plan);
       const pruned = prunedArch(plan);
       for (const regime of spec.regimes) {
@@ -119,7 +121,7 @@ export async function runExperiment(
           continue;
         }
         await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
-          arch: pruned, effectiveCost: recordedCost(plan), parentRunId: source.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, source, seed, planning),
+          arch: pruned, effectiveCost: recordedCost(plan), parentRunId: source.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, source, sourcePlan, seed, planning),
         });
       }
     }
@@ -175,11 +177,21 @@ function prunedArch(plan: PruningPlan): ArchSpec {
   return named ? plan.pruned : { ...plan.pruned, id: `${plan.base.id ?? plan.base.family}_${plan.method}` };
 }
 
-/** Round `round`'s plan (of spec.pruningRounds), from the final weights of `source` (the baseline, or the round before). */
-function planRound(prepared: PreparedExperiment, source: Run, seed: number, round: number): PruningPlan {
-  if (!source.checkpointDir) throw new JobFailedError(`run ${source.id} has not finished`);
+/** Round `round`'s plan (of spec.pruningRounds), from the base-shaped final weights of the baseline or the round before. */
+function planRound(prepared: PreparedExperiment, weights: Map<string, Float32Array>, seed: number, round: number): PruningPlan {
   const params = prepared.method.roundParams!(prepared.params, round, prepared.spec.pruningRounds);
-  return prepared.method.plan(prepared.base, baselineWeights(join(source.checkpointDir, LAST_CHECKPOINT)), params, Rng.fromSeed(seed, `prune-round-${round}`));
+  return prepared.method.plan(prepared.base, weights, params, Rng.fromSeed(seed, `prune-round-${round}`));
+}
+
+/**
+ * The final weights of `source` in the base architecture's shapes: the baseline's as they are; a pruning
+ * round's (trained on its plan's network) put back at their base positions, zeros where the plan removed.
+ */
+function trainedWeights(source: Run, plan: PruningPlan | null): Map<string, Float32Array> {
+  const done = source.checkpointDir;
+  if (!done || source.status !== 'completed') throw new JobFailedError(`run ${source.id} has not finished`);
+  const weights = baselineWeights(join(done, LAST_CHECKPOINT));
+  return plan ? embedInBase(plan, weights) : weights;
 }
 
 function baselineExtras(prepared: PreparedExperiment): RunExtras {
@@ -227,15 +239,16 @@ function planningState(dbPath: string, experimentId: number, seed: number): stri
   return join(experimentDir(dbPath, experimentId), `planning-seed-${seed}.ckpt`);
 }
 
-function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, seed: number, planning: string): RunExtras {
+/** What a pruned regime starts from; `source` is the run the plan was made from (the baseline, or the last pruning round, whose plan is `sourcePlan`). */
+function prunedExtras(plan: PruningPlan, regime: PrunedRegime, source: Run, sourcePlan: PruningPlan | null, seed: number, planning: string): RunExtras {
   const masks = planMasks(plan);
   const withMasks = masks ? { masks } : {};
   if (regime === 'lottery') return { ...withMasks, initialWeights: () => winningTicket(plan, seed) };
   if (regime === 'finetune') {
     // A method that fine-tuned while it pruned hands on its planning's weights (finetuneFrom), else the baseline's.
     if (plan.finetuneFrom === 'planning-pruned') return { ...withMasks, initialWeights: () => baselineWeights(planning) };
-    const from = plan.finetuneFrom === 'planning' ? planning : join(baseline.checkpointDir!, LAST_CHECKPOINT);
-    return { ...withMasks, initialWeights: () => applyPlan(plan, baselineWeights(from)) };
+    if (plan.finetuneFrom === 'planning') return { ...withMasks, initialWeights: () => applyPlan(plan, baselineWeights(planning)) };
+    return { ...withMasks, initialWeights: () => applyPlan(plan, trainedWeights(source, sourcePlan)) };
   }
   // Scratch: where the plan decides the start (masked plans), from it; else a fresh initialisation.
   const start = scratchStart(plan, seed);
@@ -249,6 +262,8 @@ function prunedExtras(plan: PruningPlan, regime: PrunedRegime, baseline: Run, se
 interface PlanningContext {
   statePath: string;
   hooks: ExperimentHooks;
+  /** The plan of the pruning round the weights come from (iterative pruning), or null for the baseline's. */
+  sourcePlan: PruningPlan | null;
 }
 
 async function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperiment, baseline: Run, seed: number, ctx: PlanningContext): Promise<PruningPlan> {
@@ -261,9 +276,7 @@ async function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperi
 
 /** The plan from the final weights of the baseline or the last pruning round (and, for a data-aware method, the images it trained on). */
 function computePlan(db: Db, prepared: PreparedExperiment, baseline: Run, seed: number, ctx: PlanningContext): Promise<PruningPlan> {
-  const done = getRun(db, baseline.id);
-  if (done.status !== 'completed' || !done.checkpointDir) throw new JobFailedError(`baseline run ${baseline.id} has not finished`);
-  const weights = baselineWeights(join(done.checkpointDir, LAST_CHECKPOINT));
+  const weights = trainedWeights(getRun(db, baseline.id), ctx.sourcePlan);
   const images = {
     ...planningImages(prepared.dataset, prepared.configFor('baseline', seed)),
     statePath: ctx.statePath,

@@ -11,7 +11,10 @@ import { after, test } from 'node:test';
 import { CancelledError } from '../../src-shared/errors.ts';
 import { selectBackend } from '../../src-main/engine/backend/select-backend.ts';
 import { convWeightParams, initialWeights } from '../../src-main/engine/models/build.ts';
-import { parsePlan } from '../../src-main/engine/pruning/apply-plan.ts';
+import { applyPlan, embedInBase, parsePlan } from '../../src-main/engine/pruning/apply-plan.ts';
+import { analyseCost } from '../../src-main/engine/analysis/cost.ts';
+import { resolveArch } from '../../src-main/engine/models/register-all.ts';
+import { Rng } from '../../src-main/engine/random.ts';
 import { decodeMasks } from '../../src-main/engine/pruning/masks.ts';
 import { getMethod } from '../../src-main/engine/pruning/methods/register-all.ts';
 import { readCheckpoint } from '../../src-main/engine/training/checkpoint.ts';
@@ -133,7 +136,58 @@ test('each round trains from the baseline\'s own initial values under its mask (
   db.close();
 });
 
-test('a method without rounds, or a baseline from given weights, is refused in one line', async () => {
+test('structured (L1): each round keeps the same share of every layer, inside the last round\'s channels; the plan is the last round\'s', { timeout: 300_000 }, async () => {
+  const dbPath = join(dir, 'l1.sqlite');
+  const db = openDatabase(dbPath);
+  const prepared = await prepareExperiment({
+    version: 1, name: 'l1 rounds', dataset: 'fashion-mnist-mini', arch: 'vgg_mini',
+    method: { id: 'l1_norm', params: { ratio: 0.75 } }, pruningRounds: 2, regimes: ['lottery', 'finetune'], seeds: [5],
+    baseline: tiny, finetune: { ...tiny, lr: 1e-9 },
+  });
+  const experiment = createExperimentRecord(db, dbPath, prepared);
+  await runExperiment(db, dbPath, experiment.id, prepared, { backend: await selectBackend('wasm'), threads: 1 });
+  const runs = listRuns(db, { experimentId: experiment.id }).sort((a, b) => a.id - b.id);
+  assert.deepEqual(runs.map((r) => `${r.regime}:${r.status}`), ['baseline:completed', 'round:completed', 'lottery:completed', 'finetune:completed']);
+  const [, round1, lottery, finetune] = runs as [typeof runs[0], typeof runs[0], typeof runs[0], typeof runs[0]];
+  const m = getMethod('l1_norm');
+  const first = m.roundParams!({ ratio: 0.75 }, 1, 2).ratio as number;
+  assert.ok(Math.abs(first - 0.5) < 1e-12, 'half of what is there, then half of what is left');
+  // The round trained the network L1 at ratio 0.5 makes; the plan is ratio 0.75's.
+  const round1Plan = m.plan(prepared.base, readCheckpoint(join(runs[0]!.checkpointDir!, 'last.ckpt')).weights, { ratio: first }, Rng.fromSeed(5, 'prune-round-1'));
+  assert.deepEqual(JSON.parse(JSON.stringify(round1.params)), analyseCost(round1Plan.pruned).totals.params);
+  const plan = parsePlan(JSON.parse(getPlanJson(db, experiment.id, 5)!));
+  assert.deepEqual(plan.pruned, m.targetSpec!(prepared.base, { ratio: 0.75 }), 'the final widths are the asked ratio\'s');
+  for (const [layer, kept] of Object.entries(plan.keep)) {
+    const before = new Set(round1Plan.keep[layer]);
+    for (const c of kept) assert.ok(before.has(c), `${layer}: channel ${c} was removed in round 1 and is kept after`);
+  }
+  assert.equal(lottery.params, finetune.params);
+  // Fine-tuning starts from round 1's trained weights cut to the final channels (lr 1e-9: it ends where it began).
+  const cut = applyPlan(plan, embedInBase(round1Plan, readCheckpoint(join(round1.checkpointDir!, 'last.ckpt')).weights));
+  const tuned = readCheckpoint(join(finetune.checkpointDir!, 'last.ckpt')).weights;
+  for (const [name, v] of cut) if (name.endsWith('.weight')) v.forEach((x, i) => assert.ok(Math.abs(x - tuned.get(name)![i]!) < 1e-6, `${name}[${i}]`));
+  db.close();
+});
+
+test('embedInBase undoes a structured plan\'s surgery: cut again, the same weights (VGG, ResNet, PreResNet selections, DenseNet)', () => {
+  for (const [id, method, params] of [['vgg_mini', 'l1_norm', { ratio: 0.5 }], ['resnet20', 'l1_norm', { ratio: 0.4 }], ['preresnet164', 'network_slimming', { percent: 0.5 }], ['densenet40', 'network_slimming', { percent: 0.4 }]] as const) {
+    const spec = resolveArch(id);
+    const w = initialWeights(spec, 2);
+    for (const [n, v] of w) if (n.endsWith('.gamma')) { const r = Rng.fromSeed(3, n); v.forEach((_, i) => (v[i] = r.uniform())); }
+    const plan = getMethod(method).plan(spec, w, params, Rng.fromSeed(1));
+    const cut = applyPlan(plan, w);
+    const embedded = embedInBase(plan, cut);
+    assert.deepEqual([...embedded.keys()].sort(), [...w.keys()].sort(), id);
+    const again = applyPlan(plan, embedded);
+    for (const [name, v] of cut) assert.deepEqual(again.get(name), v, `${id} ${name}`);
+    // What the plan removed is zero in the base shapes.
+    const zeros = [...embedded.values()].reduce((n, v) => n + v.filter((x) => x === 0).length, 0);
+    assert.ok(zeros > 0, id);
+  }
+});
+
+test('a method without rounds, a target the rounds cannot split, or a baseline from given weights, is refused in one line', async () => {
   const spec = { version: 1, name: 'x', dataset: 'fashion-mnist-mini', arch: 'vgg_mini', regimes: ['lottery'], seeds: [1], pruningRounds: 3 };
-  await assert.rejects(prepareExperiment({ ...spec, method: { id: 'l1_norm', params: { ratio: 0.5 } } }), /^ValidationError: experiment: field 'pruningRounds': method 'l1_norm' prunes in one shot only \(iterative rounds: magnitude\); set it to 1 or leave it out$/);
+  await assert.rejects(prepareExperiment({ ...spec, method: { id: 'network_slimming', params: {} } }), /^ValidationError: experiment: field 'pruningRounds': method 'network_slimming' prunes in one shot only \(iterative rounds: magnitude, l1_norm\); set it to 1 or leave it out$/);
+  await assert.rejects(prepareExperiment({ ...spec, method: { id: 'l1_norm', params: { cfg: [8, 'M', 16, 'M', 16, 'M'] } } }), /^ValidationError: l1_norm params: iterative rounds need 'ratio', 'ratios' or 'stageRatios'/);
 });

@@ -127,6 +127,60 @@ function gatherAll(plan: PruningPlan, baseParams: ParamSpec[], weights: Readonly
 }
 
 /**
+ * The inverse of a plan's surgery, for choosing again on the base architecture (iterative pruning's next
+ * round): the pruned network's weights put back at their base positions, zeros where the plan removed
+ * channels (their filters, BN entries and the weights reading them). An unstructured plan's weights already
+ * have the base's shapes. Plans that rescale or remove residual branches are refused (nothing reads them so).
+ */
+export function embedInBase(plan: PruningPlan, prunedWeights: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
+  if (plan.kind === 'unstructured') return new Map([...prunedWeights].map(([k, v]) => [k, Float32Array.from(v)]));
+  if (plan.rescale || plan.scaleOutputs || withBranchesOf(plan.base, plan.pruned) !== plan.base) {
+    throw new ValidationError(`plan of '${plan.method}': a plan that rescales or removes blocks cannot be undone into the base architecture`);
+  }
+  const interner = new Interner();
+  const base = traceChannels(plan.base, {}, interner);
+  const pruned = traceChannels(plan.pruned, plan.keep, interner);
+  const baseByName = new Map(collectParams(plan.base).map((p) => [p.name, p]));
+  const out = new Map<string, Float32Array>();
+  for (const p of collectParams(plan.pruned)) {
+    const b = baseByName.get(p.name)!;
+    const value = prunedWeights.get(p.name);
+    if (!value || value.length !== size(p.shape)) throw new ValidationError(`pruned weights lack parameter '${p.name}' [${p.shape}]`);
+    if (p.role === 'scale') {
+      out.set(p.name, Float32Array.from(value));
+      continue;
+    }
+    const bl = base.layers.get(p.layer)!;
+    const ql = pruned.layers.get(p.layer)!;
+    const g = { input: positions(p.layer, 'input', bl, ql), output: positions(p.layer, 'output', bl, ql) };
+    const depthwise = b.layerKind === 'depthwise';
+    const rows = p.role === 'weight' ? g.input : null;
+    const cols = depthwise ? (p.role === 'weight' ? null : g.input) : p.role === 'weight' || p.role === 'bias' ? g.output : g.input;
+    const shape = p.role === 'weight' ? b.shape : [1, b.shape[0]!];
+    out.set(p.name, scatter2(value, shape, rows, cols));
+  }
+  return out;
+}
+
+/** gather2's inverse: `value` (rows × cols of each outer block) written into zeros of `shape` at those rows and cols. */
+function scatter2(value: Float32Array, shape: readonly number[], rows: Int32Array | null, cols: Int32Array | null): Float32Array {
+  const r = shape[shape.length - 2]!;
+  const c = shape[shape.length - 1]!;
+  const out = new Float32Array(size(shape));
+  const outer = out.length / (r * c);
+  const nr = rows ? rows.length : r;
+  const nc = cols ? cols.length : c;
+  let k = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < nr; i++) {
+      const rowStart = (o * r + (rows ? rows[i]! : i)) * c;
+      for (let j = 0; j < nc; j++) out[rowStart + (cols ? cols[j]! : j)] = value[k++]!;
+    }
+  }
+  return out;
+}
+
+/**
  * Multiplies a pruned conv/dense weight ([…, in, out]) along its input axis by the plan's factor for the
  * unit channel each input is (its label), where the plan rescales that unit.
  */

@@ -6,6 +6,7 @@
 // Prunable convs: every VGG conv; the inner convs of ResNet blocks (residual widths, stem and shortcuts
 // untouched); PreResNet's conv1/conv2 outputs.
 import type { ArchSpec } from '../../../../src-shared/arch-spec.ts';
+import { ValidationError } from '../../../../src-shared/errors.ts';
 import type { Rng } from '../../random.ts';
 import { checkSupports, parseParams, specForTarget, structuredPlan, type PruningMethod } from '../method.ts';
 import { keepMostImportant } from '../importance/importance.ts';
@@ -23,6 +24,23 @@ export const l1Norm: PruningMethod = {
   targetSpec(spec: ArchSpec, raw: unknown): ArchSpec {
     checkSupports(l1Norm, spec);
     return specForTarget(spec, parseParams<WidthTarget>(l1Norm, raw), `${l1Norm.id} params`);
+  },
+
+  // Round i of k keeps (1 − r)^(i/k) of each layer for each ratio r: the same share of what the last round
+  // left. The next round chooses on the base architecture with the removed filters at zero (apply-plan.ts
+  // embedInBase), so it removes them again first: each round's channels lie inside the last's.
+  roundParams(params, round, rounds) {
+    const p = params as WidthTarget;
+    if (p.target !== undefined || p.cfg !== undefined) {
+      throw new ValidationError(`${l1Norm.id} params: iterative rounds need 'ratio', 'ratios' or 'stageRatios' (each round removes a share of what is left); a 'target' or a 'cfg' fixes the widths once`);
+    }
+    const at = (r: number): number => (round >= rounds ? r : 1 - (1 - r) ** (round / rounds));
+    return {
+      ...p,
+      ...(p.ratio !== undefined ? { ratio: at(p.ratio) } : {}),
+      ...(p.ratios ? { ratios: p.ratios.map(at) } : {}),
+      ...(p.stageRatios ? { stageRatios: p.stageRatios.map(at) } : {}),
+    };
   },
 
   plan(spec, weights, raw, rng: Rng) {
