@@ -259,6 +259,14 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     await page.waitForSelector('[data-testid="field-error"]');
     assert.match(await page.textContent('[data-testid="field-error"]') ?? '', /≥ 1/);
     assert.equal(await page.isDisabled('[data-testid="start"]'), true);
+    await page.fill('#f-baseline-epochs', '4');
+    // Iterative pruning's rounds: bounded inline; 3 rounds of the preset's L1 ratios is a valid spec with a cost.
+    await page.fill('#f-pruningRounds', '0');
+    await page.waitForFunction(() => /≥ 1/.test((globalThis as any).document.querySelector('[data-testid="field-error"]')?.textContent ?? ''));
+    await page.fill('#f-pruningRounds', '3');
+    await page.waitForSelector('[data-testid="cost-estimate"] table');
+    assert.equal(await page.locator('[data-testid="field-error"]').count(), 0, 'L1 with ratios prunes in rounds');
+    await page.fill('#f-pruningRounds', '');
     await page.fill('#f-name', 'UI e2e: live chart');
     await page.fill('#f-seeds', '3');
     // Long enough that it is still training when the next test cancels it, on any backend (native

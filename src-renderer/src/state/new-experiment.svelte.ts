@@ -31,6 +31,7 @@ export const SPEC_FIELDS: FormField[] = [
   field('name', 'name', 'string', { required: true }),
   field('seeds', 'seeds', 'list', { required: true, integerItems: true, minimum: 0 }),
   field('scale', 'scale (fraction of epochs and data)', 'number', { exclusiveMinimum: 0, maximum: 1 }),
+  field('pruningRounds', 'pruning rounds', 'integer', { minimum: 1, maximum: 20 }),
   field('baseline.epochs', 'epochs', 'integer', { minimum: 1 }),
   field('baseline.lr', 'learning rate', 'number', { exclusiveMinimum: 0 }),
   field('baseline.batchSize', 'batch size', 'integer', { minimum: 1 }),
