@@ -1,12 +1,13 @@
 // The machine's compute report (`pwb doctor`, the UI's Compute view): every backend candidate probed in
 // a child process of its own (backend-probe.ts), the CUDA libraries tfjs-node-gpu needs, the NVIDIA GPUs
 // nvidia-smi lists, and what 'auto' picks.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BACKEND_CANDIDATES, type BackendCandidate, type BackendReport, type ComputeReport } from '../../src-shared/compute-report.ts';
 import { findCudaLibraries, TENSORFLOW_GPU_NEEDS } from '../engine/backend/cuda-libraries.ts';
 import { emptyReport } from './backend-probe.ts';
+import { runJsonChild } from './json-child.ts';
 
 const PROBE_ENTRY = fileURLToPath(new URL('./backend-probe.ts', import.meta.url));
 
@@ -44,15 +45,9 @@ export async function diagnoseCompute(opts: DiagnoseOptions = {}): Promise<Compu
 }
 
 function probeInChild(candidate: BackendCandidate, opts: DiagnoseOptions): Promise<BackendReport> {
-  const args = [PROBE_ENTRY, candidate, ...(opts.probe === false ? ['--no-probe'] : []), ...(opts.threads ? ['--threads', String(opts.threads)] : [])];
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { timeout: 120_000, maxBuffer: 1 << 22 }, (err, stdout, stderr) => {
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      if (!err && last.startsWith('{')) return resolve(JSON.parse(last) as BackendReport);
-      const why = stderr.trim().split('\n').at(-1) ?? (err ? err.message.split('\n')[0] : 'no report');
-      resolve({ ...emptyReport(candidate), why: `the probe process failed: ${why}` });
-    });
-  });
+  const args = [candidate, ...(opts.probe === false ? ['--no-probe'] : []), ...(opts.threads ? ['--threads', String(opts.threads)] : [])];
+  return runJsonChild<BackendReport>(PROBE_ENTRY, args, { timeout: 120_000 })
+    .catch((e: Error) => ({ ...emptyReport(candidate), why: `the probe process failed: ${e.message}` }));
 }
 
 function nvidiaGpus(): string[] {

@@ -266,17 +266,18 @@ interface PlanningContext {
   sourcePlan: PruningPlan | null;
 }
 
-async function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperiment, baseline: Run, seed: number, ctx: PlanningContext): Promise<PruningPlan> {
+/** `source`: the run whose final weights the plan is made from (the baseline, or the last pruning round). */
+async function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperiment, source: Run, seed: number, ctx: PlanningContext): Promise<PruningPlan> {
   const stored = getPlanJson(db, experimentId, seed);
   if (stored !== null) return parsePlan(JSON.parse(stored), `experiment ${experimentId} plan (seed ${seed})`);
-  const plan = await computePlan(db, prepared, baseline, seed, ctx);
+  const plan = await computePlan(db, prepared, source, seed, ctx);
   putPlan(db, experimentId, seed, JSON.stringify(plan));
   return plan;
 }
 
 /** The plan from the final weights of the baseline or the last pruning round (and, for a data-aware method, the images it trained on). */
-function computePlan(db: Db, prepared: PreparedExperiment, baseline: Run, seed: number, ctx: PlanningContext): Promise<PruningPlan> {
-  const weights = trainedWeights(getRun(db, baseline.id), ctx.sourcePlan);
+function computePlan(db: Db, prepared: PreparedExperiment, source: Run, seed: number, ctx: PlanningContext): Promise<PruningPlan> {
+  const weights = trainedWeights(getRun(db, source.id), ctx.sourcePlan);
   const images = {
     ...planningImages(prepared.dataset, prepared.configFor('baseline', seed)),
     statePath: ctx.statePath,

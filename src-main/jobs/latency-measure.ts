@@ -2,7 +2,6 @@
 // completed runs'), in a child process on the backend the jobs use (latency-probe.ts): batch 1 and one
 // larger batch, median of `repeats` forward passes each. Nothing is stored unless every architecture was
 // measured.
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BackendError, ValidationError } from '../../src-shared/errors.ts';
 import type { LatencyReport } from '../../src-shared/workbench-api.ts';
@@ -10,6 +9,7 @@ import { getArchSpec } from '../store/arch-specs.ts';
 import type { Db } from '../store/db.ts';
 import { putLatencies } from '../store/latency.ts';
 import { completedRuns } from '../store/runs.ts';
+import { runJsonChild } from './json-child.ts';
 import type { LatencyProbeResult } from './latency-probe.ts';
 
 const PROBE_ENTRY = fileURLToPath(new URL('./latency-probe.ts', import.meta.url));
@@ -29,15 +29,9 @@ export async function measureStudyLatency(db: Db, ids: readonly number[], opts: 
   const items = archIds.map((id) => ({ archSpecId: id, spec: getArchSpec(db, id).spec }));
   const batchSizes = [...new Set([1, opts.batchSize ?? 64])];
   const repeats = opts.repeats ?? 20;
-  const args = [PROBE_ENTRY, ...backendArgs(opts.jobArgs ?? []), '--batch-sizes', batchSizes.join(','), '--repeats', String(repeats)];
-  const result = await new Promise<LatencyProbeResult>((resolve, reject) => {
-    const child = execFile(process.execPath, args, { timeout: 600_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      if (!err && last.startsWith('{')) return resolve(JSON.parse(last) as LatencyProbeResult);
-      const why = stderr.trim().split('\n').at(-1) || (err ? err.message.split('\n')[0] : 'no result');
-      reject(new BackendError(`latency measurement failed: ${why}`));
-    });
-    child.stdin!.end(JSON.stringify(items));
+  const args = [...backendArgs(opts.jobArgs ?? []), '--batch-sizes', batchSizes.join(','), '--repeats', String(repeats)];
+  const result = await runJsonChild<LatencyProbeResult>(PROBE_ENTRY, args, { timeout: 600_000, input: JSON.stringify(items) }).catch((e: Error) => {
+    throw new BackendError(`latency measurement failed: ${e.message}`);
   });
   putLatencies(db, result.rows);
   return { backend: result.backend, device: result.device, architectures: archIds.length, batchSizes, repeats };

@@ -15,6 +15,7 @@ import { experimentResults } from '../../src-main/queries/experiment-results.ts'
 import { createExperimentRecord, runExperiment } from '../../src-main/jobs/experiment-runner.ts';
 import { openDatabase } from '../../src-main/store/db.ts';
 import { listRuns } from '../../src-main/store/runs.ts';
+import { sumOnlyGraph } from '../engine/pruning/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pwb-reduced-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,16 +49,7 @@ test('reduced: a uniformly narrowed base near the pruned parameter count, with t
 });
 
 test("reduced on a network with neither uniform widths nor selections is refused before training, naming the field", async () => {
-  // One conv whose channels reach a sum (so no ratio may narrow it), no channel selections.
-  const sumNet = {
-    family: 'graph', input: [28, 28, 1], classes: 10, output: 'fc',
-    nodes: [
-      { op: 'conv', id: 'c', inputs: ['input'], filters: 1, kernel: 3 },
-      { op: 'add', id: 's', inputs: ['c', 'input'] },
-      { op: 'global_avg_pool', id: 'g', inputs: ['s'] },
-      { op: 'dense', id: 'fc', inputs: ['g'], units: 10 },
-    ],
-  };
+  const sumNet = sumOnlyGraph([28, 28, 1]);
   await assert.rejects(
     prepareExperiment({
       version: 1, name: 'x', dataset: 'fashion-mnist-mini', arch: sumNet, method: { id: 'magnitude', params: { percent: 0.5 } }, regimes: ['reduced'], seeds: [1],

@@ -197,3 +197,16 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
 export function trainableCount(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>): number {
   return collectParams(spec).filter((p) => p.trainable).reduce((s, p) => s + weights.get(p.name)!.length, 0);
 }
+
+/** A graph with one conv whose channels reach a sum (no ratio may narrow it) and no channel selections. */
+export function sumOnlyGraph(input: [number, number, number]): ArchSpec {
+  return {
+    family: 'graph', input, classes: 10, output: 'fc',
+    nodes: [
+      { op: 'conv', id: 'c', inputs: ['input'], filters: input[2], kernel: 3 },
+      { op: 'add', id: 's', inputs: ['c', 'input'] },
+      { op: 'global_avg_pool', id: 'g', inputs: ['s'] },
+      { op: 'dense', id: 'fc', inputs: ['g'], units: 10 },
+    ],
+  } as ArchSpec;
+}

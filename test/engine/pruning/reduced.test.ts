@@ -10,6 +10,7 @@ import { getMethod } from '../../../src-main/engine/pruning/methods/register-all
 import { reducedNetwork, reducibleUnits } from '../../../src-main/engine/pruning/reduced.ts';
 import { candidatesOf, unitId } from '../../../src-main/engine/pruning/units.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
+import { sumOnlyGraph } from './helpers.ts';
 
 const params = (spec: Parameters<typeof analyseCost>[0]): number => analyseCost(spec).totals.params;
 
@@ -50,14 +51,6 @@ for (const [label, base, pruned] of [
 test('a target at or above the base keeps the base; a spec with no uniform widths is refused', () => {
   const base = resolveArch('resnet20');
   assert.equal(reducedNetwork(base, params(base) + 10).params, params(base));
-  const sumNet = resolveArch({
-    family: 'graph', input: [8, 8, 3], classes: 10, output: 'fc',
-    nodes: [
-      { op: 'conv', id: 'c', inputs: ['input'], filters: 3, kernel: 3 },
-      { op: 'add', id: 's', inputs: ['c', 'input'] },
-      { op: 'global_avg_pool', id: 'g', inputs: ['s'] },
-      { op: 'dense', id: 'fc', inputs: ['g'], units: 10 },
-    ],
-  });
+  const sumNet = resolveArch(sumOnlyGraph([8, 8, 3]));
   assert.throws(() => reducedNetwork(sumNet, 100), (e: unknown) => e instanceof ValidationError && /^regime 'reduced': this graph spec has no conv widths or channel selections to narrow uniformly$/.test(e.message));
 });
