@@ -87,11 +87,35 @@ export const ExperimentSpecSchema = z.strictObject({
    * 1: one-shot, from the trained baseline.
    */
   pruningRounds: z.number().int().min(1).max(20).default(1),
+  /**
+   * Several initial learning rates in one experiment (Liu et al. §6 compare the lottery ticket with random
+   * initialisation at 0.1 and at 0.01): every seed's whole chain — baseline, pruning rounds, plan, regimes — runs
+   * once per rate, the rate replacing baseline.lr in every run trained with the baseline's settings (the baseline
+   * and its plain twin, the rounds, Scratch-E and -B, lottery, reduced); fine-tuning keeps finetune.lr. The
+   * table shows every regime at every rate, and compares regimes only within a rate. Null: baseline.lr alone.
+   */
+  learningRates: z
+    .array(z.number().gt(0).max(10))
+    .min(2)
+    .max(8)
+    .refine((l) => new Set(l).size === l.length, 'learningRates must not repeat')
+    .nullable()
+    .default(null),
 });
 
-/** Runs one seed of `spec` trains: the baseline, the plain (unregularised) one if asked, the intermediate pruning rounds, and each pruned regime. */
+/** Runs one seed of `spec` trains (at each of its learning rates): the baseline, the plain (unregularised) one if asked, the intermediate pruning rounds, and each pruned regime. */
 export function runsPerSeed(spec: Pick<ExperimentSpec, 'regimes' | 'plainBaseline'> & { pruningRounds?: number }): number {
   return 1 + (spec.plainBaseline ? 1 : 0) + ((spec.pruningRounds ?? 1) - 1) + spec.regimes.length;
+}
+
+/** The learning rates the chains run at (spec.learningRates), or [null]: one chain per seed at baseline.lr. */
+export function chainRates(spec: { learningRates?: readonly number[] | null }): Array<number | null> {
+  return spec.learningRates?.length ? [...spec.learningRates] : [null];
+}
+
+/** Runs the whole experiment trains: per seed and learning rate, runsPerSeed. */
+export function runsInAll(spec: Pick<ExperimentSpec, 'regimes' | 'plainBaseline' | 'seeds'> & { pruningRounds?: number; learningRates?: readonly number[] | null }): number {
+  return spec.seeds.length * chainRates(spec).length * runsPerSeed(spec);
 }
 
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;

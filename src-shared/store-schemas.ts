@@ -31,6 +31,8 @@ export const RunSchema = z.strictObject({
   parentRunId: rowId.nullable(),
   regime: RunRegimeSchema,
   seed: z.number().int(),
+  /** The learning rate of the chain the run belongs to in an experiment with several (spec.learningRates); null: it has one. */
+  chainLr: z.number().positive().nullable().default(null),
   archSpecId: rowId,
   /** Stable snake_case variant id (e.g. `vgg16`) when the spec came from the registry, else null. */
   archId: z.string().nullable(),
@@ -77,6 +79,7 @@ export const NewRunSchema = z.strictObject({
   parentRunId: rowId.nullable().default(null),
   regime: RunRegimeSchema,
   seed: z.number().int(),
+  chainLr: z.number().positive().nullable().default(null),
   archSpecId: rowId,
   archId: z.string().nullable().default(null),
   datasetId: z.string().min(1),

@@ -81,10 +81,26 @@ export interface VersusFinetune {
 }
 
 /** One regime's line of the comparison (see src-main/queries/experiment-results.ts). */
+/** One regime's final test accuracy at one learning rate (mean and std over seeds). */
+export interface RateCell {
+  accMean: number | null;
+  accStd: number | null;
+  completed: number;
+  seeds: number;
+}
+
+/** An experiment's regimes against its learning rates (spec.learningRates): a row per regime (and round), a cell per rate. */
+export interface RateTable {
+  rates: number[];
+  rows: Array<{ regime: Run['regime']; round?: number; cells: Array<RateCell | null> }>;
+}
+
 export interface SummaryLine {
   regime: Run['regime'];
   /** A 'round' line: which round of iterative pruning (1-based); absent for the other regimes. */
   round?: number;
+  /** The learning rate of the line's chain, in an experiment with several (spec.learningRates); else absent. */
+  lr?: number;
   arch: string;
   seeds: number;
   completed: number;
@@ -123,12 +139,14 @@ export interface ExperimentDetail {
   summary: SummaryLine[];
   /** What bends these results, one line each (src-main/queries/experiment-results.ts). */
   warnings: string[];
+  /** With several learning rates (spec.learningRates): each regime's accuracy at each rate; else null. */
+  byRate: RateTable | null;
   /**
    * Channels per layer of the large and the pruned architecture, for the arch chart: `pruned` is the mean
-   * over the seeds' plans, `seeds` each one. Output channels, or input channels where the pruning selects
+   * over the seeds' plans, `seeds` each one (one per seed and learning rate, spec.learningRates). Output channels, or input channels where the pruning selects
    * inputs (DenseNet).
    */
-  widths: { quantity: 'output channels' | 'input channels'; layers: string[]; base: number[]; pruned: number[]; seeds: Array<{ seed: number; pruned: number[] }> } | null;
+  widths: { quantity: 'output channels' | 'input channels'; layers: string[]; base: number[]; pruned: number[]; seeds: Array<{ seed: number; lr?: number; pruned: number[] }> } | null;
   /** Whether a job process is working on it now. */
   active: boolean;
 }
@@ -174,6 +192,8 @@ export interface PaperCell {
 /** One experiment's row of the paper's table. */
 export interface PaperTableRow {
   experimentId: number;
+  /** The learning rate of this row's chains, for an experiment of several (spec.learningRates): a row per rate. */
+  lr?: number;
   name: string;
   status: Experiment['status'];
   dataset: string;
@@ -239,6 +259,8 @@ export interface StudyPoint {
   runId: number;
   regime: Run['regime'];
   seed: number;
+  /** The run's chain's learning rate in an experiment with several (spec.learningRates); else absent. */
+  lr?: number;
   archSpecId: number;
   /** Final-epoch test accuracy (fraction). */
   acc: number;

@@ -131,7 +131,9 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     async getExperiment({ id }) {
       const results = experimentResults(db, id);
       const seeds = results.experiment.spec.seeds;
-      const seedCount = Array.isArray(seeds) ? seeds.length : 0;
+      const rates = results.experiment.spec.learningRates;
+      // A plan per seed and learning rate (spec.learningRates).
+      const seedCount = (Array.isArray(seeds) ? seeds.length : 0) * (Array.isArray(rates) && rates.length > 0 ? rates.length : 1);
       let widths = widthsCache.get(id) ?? null;
       if (!widths && results.runs.some((r) => r.regime !== 'baseline')) {
         widths = (await options_()).planWidths(db, id);

@@ -1,4 +1,5 @@
 // The comparison table printed at the end of `pwb run` / `pwb resume` and by `pwb results`.
+import type { SummaryLine } from '../../src-shared/workbench-api.ts';
 import type { ExperimentResults } from '../queries/experiment-results.ts';
 import { percent, si, table } from './format.ts';
 
@@ -14,7 +15,7 @@ export function printResults(results: ExperimentResults): void {
     table(
       ['regime', 'arch', 'seeds', top5 ? 'top-1 acc (mean ± std)' : 'test acc (mean ± std)', ...(top5 ? ['top-5 acc'] : []), bestHeader, 'params', 'FLOPs', 'params ↓', 'FLOPs ↓', 'epochs', 'compute', 'vs fine-tuned (final test acc, seed by seed)'],
       results.summary.map((s) => [
-        s.regime === 'train' ? 'plain (no regulariser)' : s.round !== undefined ? `round ${s.round}` : s.regime, s.arch, `${s.completed}/${s.seeds}`,
+        `${regimeLabel(s)}${s.lr === undefined ? '' : ` (lr ${s.lr})`}`, s.arch, `${s.completed}/${s.seeds}`,
         pm(s.accMean, s.accStd), ...(top5 ? [pm(s.top5Mean, s.top5Std)] : []),
         `${percent(s.bestAccMean)}${chosenOn.size > 1 && s.bestChosenOn ? ` (${s.bestChosenOn})` : ''}`, withSpread(s.params, s.paramsStd, si), withSpread(s.flops, s.flopsStd, si),
         percent(s.paramReduction, 1), percent(s.flopReduction, 1), withSpread(s.epochs, s.epochsStd, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1))),
@@ -24,7 +25,21 @@ export function printResults(results: ExperimentResults): void {
       ['l', 'l', 'r', 'r', ...(top5 ? ['r' as const] : []), 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
   );
+  if (results.byRate) {
+    // Liu et al. §6's layout: a column per learning rate.
+    const { rates, rows } = results.byRate;
+    console.log(`\nfinal test acc (mean ± std) by learning rate\n${table(
+      ['regime', ...rates.map((lr) => `lr ${lr}`)],
+      rows.map((r) => [regimeLabel(r), ...r.cells.map((c) => (c === null ? '-' : `${pm(c.accMean, c.accStd)}${c.completed < c.seeds ? ` (${c.completed}/${c.seeds})` : ''}`))]),
+      ['l', ...rates.map(() => 'r' as const)],
+    )}`);
+  }
   for (const w of results.warnings) console.log(`warning: ${w}`);
+}
+
+/** A summary line's regime as the tables name it: "plain (no regulariser)", "round 2", "scratch-e". */
+function regimeLabel(s: { regime: SummaryLine['regime']; round?: number }): string {
+  return s.regime === 'train' ? 'plain (no regulariser)' : s.round !== undefined ? `round ${s.round}` : s.regime;
 }
 
 /** `value`, or `mean ± std` where the seeds differ (network slimming, magnitude masks). */

@@ -96,7 +96,7 @@ function latex(rows: readonly PaperTableRow[]): string {
 function csv(rows: readonly PaperTableRow[]): string {
   const out = rows.map((r) => {
     const o: Record<string, string | number> = {
-      experiment_id: r.experimentId, name: r.name, status: r.status, dataset: r.dataset, arch: r.arch, method: r.method, pruned: r.pruned, scale: r.scale,
+      experiment_id: r.experimentId, name: r.name, status: r.status, dataset: r.dataset, arch: r.arch, method: r.method, pruned: r.pruned, lr: r.lr ?? '', scale: r.scale,
     };
     for (const c of COLUMNS) {
       const cell = r.cells[c];

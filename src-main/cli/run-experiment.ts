@@ -2,10 +2,10 @@
 // terminal, one line per run and per epoch otherwise; Ctrl-C cancels after the current batch, and
 // `pwb resume <id>` continues.
 import cliProgress from 'cli-progress';
-import { runsPerSeed } from '../../src-shared/experiment-spec.ts';
+import { runsInAll } from '../../src-shared/experiment-spec.ts';
 import { experimentResults, type ExperimentResults } from '../queries/experiment-results.ts';
 import type { PreparedExperiment } from '../jobs/experiment-prepare.ts';
-import { runExperiment, type Execution } from '../jobs/experiment-runner.ts';
+import { runExperiment, type Execution, type ExperimentStep } from '../jobs/experiment-runner.ts';
 import { threadsNote } from '../jobs/train-run.ts';
 import type { Db } from '../store/db.ts';
 import { cancelOnSigint } from './cancel-on-sigint.ts';
@@ -20,7 +20,7 @@ export async function runExperimentWithProgress(
   };
   const tty = opts.progress && process.stderr.isTTY;
   const bars = tty ? new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} |{bar}| {value}/{total} {unit} {info}' }, cliProgress.Presets.shades_classic) : null;
-  const total = prepared.spec.seeds.length * runsPerSeed(prepared.spec);
+  const total = runsInAll(prepared.spec);
   const overall = bars?.create(total, 0, { label: 'experiment', unit: 'runs', info: '' });
   let runBar: cliProgress.SingleBar | undefined;
   let done = 0;
@@ -32,20 +32,20 @@ export async function runExperimentWithProgress(
       onRunSkipped: (step, run) => {
         done++;
         overall?.update(done);
-        out(`[${step.index}/${step.total}] ${step.regime}${step.round ? ` ${step.round}` : ''} seed ${step.seed}: already done (run ${run.id}, test acc ${percent(run.testAcc)})`);
+        out(`[${step.index}/${step.total}] ${stepLabel(step)}: already done (run ${run.id}, test acc ${percent(run.testAcc)})`);
       },
       onRunStart: (step, run) => {
-        out(`[${step.index}/${step.total}] ${step.regime}${step.round ? ` ${step.round}` : ''} seed ${step.seed}: run ${run.id}, ${run.archId ?? ''}, ${run.epochsPlanned} epochs`);
+        out(`[${step.index}/${step.total}] ${stepLabel(step)}: run ${run.id}, ${run.archId ?? ''}, ${run.epochsPlanned} epochs`);
         runBar?.stop();
         if (bars) bars.remove(runBar!);
-        runBar = bars?.create(1, 0, { label: `${step.regime}${step.round ? ` ${step.round}` : ''} s${step.seed}`, unit: 'batches', info: '' });
+        runBar = bars?.create(1, 0, { label: `${step.regime}${step.round ? ` ${step.round}` : ''}${step.lr === undefined ? '' : ` lr ${step.lr}`} s${step.seed}`, unit: 'batches', info: '' });
       },
       onRunDone: (step, run) => {
         done++;
         overall?.update(done);
-        out(`[${step.index}/${step.total}] ${step.regime}${step.round ? ` ${step.round}` : ''} seed ${step.seed}: ${run.status}, test acc ${percent(run.testAcc)}`);
+        out(`[${step.index}/${step.total}] ${stepLabel(step)}: ${run.status}, test acc ${percent(run.testAcc)}`);
       },
-      onPruned: (seed, plan) => out(`seed ${seed}: pruned ${plan.base.id ?? plan.base.family} → ${plan.pruned.id ?? 'pruned'} (${plan.method})`),
+      onPruned: (seed, plan, lr) => out(`seed ${seed}${lr === null ? '' : ` lr ${lr}`}: pruned ${plan.base.id ?? plan.base.family} → ${plan.pruned.id ?? 'pruned'} (${plan.method})`),
       onPlanning: (seed, p) => {
         // A long planning (Fisher pruning fine-tunes while it prunes): the run bar, or a line every tenth of the way.
         if (runBar) {
@@ -69,4 +69,9 @@ export async function runExperimentWithProgress(
     cancel.release();
   }
   return experimentResults(db, experimentId);
+}
+
+/** "scratch-e seed 2", "round 1 lr 0.1 seed 2": a step as the progress lines name it. */
+function stepLabel(step: ExperimentStep): string {
+  return `${step.regime}${step.round ? ` ${step.round}` : ''}${step.lr === undefined ? '' : ` lr ${step.lr}`} seed ${step.seed}`;
 }

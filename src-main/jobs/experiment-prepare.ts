@@ -30,8 +30,11 @@ export interface PreparedExperiment {
   params: Record<string, unknown>;
   /** The pruned architecture when the method fixes it in advance (predefined targets); else null. */
   predefinedTarget: ArchSpec | null;
-  /** Training settings per regime for a seed (Scratch-B's epochs are set once the pruned FLOPs are known). */
-  configFor(regime: 'baseline' | PrunedRegime, seed: number): TrainConfig;
+  /**
+   * Training settings per regime for a seed (Scratch-B's epochs are set once the pruned FLOPs are known); `lr`,
+   * the chain's rate (spec.learningRates), replaces the baseline's for every regime but fine-tuning.
+   */
+  configFor(regime: 'baseline' | PrunedRegime, seed: number, lr?: number | null): TrainConfig;
   /** The weights the baseline starts from (spec.baselineWeights, checked against `base`), or null: a fresh initialisation. */
   baselineStart: Map<string, Float32Array> | null;
 }
@@ -72,6 +75,9 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
       `${where}: field 'plainBaseline': method '${spec.method.id}' trains its baseline without a regulariser already, so the baseline is the plain network; leave the field out`,
     );
   }
+  if (spec.learningRates && spec.baselineTrained) {
+    throw new ValidationError(`${where}: field 'learningRates': a baseline used as trained (baselineTrained) was trained at one rate, and each rate's chain needs its own baseline; leave one of the two out`);
+  }
   if (spec.baselineTrained && !spec.baselineWeights) {
     throw new ValidationError(`${where}: field 'baselineTrained': a baseline used as trained needs its weights; set baselineWeights (e.g. the weights.ckpt of pwb import-model) or leave the field out`);
   }
@@ -89,8 +95,9 @@ export async function prepareExperiment(raw: unknown, where = 'experiment'): Pro
 
   return {
     spec, dataset, base, plain, method, params, predefinedTarget, baselineStart,
-    configFor(regime, seed) {
-      return scaled(regime === 'finetune' ? finetuneConfig : baselineConfig, seed);
+    configFor(regime, seed, lr = null) {
+      if (regime === 'finetune') return scaled(finetuneConfig, seed);
+      return scaled(lr === null ? baselineConfig : { ...baselineConfig, lr }, seed);
     },
   };
 }

@@ -1,6 +1,6 @@
 // Runs an experiment's DAG in order — per seed: baseline (→ the plain, unregularised one where the spec
 // asks for it) (→ the intermediate rounds of iterative pruning) → prune → each pruned regime — against the
-// store. Every step is idempotent: a run is found by (experiment, regime, seed) before one is created,
+// store. Every step is idempotent: a run is found by (experiment, regime, seed, learning-rate chain) before one is created,
 // a finished run is never redone, a half-finished one continues from its checkpoint, and a seed's
 // pruning plan is computed once from the baseline's final weights and kept as a JSON file. So an
 // experiment killed at any point and resumed ends with the same runs and metric rows.
@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
 import { CancelledError, JobFailedError } from '../../src-shared/errors.ts';
-import { runsPerSeed, type PrunedRegime } from '../../src-shared/experiment-spec.ts';
+import { chainRates, runsInAll, type PrunedRegime } from '../../src-shared/experiment-spec.ts';
 import type { PruningPlan } from '../../src-shared/pruning.ts';
 import type { Experiment, Run, RunRegime } from '../../src-shared/store-schemas.ts';
 import { analyseCost } from '../engine/analysis/cost.ts';
@@ -44,13 +44,15 @@ export interface ExperimentStep {
   seed: number;
   /** Iterative pruning's round (1-based) for a 'round' run. */
   round?: number;
+  /** The chain's learning rate where the experiment has several (spec.learningRates). */
+  lr?: number;
 }
 
 export interface ExperimentHooks extends RunHooks {
   onRunStart?: (step: ExperimentStep, run: Run) => void;
   onRunSkipped?: (step: ExperimentStep, run: Run) => void;
   onRunDone?: (step: ExperimentStep, run: Run) => void;
-  onPruned?: (seed: number, plan: PruningPlan) => void;
+  onPruned?: (seed: number, plan: PruningPlan, lr: number | null) => void;
   /** A method whose planning is long (Fisher pruning fine-tunes while it prunes) reports how far it is. */
   onPlanning?: (seed: number, progress: PlanningProgress) => void;
 }
@@ -76,53 +78,59 @@ export async function runExperiment(
   db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, exec: Execution, hooks: ExperimentHooks = {},
 ): Promise<void> {
   const { spec } = prepared;
-  const total = spec.seeds.length * runsPerSeed(spec);
+  const total = runsInAll(spec);
   let index = 0;
   // Taken before the status changes: a second process driving this experiment is refused with nothing changed.
   const releaseLock = acquireJobLock(experimentDir(dbPath, experimentId), `experiment ${experimentId}`, 'run');
   try {
     updateExperiment(db, experimentId, { status: 'running' });
     for (const seed of spec.seeds) {
-      const baseline = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'baseline', seed }, {
-        arch: prepared.base, parentRunId: null, config: prepared.configFor('baseline', seed), extras: baselineExtras(prepared),
-        asTrained: spec.baselineTrained,
-      });
-      if (spec.plainBaseline) {
-        // The same network, settings and seed as the baseline, without the method's regulariser.
-        await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'train', seed }, {
-          arch: prepared.plain, parentRunId: null, config: prepared.configFor('baseline', seed), extras: startFrom(prepared, prepared.plain),
+      for (const lr of chainRates(spec)) {
+        // One chain per seed and learning rate (spec.learningRates): its runs carry the rate, and all but fine-tuning train at it.
+        const at = lr === null ? {} : { lr };
+        const config = (regime: 'baseline' | PrunedRegime): RunRequest['config'] => prepared.configFor(regime, seed, lr);
+        const baseline = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'baseline', seed, ...at }, {
+          arch: prepared.base, parentRunId: null, config: config('baseline'), extras: baselineExtras(prepared),
+          asTrained: spec.baselineTrained,
         });
-      }
-      // Iterative pruning: each round's mask from the weights the last round trained (the baseline's first),
-      // trained from the baseline's initial values under it; the final plan is made from the last round's.
-      let source = baseline;
-      let sourcePlan: PruningPlan | null = null;
-      for (let round = 1; round < spec.pruningRounds; round++) {
-        const roundPlan = planRound(prepared, trainedWeights(source, sourcePlan), seed, round);
-        const step = { index: ++index, total, regime: 'round' as const, seed, round };
-        source = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
-          arch: prunedArch(roundPlan), effectiveCost: recordedCost(roundPlan), parentRunId: source.id, config: prepared.configFor('baseline', seed),
-          extras: { masks: planMasks(roundPlan), initialWeights: () => winningTicket(roundPlan, seed) },
-        });
-        sourcePlan = roundPlan;
-      }
-      const planning = planningState(dbPath, experimentId, seed);
-      const plan = await ensurePlan(db, experimentId, prepared, source, seed, { statePath: planning, hooks, sourcePlan });
-      hooks.onPruned?.(seed, plan);
-      const pruned = prunedArch(plan);
-      for (const regime of spec.regimes) {
-        const step = { index: ++index, total, regime, seed };
-        if (regime === 'reduced') {
-          // Not the pruned architecture: the base (the spec's own, without a method's scales) narrowed uniformly to its parameter count, from scratch.
-          const reduced = reducedNetwork(prepared.plain, planCost(plan).params);
-          await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
-            arch: reduced.spec, parentRunId: baseline.id, config: scratchBConfig(prepared, plan.base, analyseCost(reduced.spec).totals.flops, seed), extras: {},
+        if (spec.plainBaseline) {
+          // The same network, settings and seed as the baseline, without the method's regulariser.
+          await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'train', seed, ...at }, {
+            arch: prepared.plain, parentRunId: null, config: config('baseline'), extras: startFrom(prepared, prepared.plain),
           });
-          continue;
         }
-        await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
-          arch: pruned, effectiveCost: recordedCost(plan), parentRunId: source.id, config: prunedConfig(prepared, plan, regime, seed), extras: prunedExtras(plan, regime, source, sourcePlan, seed, planning),
-        });
+        // Iterative pruning: each round's mask from the weights the last round trained (the baseline's first),
+        // trained from the baseline's initial values under it; the final plan is made from the last round's.
+        let source = baseline;
+        let sourcePlan: PruningPlan | null = null;
+        for (let round = 1; round < spec.pruningRounds; round++) {
+          const roundPlan = planRound(prepared, trainedWeights(source, sourcePlan), seed, round);
+          const step = { index: ++index, total, regime: 'round' as const, seed, round, ...at };
+          source = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
+            arch: prunedArch(roundPlan), effectiveCost: recordedCost(roundPlan), parentRunId: source.id, config: config('baseline'),
+            extras: { masks: planMasks(roundPlan), initialWeights: () => winningTicket(roundPlan, seed) },
+          });
+          sourcePlan = roundPlan;
+        }
+        const planning = planningState(dbPath, experimentId, seed, lr);
+        const plan = await ensurePlan(db, experimentId, prepared, source, seed, { statePath: planning, hooks, sourcePlan, lr });
+        hooks.onPruned?.(seed, plan, lr);
+        const pruned = prunedArch(plan);
+        for (const regime of spec.regimes) {
+          const step = { index: ++index, total, regime, seed, ...at };
+          if (regime === 'reduced') {
+            // Not the pruned architecture: the base (the spec's own, without a method's scales) narrowed uniformly to its parameter count, from scratch.
+            const reduced = reducedNetwork(prepared.plain, planCost(plan).params);
+            await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
+              arch: reduced.spec, parentRunId: baseline.id, config: scratchBConfig(config('baseline'), plan.base, analyseCost(reduced.spec).totals.flops, prepared), extras: {},
+            });
+            continue;
+          }
+          const regimeConfig = regime === 'scratch-b' ? scratchBConfig(config('baseline'), plan.base, planCost(plan).flops, prepared) : config(regime);
+          await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
+            arch: pruned, effectiveCost: recordedCost(plan), parentRunId: source.id, config: regimeConfig, extras: prunedExtras(plan, regime, source, sourcePlan, seed, planning),
+          });
+        }
       }
     }
     updateExperiment(db, experimentId, { status: 'completed' });
@@ -153,7 +161,9 @@ async function ensureRun(
   step: ExperimentStep, req: RunRequest,
 ): Promise<Run> {
   // A seed's rounds share a regime: the n-th of them (by id: they are made in order) is round n.
-  const existing = listRuns(db, { experimentId }).filter((r) => r.regime === step.regime && r.seed === step.seed).sort((a, b) => a.id - b.id)[(step.round ?? 1) - 1];
+  const existing = listRuns(db, { experimentId })
+    .filter((r) => r.regime === step.regime && r.seed === step.seed && r.chainLr === (step.lr ?? null))
+    .sort((a, b) => a.id - b.id)[(step.round ?? 1) - 1];
   if (existing?.status === 'completed') {
     hooks.onRunSkipped?.(step, existing);
     return existing;
@@ -162,7 +172,7 @@ async function ensureRun(
     existing ??
     createTrainRun(
       db, dbPath,
-      { arch: req.arch, dataset: prepared.spec.dataset, regime: step.regime, experimentId, parentRunId: req.parentRunId, effectiveCost: req.effectiveCost, asTrained: req.asTrained },
+      { arch: req.arch, dataset: prepared.spec.dataset, regime: step.regime, experimentId, parentRunId: req.parentRunId, chainLr: step.lr ?? null, effectiveCost: req.effectiveCost, asTrained: req.asTrained },
       { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads },
     );
   hooks.onRunStart?.(step, run);
@@ -215,14 +225,8 @@ function startFrom(prepared: PreparedExperiment, arch: ArchSpec = prepared.base)
   return { initialWeights: () => new Map([...start].filter(([k]) => names.has(k)).map(([k, v]) => [k, Float32Array.from(v)])) };
 }
 
-function prunedConfig(prepared: PreparedExperiment, plan: PruningPlan, regime: PrunedRegime, seed: number): RunRequest['config'] {
-  if (regime !== 'scratch-b') return prepared.configFor(regime === 'finetune' ? 'finetune' : 'baseline', seed);
-  return scratchBConfig(prepared, plan.base, planCost(plan).flops, seed);
-}
-
-/** The baseline's settings with Scratch-B's epochs: the baseline's compute for a network of `flops`. */
-function scratchBConfig(prepared: PreparedExperiment, base: ArchSpec, flops: number, seed: number): RunRequest['config'] {
-  const config = prepared.configFor('baseline', seed);
+/** `config` (the chain's baseline settings) with Scratch-B's epochs: the baseline's compute for a network of `flops`. */
+function scratchBConfig(config: RunRequest['config'], base: ArchSpec, flops: number, prepared: PreparedExperiment): RunRequest['config'] {
   const epochs = scratchBEpochs(config.epochs, analyseCost(base).totals.flops, flops, { capMultiple: prepared.spec.scratchB.capMultiple ?? undefined });
   return { ...config, epochs };
 }
@@ -234,9 +238,9 @@ function baselineWeights(path: string): Map<string, Float32Array> {
   return ckpt.weights;
 }
 
-/** Where a seed's long planning keeps its state (Fisher pruning's loop), beside the database. */
-function planningState(dbPath: string, experimentId: number, seed: number): string {
-  return join(experimentDir(dbPath, experimentId), `planning-seed-${seed}.ckpt`);
+/** Where a chain's long planning keeps its state (Fisher pruning's loop), beside the database. */
+function planningState(dbPath: string, experimentId: number, seed: number, lr: number | null): string {
+  return join(experimentDir(dbPath, experimentId), `planning-seed-${seed}${lr === null ? '' : `-lr-${lr}`}.ckpt`);
 }
 
 /** What a pruned regime starts from; `source` is the run the plan was made from (the baseline, or the last pruning round, whose plan is `sourcePlan`). */
@@ -264,14 +268,16 @@ interface PlanningContext {
   hooks: ExperimentHooks;
   /** The plan of the pruning round the weights come from (iterative pruning), or null for the baseline's. */
   sourcePlan: PruningPlan | null;
+  /** The chain's learning rate (spec.learningRates), or null. */
+  lr: number | null;
 }
 
 /** `source`: the run whose final weights the plan is made from (the baseline, or the last pruning round). */
 async function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperiment, source: Run, seed: number, ctx: PlanningContext): Promise<PruningPlan> {
-  const stored = getPlanJson(db, experimentId, seed);
-  if (stored !== null) return parsePlan(JSON.parse(stored), `experiment ${experimentId} plan (seed ${seed})`);
+  const stored = getPlanJson(db, experimentId, seed, ctx.lr);
+  if (stored !== null) return parsePlan(JSON.parse(stored), `experiment ${experimentId} plan (seed ${seed}${ctx.lr === null ? '' : `, lr ${ctx.lr}`})`);
   const plan = await computePlan(db, prepared, source, seed, ctx);
-  putPlan(db, experimentId, seed, JSON.stringify(plan));
+  putPlan(db, experimentId, seed, JSON.stringify(plan), ctx.lr);
   return plan;
 }
 
@@ -279,7 +285,7 @@ async function ensurePlan(db: Db, experimentId: number, prepared: PreparedExperi
 function computePlan(db: Db, prepared: PreparedExperiment, source: Run, seed: number, ctx: PlanningContext): Promise<PruningPlan> {
   const weights = trainedWeights(getRun(db, source.id), ctx.sourcePlan);
   const images = {
-    ...planningImages(prepared.dataset, prepared.configFor('baseline', seed)),
+    ...planningImages(prepared.dataset, prepared.configFor('baseline', seed, ctx.lr)),
     statePath: ctx.statePath,
     signal: ctx.hooks.signal,
     onProgress: (p: PlanningProgress) => ctx.hooks.onPlanning?.(seed, p),

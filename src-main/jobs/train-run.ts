@@ -38,6 +38,8 @@ export interface TrainRequest {
   regime?: RunRegime;
   experimentId?: number | null;
   parentRunId?: number | null;
+  /** The learning rate of the experiment chain the run belongs to (spec.learningRates), or null. */
+  chainLr?: number | null;
   /** Params and FLOPs to record instead of the architecture's dense counts (unstructured pruning). */
   effectiveCost?: { params: number; flops: number };
   /** The run trains no epoch (RunExtras.asTrained): 0 epochs planned. */
@@ -95,6 +97,7 @@ export function createTrainRun(db: Db, dbPath: string, req: TrainRequest, prepar
     parentRunId: req.parentRunId ?? null,
     regime: req.regime ?? 'train',
     seed: config.seed,
+    chainLr: req.chainLr ?? null,
     archSpecId,
     archId: typeof req.arch === 'string' ? req.arch : (spec.id ?? null),
     datasetId: req.dataset,

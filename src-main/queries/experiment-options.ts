@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
-import { PrunedRegimeSchema, runsPerSeed } from '../../src-shared/experiment-spec.ts';
+import { PrunedRegimeSchema, runsInAll } from '../../src-shared/experiment-spec.ts';
 import { PruningPlanSchema, type PruningPlan } from '../../src-shared/pruning.ts';
 import { parseOrThrow } from '../../src-shared/validate.ts';
 import type { CostEstimate, ExperimentDetail, OptionsInfo } from '../../src-shared/workbench-api.ts';
@@ -74,7 +74,7 @@ export async function estimateCost(raw: unknown, where = 'spec'): Promise<CostEs
         ? scratchBEpochs(baseline.epochs, baseCost.flops, prunedCost.flops, { capMultiple: spec.scratchB.capMultiple ?? undefined })
         : null,
     },
-    runs: spec.seeds.length * runsPerSeed(spec),
+    runs: runsInAll(spec),
   };
 }
 
@@ -86,10 +86,11 @@ export async function estimateCost(raw: unknown, where = 'spec'): Promise<CostEs
 export function planWidths(db: Db, experimentId: number): ExperimentDetail['widths'] {
   const plans = listPlans(db, experimentId).map((p) => ({
     seed: p.seed,
-    plan: parseOrThrow(PruningPlanSchema, JSON.parse(p.planJson), `experiment ${experimentId} plan (seed ${p.seed})`),
+    at: p.chainLr === null ? {} : { lr: p.chainLr },
+    plan: parseOrThrow(PruningPlanSchema, JSON.parse(p.planJson), `experiment ${experimentId} plan (seed ${p.seed}${p.chainLr === null ? '' : `, lr ${p.chainLr}`})`),
   }));
   if (plans.length === 0) return null;
-  const each = plans.map(({ seed, plan }) => ({ seed, ...widthsOfPlan(plan) }));
+  const each = plans.map(({ seed, at, plan }) => ({ seed, at, ...widthsOfPlan(plan) }));
   const first = each[0]!;
   const comparable = each.filter((w) => w.layers.length === first.layers.length);
   return {
@@ -97,7 +98,7 @@ export function planWidths(db: Db, experimentId: number): ExperimentDetail['widt
     layers: first.layers,
     base: first.base,
     pruned: first.layers.map((_, i) => comparable.reduce((sum, w) => sum + w.pruned[i]!, 0) / comparable.length),
-    seeds: comparable.map((w) => ({ seed: w.seed, pruned: w.pruned })),
+    seeds: comparable.map((w) => ({ seed: w.seed, ...w.at, pruned: w.pruned })),
   };
 }
 

@@ -4,7 +4,7 @@
 // t-test, TOST equivalence within the spec's margin, Wilcoxon check). Final-epoch accuracy is the primary number (choosing the
 // best epoch on the test set would flatter every regime); the best epoch's accuracy is shown beside it.
 import type { Experiment, Run, RunRegime } from '../../src-shared/store-schemas.ts';
-import type { SummaryLine } from '../../src-shared/workbench-api.ts';
+import type { RateCell, RateTable, SummaryLine } from '../../src-shared/workbench-api.ts';
 import { getMethod } from '../engine/pruning/methods/register-all.ts';
 import { compareRegimes, type SeedValue } from '../engine/stats/compare-regimes.ts';
 import { mean, std } from '../engine/stats/summary.ts';
@@ -21,16 +21,21 @@ export interface ExperimentResults {
   summary: SummaryLine[];
   /** What bends these results (Scratch-B no longer than Scratch-E, data-parallel batch norm, the plans' notes), one line each. */
   warnings: string[];
+  /** With several learning rates (spec.learningRates): every regime's accuracy at every rate; else null. */
+  byRate: RateTable | null;
 }
 
 // 'train' in an experiment: the unpruned network trained without the method's regulariser (spec.plainBaseline).
 // 'round': iterative pruning's intermediate rounds, a line per round (spec.pruningRounds).
 const ORDER: RunRegime[] = ['baseline', 'train', 'round', 'finetune', 'scratch-e', 'scratch-b', 'lottery', 'reduced'];
 
-/** A seed's rounds in the order they ran (by id), grouped by round number: round n's runs over the seeds. */
+/** A chain's rounds (a seed's, at a learning rate) in the order they ran (by id), grouped by round number: round n's runs over the chains. */
 export function roundsOf(runs: readonly Run[]): Run[][] {
-  const perSeed = new Map<number, Run[]>();
-  for (const r of [...runs].sort((a, b) => a.id - b.id)) perSeed.set(r.seed, [...(perSeed.get(r.seed) ?? []), r]);
+  const perSeed = new Map<string, Run[]>();
+  for (const r of [...runs].sort((a, b) => a.id - b.id)) {
+    const chain = `${r.seed}@${r.chainLr ?? ''}`;
+    perSeed.set(chain, [...(perSeed.get(chain) ?? []), r]);
+  }
   const out: Run[][] = [];
   for (const rs of perSeed.values()) rs.forEach((r, i) => (out[i] = [...(out[i] ?? []), r]));
   return out;
@@ -40,6 +45,25 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
   const experiment = getExperiment(db, experimentId);
   const runs = listRuns(db, { experimentId }).sort((a, b) => a.id - b.id);
   const scale = typeof experiment.spec.scale === 'number' ? experiment.spec.scale : 1;
+  const marginPp = typeof experiment.spec.equivalenceMargin === 'number' ? experiment.spec.equivalenceMargin : 0.5;
+  // An experiment with several learning rates (spec.learningRates) is a chain per rate: each summarised, and compared, on its own.
+  // Without a fine-tuning regime (the lottery experiments) there is nothing to compare Scratch-E and -B with.
+  const finetunes = !Array.isArray(experiment.spec.regimes) || experiment.spec.regimes.includes('finetune') || runs.some((r) => r.regime === 'finetune');
+  const summary = chainsOf(experiment, runs).flatMap((lr) => chainSummary(runs.filter((r) => r.chainLr === lr), lr, marginPp, finetunes));
+  const warnings = [...warningsFor(runs, summary, scale), ...regularisedBaselineNote(experiment, runs.some((r) => r.regime === 'train')), ...planNotes(db, experimentId)];
+  return { experiment, scale, runs, summary, warnings, byRate: byRate(summary) };
+}
+
+/** The chains' learning rates: the spec's, in its order, then any other the runs carry; [null] for an experiment of one rate. */
+function chainsOf(experiment: Experiment, runs: readonly Run[]): Array<number | null> {
+  const listed = Array.isArray(experiment.spec.learningRates) ? experiment.spec.learningRates.filter((x): x is number => typeof x === 'number') : [];
+  const seen = [...new Set(runs.map((r) => r.chainLr))];
+  const all = [...listed, ...seen.filter((lr): lr is number => lr !== null && !listed.includes(lr))];
+  return all.length === 0 ? [null] : seen.includes(null) ? [null, ...all] : all;
+}
+
+/** One line per regime (and pruning round) of one chain's runs: accuracies, sizes, compute and the verdicts. */
+function chainSummary(runs: readonly Run[], lr: number | null, marginPp: number, finetunes: boolean): SummaryLine[] {
   const byRegime = new Map<RunRegime, Run[]>();
   for (const r of runs) byRegime.set(r.regime, [...(byRegime.get(r.regime) ?? []), r]);
   const finals = (rs: Run[]): number[] => rs.filter((r) => r.status === 'completed' && r.testAcc !== null).map((r) => r.testAcc!);
@@ -49,7 +73,6 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
   const baseEpochs = baseline[0]?.epochsPlanned ?? null;
   const seedFinals = (rs: Run[]): SeedValue[] => rs.filter((r) => r.status === 'completed' && r.testAcc !== null).map((r) => ({ seed: r.seed, value: r.testAcc! }));
   const finetuneAcc = seedFinals(byRegime.get('finetune') ?? []);
-  const marginPp = typeof experiment.spec.equivalenceMargin === 'number' ? experiment.spec.equivalenceMargin : 0.5;
 
   const summary: SummaryLine[] = [];
   const groups = ORDER.flatMap((regime): Array<{ regime: RunRegime; rs: Run[]; round: number | undefined }> => {
@@ -74,6 +97,7 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
     summary.push({
       regime,
       ...(round === undefined ? {} : { round }),
+      ...(lr === null ? {} : { lr }),
       arch: rs[0]!.archId ?? '-',
       seeds: rs.length,
       completed: accs.length,
@@ -92,12 +116,29 @@ export function experimentResults(db: Db, experimentId: number): ExperimentResul
       epochs: epochs.mean,
       epochsStd: epochs.std,
       computeVsBaseline: compute.mean,
-      vsFinetune: regime === 'scratch-e' || regime === 'scratch-b' || regime === 'reduced' ? verdict(seedFinals(rs), finetuneAcc, marginPp / 100) : null,
+      vsFinetune: finetunes && (regime === 'scratch-e' || regime === 'scratch-b' || regime === 'reduced') ? verdict(seedFinals(rs), finetuneAcc, marginPp / 100) : null,
       vsRandomInit: regime === 'lottery' ? ticketVerdict(seedFinals(rs), seedFinals(byRegime.get('scratch-e') ?? []), marginPp / 100) : null,
     });
   }
-  const warnings = [...warningsFor(runs, summary, scale), ...regularisedBaselineNote(experiment, byRegime.has('train')), ...planNotes(db, experimentId)];
-  return { experiment, scale, runs, summary, warnings };
+  return summary;
+}
+
+/**
+ * The regimes against the learning rates (Liu et al. §6's layout: a column per rate): each regime's (and
+ * round's) final accuracy at every rate; null for an experiment of one rate.
+ */
+function byRate(summary: readonly SummaryLine[]): ExperimentResults['byRate'] {
+  const rates = [...new Set(summary.map((s) => s.lr).filter((lr): lr is number => lr !== undefined))];
+  if (rates.length === 0) return null;
+  const keyOf = (s: SummaryLine): string => `${s.regime}${s.round ?? ''}`;
+  const rows = new Map<string, { regime: RunRegime; round?: number; cells: Array<RateCell | null> }>();
+  for (const s of summary) {
+    if (s.lr === undefined) continue;
+    const row = rows.get(keyOf(s)) ?? { regime: s.regime, ...(s.round === undefined ? {} : { round: s.round }), cells: rates.map(() => null) };
+    row.cells[rates.indexOf(s.lr)] = { accMean: s.accMean, accStd: s.accStd, completed: s.completed, seeds: s.seeds };
+    rows.set(keyOf(s), row);
+  }
+  return { rates, rows: [...rows.values()] };
 }
 
 /** The baseline row of a regularising method is not a normally trained network: say so unless a plain one ran. */
@@ -127,7 +168,7 @@ function spread(values: Array<number | null>): { mean: number | null; std: numbe
 
 /** What the seeds' plans noted (channels restored, layers a mask empties), the seeds that share a note together. */
 function planNotes(db: Db, experimentId: number): string[] {
-  const seedsOf = new Map<string, number[]>();
+  const seedsOf = new Map<string, string[]>();
   for (const p of listPlans(db, experimentId)) {
     let notes: unknown;
     try {
@@ -136,7 +177,8 @@ function planNotes(db: Db, experimentId: number): string[] {
       continue;
     }
     if (!Array.isArray(notes)) continue;
-    for (const n of notes) if (typeof n === 'string') seedsOf.set(n, [...(seedsOf.get(n) ?? []), p.seed]);
+    const who = p.chainLr === null ? `${p.seed}` : `${p.seed} (lr ${p.chainLr})`;
+    for (const n of notes) if (typeof n === 'string') seedsOf.set(n, [...(seedsOf.get(n) ?? []), who]);
   }
   return [...seedsOf].map(([note, seeds]) => `seed${seeds.length === 1 ? '' : 's'} ${seeds.join(', ')}: ${note}`);
 }

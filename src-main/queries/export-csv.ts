@@ -7,7 +7,7 @@ import type { ExperimentResults } from './experiment-results.ts';
 
 export function runsCsv(results: ExperimentResults): string {
   const rows = results.runs.map((r) => ({
-    experiment_id: results.experiment.id, run_id: r.id, parent_run_id: r.parentRunId ?? '', regime: r.regime, seed: r.seed,
+    experiment_id: results.experiment.id, run_id: r.id, parent_run_id: r.parentRunId ?? '', regime: r.regime, seed: r.seed, chain_lr: r.chainLr ?? '',
     arch: r.archId ?? '', dataset: r.datasetId, status: r.status, epochs_planned: r.epochsPlanned, epochs_done: r.epochsDone,
     train_loss: r.trainLoss ?? '', train_acc: r.trainAcc ?? '', test_loss: r.testLoss ?? '', test_acc: r.testAcc ?? '',
     best_test_acc: r.bestTestAcc ?? '', best_epoch: r.bestEpoch ?? '', best_chosen_on: r.bestEpoch === null ? '' : r.bestValAcc !== null ? 'held-out' : 'test',
@@ -21,7 +21,7 @@ export function summaryCsv(results: ExperimentResults): string {
   const rows = results.summary.map((s) => {
     const v = s.vsFinetune && 'outcome' in s.vsFinetune ? s.vsFinetune : null;
     return {
-      experiment_id: results.experiment.id, regime: s.regime, arch: s.arch, seeds: s.seeds, completed: s.completed,
+      experiment_id: results.experiment.id, regime: s.regime, round: s.round ?? '', lr: s.lr ?? '', arch: s.arch, seeds: s.seeds, completed: s.completed,
       test_acc_mean: s.accMean ?? '', test_acc_std: s.accStd ?? '', test_top5_mean: s.top5Mean ?? '', test_top5_std: s.top5Std ?? '', best_test_acc_mean: s.bestAccMean ?? '', best_chosen_on: s.bestChosenOn ?? '',
       params: s.params ?? '', params_std: s.paramsStd ?? '', flops: s.flops ?? '', flops_std: s.flopsStd ?? '',
       param_reduction: s.paramReduction ?? '', flop_reduction: s.flopReduction ?? '',

@@ -1,5 +1,5 @@
 // The paper's table over many experiments: one row per experiment (dataset, architecture, method,
-// pruned ratio), columns unpruned / fine-tuned / Scratch-E / Scratch-B as mean ± std of the final test
+// pruned ratio; and learning rate, for an experiment of several), columns unpruned / fine-tuned / Scratch-E / Scratch-B as mean ± std of the final test
 // accuracy over seeds, the two verdicts against fine-tuning, and the published numbers beside ours
 // where a shipped table (published-results.ts) has the row.
 import { PAPER_COLUMNS, type PaperCell, type PaperColumn, type PaperTableRow, type SummaryLine } from '../../src-shared/workbench-api.ts';
@@ -15,11 +15,17 @@ const REGIME_OF: Record<PaperColumn, SummaryLine['regime']> = { unpruned: 'basel
 
 export function paperTable(db: Db, ids?: readonly number[]): PaperTableRow[] {
   const experiments = ids?.length ? ids.map((id) => ({ id })) : listExperiments(db).slice().reverse();
-  return experiments.map(({ id }) => rowOf(db, id));
+  return experiments.flatMap(({ id }) => rowsOf(db, id));
 }
 
-function rowOf(db: Db, id: number): PaperTableRow {
+/** The experiment's row, or one per learning rate where it has several (spec.learningRates). */
+function rowsOf(db: Db, id: number): PaperTableRow[] {
   const results = experimentResults(db, id);
+  const rates = results.byRate?.rates ?? [undefined];
+  return rates.map((lr) => rowOf({ ...results, summary: results.summary.filter((s) => s.lr === lr), runs: results.runs.filter((r) => (r.chainLr ?? undefined) === lr) }, id, lr));
+}
+
+function rowOf(results: ReturnType<typeof experimentResults>, id: number, lr: number | undefined): PaperTableRow {
   const spec = results.experiment.spec as { dataset?: unknown; arch?: unknown; method?: { id?: unknown; params?: unknown } };
   const dataset = typeof spec.dataset === 'string' ? spec.dataset : '?';
   const arch = typeof spec.arch === 'string' ? spec.arch : (results.summary.find((s) => s.regime === 'baseline')?.arch ?? 'custom');
@@ -37,8 +43,8 @@ function rowOf(db: Db, id: number): PaperTableRow {
     }];
   })) as Record<PaperColumn, PaperCell>;
   return {
-    experimentId: id, name: results.experiment.name, status: results.experiment.status, dataset, arch, method,
-    pruned: prunedLabel(params), scale: results.scale, cells,
+    experimentId: id, ...(lr === undefined ? {} : { lr }), name: results.experiment.name, status: results.experiment.status, dataset, arch, method,
+    pruned: `${prunedLabel(params)}${lr === undefined ? '' : ` · lr ${lr}`}`, scale: results.scale, cells,
     scratchE: line('scratchE')?.vsFinetune ?? null, scratchB: line('scratchB')?.vsFinetune ?? null,
     published: published ? { label: published.label, paper: published.paper, source: published.source } : null,
     points: results.runs

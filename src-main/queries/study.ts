@@ -1,6 +1,6 @@
 // A parameter-efficiency study over a set of experiments (Liu et al.'s parameter-efficiency figure,
 // Crowley et al.'s speed figure): every completed run's final test accuracy against its parameters,
-// FLOPs and measured inference latency, one point per run, and per (experiment, regime) the mean over
+// FLOPs and measured inference latency, one point per run, and per (experiment, regime, learning rate) the mean over
 // seeds. Latencies come from the stored measurements of the runs' architectures (store/latency.ts): those
 // of the backend measured most recently, at batch 1 and at the largest other batch size measured there.
 import { stringify } from 'csv-stringify/sync';
@@ -32,7 +32,7 @@ export function study(db: Db, ids: readonly number[]): StudyResult {
   const archIds = [...new Set(runs.map((r) => r.archSpecId))];
   const chosen = chooseLatencies(latenciesOf(db, archIds));
   const points: StudyPoint[] = runs.map((r) => ({
-    experimentId: r.experimentId!, runId: r.id, regime: r.regime, seed: r.seed, archSpecId: r.archSpecId, acc: r.testAcc!,
+    experimentId: r.experimentId!, runId: r.id, regime: r.regime, seed: r.seed, ...(r.chainLr === null ? {} : { lr: r.chainLr }), archSpecId: r.archSpecId, acc: r.testAcc!,
     params: r.params, flops: r.flops,
     latency1Ms: chosen?.at1.get(r.archSpecId) ?? null, latencyBatchMs: chosen?.atBatch.get(r.archSpecId) ?? null,
   }));
@@ -72,14 +72,14 @@ function chooseLatencies(stored: readonly StoredLatency[]): ChosenLatencies | nu
 function groupPoints(points: readonly StudyPoint[], methods: ReadonlyMap<number, string>, roundOf: ReadonlyMap<number, number>): StudyGroup[] {
   const byKey = new Map<string, StudyPoint[]>();
   for (const p of points) {
-    const key = `${p.experimentId}/${p.regime}/${roundOf.get(p.runId) ?? ''}`;
+    const key = `${p.experimentId}/${p.regime}/${roundOf.get(p.runId) ?? ''}/${p.lr ?? ''}`;
     byKey.set(key, [...(byKey.get(key) ?? []), p]);
   }
   return [...byKey.values()].map((ps) => {
     const first = ps[0]!;
     return {
       experimentId: first.experimentId,
-      label: `#${first.experimentId} ${methods.get(first.experimentId)} · ${REGIME_WORDS[first.regime]}${roundOf.has(first.runId) ? ` ${roundOf.get(first.runId)}` : ''}`,
+      label: `#${first.experimentId} ${methods.get(first.experimentId)} · ${REGIME_WORDS[first.regime]}${roundOf.has(first.runId) ? ` ${roundOf.get(first.runId)}` : ''}${first.lr === undefined ? '' : ` · lr ${first.lr}`}`,
       regime: first.regime, runIds: ps.map((p) => p.runId), seeds: ps.length,
       accMean: mean(ps.map((p) => p.acc))!, accStd: std(ps.map((p) => p.acc)),
       params: mean(known(ps.map((p) => p.params))), flops: mean(known(ps.map((p) => p.flops))),

@@ -33,15 +33,16 @@ export function createRun(db: Db, fields: NewRun): Run {
     }
     const { lastInsertRowid } = db
       .prepare(
-        `INSERT INTO runs (experiment_id, parent_run_id, regime, seed, arch_spec_id, arch_id, dataset_id,
+        `INSERT INTO runs (experiment_id, parent_run_id, regime, seed, chain_lr, arch_spec_id, arch_id, dataset_id,
            dataset_source, config_json, status, epochs_planned, params, flops, checkpoint_dir, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
       )
       .run(
         r.experimentId,
         r.parentRunId,
         r.regime,
         r.seed,
+        r.chainLr,
         r.archSpecId,
         r.archId,
         r.datasetId,

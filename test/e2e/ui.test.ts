@@ -252,6 +252,30 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     await shot('export');
   });
 
+  it('puts an experiment\'s learning rates side by side: a line per regime and rate, a column per rate', async () => {
+    const rates = (await call('startExperiment', {
+      spec: {
+        version: 1, name: 'UI e2e: ticket at two rates', dataset: 'fashion-mnist-mini', arch: 'vgg_mini',
+        method: { id: 'magnitude', params: { percent: 0.5 } }, learningRates: [0.1, 0.01], regimes: ['lottery', 'scratch-e'], seeds: [1],
+        baseline: { epochs: 1, trainLimit: 256, testLimit: 200 },
+      },
+    })).id;
+    assert.equal(await waitForStatus(rates, (s) => s === 'completed' || s === 'failed', 120_000), 'completed');
+    await open(`#/experiments/${rates}/compare`);
+    await page.waitForSelector('[data-testid="rate-table"]');
+    const lines = await page.locator('[data-testid="compare-row"]').evaluateAll((rows) => rows.map((r) => `${(r as any).dataset.regime}@${(r as any).dataset.lr}`));
+    assert.deepEqual(lines, ['baseline@0.1', 'scratch-e@0.1', 'lottery@0.1', 'baseline@0.01', 'scratch-e@0.01', 'lottery@0.01']);
+    assert.deepEqual(await page.locator('[data-testid="rate-table"] th').allTextContents(), ['regime', 'lr 0.1acc % (mean ± std)', 'lr 0.01acc % (mean ± std)']);
+    const rows = page.locator('[data-testid="rate-row"]');
+    assert.deepEqual(await rows.evaluateAll((rs) => rs.map((r) => (r as any).dataset.regime)), ['baseline', 'scratch-e', 'lottery']);
+    for (const cell of await rows.locator('td.num').allTextContents()) assert.match(cell.trim(), /^\d+\.\d\d ± \d+\.\d\d$/, cell);
+    const verdicts = await page.locator('[data-testid="compare-row"][data-regime="lottery"] [data-testid="verdict"]').allTextContents();
+    assert.equal(verdicts.length, 2, 'the ticket against random init at each rate');
+    for (const v of verdicts) assert.match(v, /vs random init/);
+    await page.locator('[data-testid="rate-table"]').scrollIntoViewIfNeeded();
+    await shot('compare-rates');
+  });
+
   it('validates the New experiment form inline, estimates the cost, and starts a run whose live chart grows', async () => {
     await open('#/new?preset=quickstart');
     await page.waitForSelector('[data-testid="cost-estimate"] table');

@@ -17,7 +17,7 @@ test('the presets include quickstart and the paper\'s CIFAR experiments', () => 
   for (const id of ['quickstart', 'l1-vgg16-a-cifar10', 'l1-resnet56-a-cifar10', 'l1-resnet56-b-cifar10', 'l1-resnet110-a-cifar10', 'l1-resnet110-b-cifar10',
     'slim-vgg19-70-cifar10', 'slim-vgg19-50-cifar100', 'slim-preresnet164-40-cifar10', 'slim-preresnet164-60-cifar10', 'slim-densenet40-40-cifar10',
     'slim-densenet40-60-cifar10', 'magnitude-vgg19-30-cifar10', 'magnitude-vgg19-95-cifar10', 'sfp-resnet56-70-cifar10', 'fisher-wrn40-2-cifar10',
-    'lottery-vgg16-iterative-80-lr01-cifar10', 'lottery-vgg16-iterative-80-lr001-cifar10']) {
+    'lottery-vgg16-iterative-80-cifar10', 'lottery-vgg16-l1-a-cifar10', 'lottery-resnet56-l1-b-cifar10']) {
     assert.ok(ids.includes(id), `missing preset ${id}`);
   }
 });
@@ -31,12 +31,13 @@ for (const id of presetIds()) {
     const params = parseParams(method, spec.method.params);
     if (method.targetSpec) analyseCost(method.targetSpec(arch, params));
     if (id.startsWith('lottery-')) {
-      // Liu et al. §6: the winning ticket against random initialisation, iterative magnitude pruning, at lr 0.1 and 0.01.
+      // Liu et al. §6: the winning ticket against random initialisation, iterative magnitude or one-shot L1, at lr 0.1 and 0.01 in one experiment.
       assert.deepEqual(spec.regimes, ['lottery', 'scratch-e']);
-      assert.ok(method.roundParams && spec.pruningRounds > 1);
+      assert.deepEqual(spec.learningRates, [0.1, 0.01]);
+      if (spec.method.id === 'magnitude') assert.ok(method.roundParams && spec.pruningRounds > 1);
+      else assert.deepEqual([spec.method.id, spec.pruningRounds], ['l1_norm', 1]);
       assert.deepEqual([spec.baseline.epochs, spec.baseline.weightDecay, spec.baseline.batchSize], [160, 1e-4, 64]);
       assert.deepEqual(spec.baseline.milestones!.map((f) => f * 160), [80, 120]);
-      assert.ok([0.1, 0.01].includes(spec.baseline.lr!));
       assert.equal(spec.seeds.length, 5);
       return;
     }

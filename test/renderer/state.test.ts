@@ -131,7 +131,7 @@ test('routes parse and print', () => {
 
 function run(over: Partial<Run>): Run {
   return {
-    id: 1, experimentId: 1, parentRunId: null, regime: 'baseline', seed: 1, archSpecId: 1, archId: 'vgg_mini', datasetId: 'd', datasetSource: null, config: {},
+    id: 1, experimentId: 1, parentRunId: null, regime: 'baseline', seed: 1, chainLr: null, archSpecId: 1, archId: 'vgg_mini', datasetId: 'd', datasetSource: null, config: {},
     status: 'completed', backend: 'cpu', backendReason: null, epochsPlanned: 2, epochsDone: 2, trainLoss: null, trainAcc: null, testLoss: null, testAcc: null,
     bestTestAcc: null, bestEpoch: null, bestValAcc: null, testTop5: null, bestTestTop5: null, params: 100, flops: 1000, imagesPerSec: null, checkpointDir: null, error: null,
     createdAt: '2026-01-01T00:00:00.000Z', startedAt: null, finishedAt: null, heartbeatAt: null, ...over,

@@ -45,6 +45,24 @@ export function queuedRun(db: Db, overrides: { experimentId?: number | null; par
   });
 }
 
+/**
+ * A queued run written as an older schema holds it (the columns of migration 001, which today's createRun
+ * extends), for migration tests on a database left at an earlier version.
+ */
+export function legacyRun(db: Db, overrides: { experimentId?: number | null; parentRunId?: number | null; regime?: Run['regime'] } = {}): Run {
+  const archSpecId = putArchSpec(db, smallVgg, { params: 1234, flops: 56789 });
+  const { lastInsertRowid } = db.prepare(
+    `INSERT INTO runs (experiment_id, parent_run_id, regime, seed, arch_spec_id, arch_id, dataset_id, dataset_source, config_json, status, epochs_planned, params, flops, checkpoint_dir, created_at)
+     VALUES (?, ?, ?, 1, ?, NULL, 'fashion_mnist_small', NULL, '{"epochs":3,"lr":0.1}', 'queued', 3, 1234, 56789, NULL, '2026-01-01T00:00:00.000Z')`,
+  ).run(overrides.experimentId ?? null, overrides.parentRunId ?? null, overrides.regime ?? 'baseline', archSpecId);
+  return { id: Number(lastInsertRowid), archSpecId } as Run;
+}
+
+/** A plan row as migration 002's table holds it (before migration 008 keyed plans by learning rate too). */
+export function legacyPlan(db: Db, experimentId: number, seed: number, planJson: string): void {
+  db.prepare('INSERT INTO plans (experiment_id, seed, plan_json, created_at) VALUES (?, ?, ?, ?)').run(experimentId, seed, planJson, '2026-01-01T00:00:00.000Z');
+}
+
 /** Everything in the database's tables, for "nothing changed" assertions. */
 export function dump(db: Db): Record<string, unknown[]> {
   const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[];

@@ -9,9 +9,8 @@ import { openDatabase } from '../../src-main/store/db.ts';
 import { createExperiment } from '../../src-main/store/experiments.ts';
 import { migrate } from '../../src-main/store/migrate.ts';
 import { MIGRATIONS } from '../../src-main/store/migrations/index.ts';
-import { putPlan } from '../../src-main/store/plans.ts';
 import { createRun, getRun } from '../../src-main/store/runs.ts';
-import { dump, queuedRun, tempDir } from './helpers.ts';
+import { dump, legacyPlan, legacyRun, tempDir } from './helpers.ts';
 
 const indexes = (db: Database.Database): string[] =>
   db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL ORDER BY name`).all().map((r) => JSON.stringify(r));
@@ -22,13 +21,13 @@ test("migration 004: 'runs' rebuilt for the lottery regime, nothing lost, refere
   v3.pragma('foreign_keys = ON');
   migrate(v3, MIGRATIONS.slice(0, 3));
   const e = createExperiment(v3, { name: 'e', spec: {} });
-  const baseline = queuedRun(v3, { experimentId: e.id });
-  const child = queuedRun(v3, { experimentId: e.id, parentRunId: baseline.id });
+  const baseline = legacyRun(v3, { experimentId: e.id });
+  const child = legacyRun(v3, { experimentId: e.id, parentRunId: baseline.id });
   // The row as version 3 writes it (today's recordEpoch writes columns later migrations add).
   v3.prepare(`INSERT INTO epoch_metrics (run_id, epoch, train_loss, train_acc, test_loss, test_acc, lr, images_per_sec, wall_s, val_loss, val_acc)
               VALUES (?, 1, 1, 0.5, 1, 0.4, 0.1, 10, 1, 0.9, 0.45)`).run(baseline.id);
   addArtifact(v3, { runId: child.id, kind: 'checkpoint_last', path: '/x/last.ckpt', bytes: 1, sha256: null });
-  putPlan(v3, e.id, 1, '{"p":1}');
+  legacyPlan(v3, e.id, 1, '{"p":1}');
   const before = dump(v3);
   const beforeIndexes = indexes(v3);
   assert.throws(() => v3.prepare(`UPDATE runs SET regime = 'lottery' WHERE id = ?`).run(child.id), /CHECK constraint failed/);
@@ -40,13 +39,18 @@ test("migration 004: 'runs' rebuilt for the lottery regime, nothing lost, refere
   // Migration 005 adds the top-5 columns after it (null on old rows): compared without them.
   for (const table of ['runs', 'epoch_metrics']) {
     for (const row of after[table] as Array<Record<string, unknown>>) {
-      for (const column of ['test_top5', 'best_test_top5']) {
+      for (const column of ['test_top5', 'best_test_top5', 'chain_lr']) {
         if (column in row) {
           assert.equal(row[column], null, `${table}.${column} of an old row`);
           delete row[column];
         }
       }
     }
+  }
+  // Migration 008 keys plans by learning rate too: old plans have none.
+  for (const row of after.plans as Array<Record<string, unknown>>) {
+    assert.equal(row.chain_lr, null);
+    delete row.chain_lr;
   }
   // Migration 006 adds a table of its own, empty.
   assert.deepEqual(after.arch_latency, []);
@@ -75,8 +79,8 @@ test("migration 007: 'runs' rebuilt again for iterative pruning's 'round' regime
   v6.pragma('foreign_keys = ON');
   migrate(v6, MIGRATIONS.slice(0, 6));
   const e = createExperiment(v6, { name: 'e', spec: {} });
-  const baseline = queuedRun(v6, { experimentId: e.id });
-  const lottery = queuedRun(v6, { experimentId: e.id, parentRunId: baseline.id, regime: 'lottery' });
+  const baseline = legacyRun(v6, { experimentId: e.id });
+  const lottery = legacyRun(v6, { experimentId: e.id, parentRunId: baseline.id, regime: 'lottery' });
   addArtifact(v6, { runId: lottery.id, kind: 'checkpoint_last', path: '/x/last.ckpt', bytes: 1, sha256: null });
   const before = dump(v6);
   const beforeIndexes = indexes(v6);
@@ -88,6 +92,11 @@ test("migration 007: 'runs' rebuilt again for iterative pruning's 'round' regime
   const after = dump(db);
   delete after.schema_migrations;
   delete before.schema_migrations;
+  // Migration 008 adds the run's learning-rate chain: null on old rows.
+  for (const row of after.runs as Array<Record<string, unknown>>) {
+    assert.equal(row.chain_lr, null);
+    delete row.chain_lr;
+  }
   assert.deepEqual(after, before, 'every row of every table as it was');
   assert.deepEqual(indexes(db), beforeIndexes);
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'enforcement is on again');

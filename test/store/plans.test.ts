@@ -11,7 +11,7 @@ import { createExperiment, deleteExperiment } from '../../src-main/store/experim
 import { migrate } from '../../src-main/store/migrate.ts';
 import { MIGRATIONS } from '../../src-main/store/migrations/index.ts';
 import { getPlanJson, listPlans, putPlan } from '../../src-main/store/plans.ts';
-import { memoryDb, queuedRun, tempDir } from './helpers.ts';
+import { legacyRun, memoryDb, queuedRun, tempDir } from './helpers.ts';
 
 test('a plan is stored once per experiment and seed, and goes with its experiment', (t) => {
   const db = memoryDb(t);
@@ -27,6 +27,31 @@ test('a plan is stored once per experiment and seed, and goes with its experimen
   assert.deepEqual(listPlans(db, e.id), []);
 });
 
+test('with several learning rates a plan is one per seed and rate (migration 008); old plans keep theirs', (t) => {
+  const file = path.join(tempDir(t), 'v7.sqlite');
+  const v7 = new Database(file);
+  v7.pragma('foreign_keys = ON');
+  migrate(v7, MIGRATIONS.slice(0, 7));
+  const e = createExperiment(v7, { name: 'e', spec: {} });
+  v7.prepare("INSERT INTO plans (experiment_id, seed, plan_json, created_at) VALUES (?, 1, '{\"old\":1}', '2026-01-01T00:00:00.000Z')").run(e.id);
+  v7.close();
+  const db = openDatabase(file);
+  t.after(() => db.close());
+  assert.equal(getPlanJson(db, e.id, 1), '{"old":1}', 'an old plan is the seed\'s plan of the single rate');
+  assert.equal(getPlanJson(db, e.id, 1, 0.1), null);
+  putPlan(db, e.id, 1, '{"lr":0.1}', 0.1);
+  putPlan(db, e.id, 1, '{"lr":0.01}', 0.01);
+  putPlan(db, e.id, 1, '{"lr":0.1}', 0.1); // the same again: fine
+  assert.throws(() => putPlan(db, e.id, 1, '{"lr":"other"}', 0.1), /seed 1 lr 0.1 already has a different plan/);
+  assert.deepEqual(listPlans(db, e.id).map((p) => [p.seed, p.chainLr, p.planJson]), [[1, null, '{"old":1}'], [1, 0.1, '{"lr":0.1}'], [1, 0.01, '{"lr":0.01}']]);
+  // The key holds below the store's own check too: null is a rate of its own, not a wildcard.
+  assert.throws(() => db.prepare("INSERT INTO plans (experiment_id, seed, chain_lr, plan_json, created_at) VALUES (?, 1, NULL, '{}', 'x')").run(e.id), /UNIQUE constraint failed/);
+  assert.throws(() => db.prepare("INSERT INTO plans (experiment_id, seed, chain_lr, plan_json, created_at) VALUES (?, 1, 0.1, '{}', 'x')").run(e.id), /UNIQUE constraint failed/);
+  assert.throws(() => db.prepare("INSERT INTO plans (experiment_id, seed, chain_lr, plan_json, created_at) VALUES (?, 2, -1, '{}', 'x')").run(e.id), /CHECK constraint failed/);
+  deleteExperiment(db, e.id);
+  assert.deepEqual(listPlans(db, e.id), [], 'they go with their experiment');
+});
+
 test('migration 002 moves the plan files of a version-1 database into it; a missing or damaged file is left alone', (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'old.sqlite');
@@ -36,7 +61,7 @@ test('migration 002 moves the plan files of a version-1 database into it; a miss
   // A version-1 database as the previous release left it: plans as files, recorded as 'plan' artifacts.
   const v1 = openDatabaseAtVersion1(file);
   const e = createExperiment(v1, { name: 'e', spec: {} });
-  const baseline = queuedRun(v1, { experimentId: e.id });
+  const baseline = legacyRun(v1, { experimentId: e.id });
   const plansDir = path.join(dir, 'old.sqlite.experiments', String(e.id));
   fs.mkdirSync(plansDir, { recursive: true });
   const plan = { version: 1, method: 'l1_norm', seed: 1 };

@@ -8,6 +8,7 @@ import { lotteryRegime } from './004-lottery-regime.ts';
 import { top5 } from './005-top5.ts';
 import { archLatency } from './006-arch-latency.ts';
 import { roundRegime } from './007-round-regime.ts';
+import { learningRateChains } from './008-learning-rate-chains.ts';
 
 export interface Migration {
   readonly version: number;
@@ -23,4 +24,4 @@ export interface Migration {
   readonly rebuildsTables?: boolean;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, plans, heldOut, lotteryRegime, top5, archLatency, roundRegime];
+export const MIGRATIONS: readonly Migration[] = [initial, plans, heldOut, lotteryRegime, top5, archLatency, roundRegime, learningRateChains];

@@ -96,26 +96,33 @@ export function runSeries(
   return out;
 }
 
-/** One band per regime: per-x mean ± std over the seeds' (smoothed) curves. */
+/**
+ * One band per regime: per-x mean ± std over the seeds' (smoothed) curves; in an experiment with several
+ * learning rates (spec.learningRates) one per regime and rate, the rates after the first dashed.
+ */
 export function regimeBands(
   runs: readonly Run[],
   metrics: Readonly<Record<number, readonly EpochMetric[]>>,
   opts: { metric: MetricKey; axis: XAxis; smoothing: number; regimes: ReadonlyArray<Run['regime']> },
 ): LineSeries[] {
   const flops = baselineFlops(runs);
+  const rates = [...new Set(runs.map((r) => r.chainLr ?? null))];
   const out: LineSeries[] = [];
   for (const regime of opts.regimes) {
-    const curves = runs
-      .filter((r) => r.regime === regime)
-      .map((run) => {
-        const ms = metrics[run.id] ?? [];
-        const xs = xOf(run, ms, opts.axis, flops);
-        const ys = emaDebiased(yOf(ms, opts.metric), opts.smoothing);
-        return xs.map((x, i) => [Math.round(x * 1e6) / 1e6, ys[i]!] as const);
-      });
-    const band = bandAcrossSeeds(curves);
-    if (band.x.length === 0) continue;
-    out.push({ label: REGIME_LABELS[regime], color: REGIME_COLORS[regime], x: band.x, y: band.mean, lo: band.lo, hi: band.hi });
+    for (const [k, lr] of rates.entries()) {
+      const curves = runs
+        .filter((r) => r.regime === regime && (r.chainLr ?? null) === lr)
+        .map((run) => {
+          const ms = metrics[run.id] ?? [];
+          const xs = xOf(run, ms, opts.axis, flops);
+          const ys = emaDebiased(yOf(ms, opts.metric), opts.smoothing);
+          return xs.map((x, i) => [Math.round(x * 1e6) / 1e6, ys[i]!] as const);
+        });
+      const band = bandAcrossSeeds(curves);
+      if (band.x.length === 0) continue;
+      const label = lr === null ? REGIME_LABELS[regime] : `${REGIME_LABELS[regime]} · lr ${lr}`;
+      out.push({ label, color: REGIME_COLORS[regime], x: band.x, y: band.mean, lo: band.lo, hi: band.hi, ...(k > 0 ? { dashed: true } : {}) });
+    }
   }
   return out;
 }

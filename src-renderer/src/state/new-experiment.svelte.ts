@@ -32,6 +32,7 @@ export const SPEC_FIELDS: FormField[] = [
   field('seeds', 'seeds', 'list', { required: true, integerItems: true, minimum: 0 }),
   field('scale', 'scale (fraction of epochs and data)', 'number', { exclusiveMinimum: 0, maximum: 1 }),
   field('pruningRounds', 'pruning rounds', 'integer', { minimum: 1, maximum: 20 }),
+  field('learningRates', 'learning rates (a chain per rate; empty = the baseline\'s)', 'list', { exclusiveMinimum: 0, maximum: 10 }),
   field('baseline.epochs', 'epochs', 'integer', { minimum: 1 }),
   field('baseline.lr', 'learning rate', 'number', { exclusiveMinimum: 0 }),
   field('baseline.batchSize', 'batch size', 'integer', { minimum: 1 }),
