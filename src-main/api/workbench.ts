@@ -13,6 +13,7 @@ import type { ExperimentStatus } from '../../src-shared/store-schemas.ts';
 import type { CallArgs, ExperimentDetail, WorkbenchApi } from '../../src-shared/workbench-api.ts';
 import { experimentResults } from '../queries/experiment-results.ts';
 import { runsCsv, summaryCsv } from '../queries/export-csv.ts';
+import { withPatternResolved } from '../queries/pattern-source.ts';
 import { loadPreset, presetIds } from '../queries/presets.ts';
 import { openDatabase } from '../store/db.ts';
 import { storageFailure } from '../store/storage-failure.ts';
@@ -157,13 +158,13 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     },
 
     async estimateCost({ spec }) {
-      return (await options_()).estimateCost(spec, 'estimateCost: spec');
+      return (await options_()).estimateCost(withPatternResolved(db, spec, 'estimateCost: spec'), 'estimateCost: spec');
     },
 
     async startExperiment({ spec }) {
       // Everything is checked (method, params, dataset, architecture) before anything is written.
       const { prepareExperiment } = await prepare_();
-      const prepared = await prepareExperiment(spec, 'startExperiment: spec');
+      const prepared = await prepareExperiment(withPatternResolved(db, spec, 'startExperiment: spec'), 'startExperiment: spec');
       const { createExperimentRecord } = await import('../jobs/experiment-runner.ts');
       const experiment = createExperimentRecord(db, dbPath, prepared);
       publishStatus(experiment.id, 'queued');

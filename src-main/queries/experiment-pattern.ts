@@ -13,5 +13,6 @@ export function experimentPattern(db: Db, experimentId: number): WidthPattern {
   const stored = listPlans(db, experimentId);
   if (stored.length === 0) throw new ValidationError(`experiment ${experimentId} has no pruning plan yet: its baselines have not finished`);
   const plans = stored.map((p) => parseOrThrow(PruningPlanSchema, JSON.parse(p.planJson), `experiment ${experimentId} plan (seed ${p.seed})`));
-  return patternOf(plans, stored.map((p) => p.seed));
+  // An experiment of several learning rates has a plan per seed and rate: each counts, each seed is named once.
+  return patternOf(plans, [...new Set(stored.map((p) => p.seed))]);
 }

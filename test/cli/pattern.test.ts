@@ -38,6 +38,27 @@ test('pwb pattern: the slimming plans\' kept fractions, which the guided method 
   const runs = (JSON.parse(second.stdout) as { runs: Array<{ regime: string; params: number }> }).runs;
   assert.ok(runs.find((r) => r.regime === 'scratch-e')!.params < runs.find((r) => r.regime === 'baseline')!.params);
 
+  // Named instead of given: the widths are read from experiment 1 when the run starts, and the stored spec holds them.
+  const named = join(dir, 'named.json');
+  writeFileSync(named, JSON.stringify({
+    version: 1, name: 'guided from 1', dataset: 'fashion-mnist-mini', arch: 'vgg_mini', method: { id: 'guided', params: { pattern: { fromExperiment: 1 } } },
+    regimes: ['scratch-e'], seeds: [1], ...tiny,
+  }));
+  const third = await box.run(['run', named, '--threads', '1', '--no-progress', '--json']);
+  assert.equal(third.code, 0, explain(third));
+  const stored = (JSON.parse(third.stdout) as { experiment: { id: number; spec: { method: { params: { pattern: { stages: unknown; source: { experiment: number } } } } } } }).experiment;
+  assert.equal(stored.id, 3);
+  assert.deepEqual(stored.spec.method.params.pattern.stages, pattern.stages);
+  assert.equal(stored.spec.method.params.pattern.source.experiment, 1);
+  const runsOf = (r: typeof second) => (JSON.parse(r.stdout) as { runs: Array<{ regime: string; params: number }> }).runs.map((x) => `${x.regime}:${x.params}`);
+  assert.deepEqual(runsOf(third), runsOf(second), 'the same architectures as with the pattern given');
+  // A preset no experiment here has run: one line saying what to run, nothing stored.
+  writeFileSync(named, JSON.stringify({ ...JSON.parse(JSON.stringify({ version: 1, name: 'guided', dataset: 'fashion-mnist-mini', arch: 'vgg_mini', regimes: ['scratch-e'], seeds: [1], ...tiny })), method: { id: 'guided', params: { pattern: { fromPreset: 'slim-vgg19-70-cifar10' } } }, scale: 0.5 }));
+  const refused = await box.run(['run', named, '--no-progress']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /field 'method\.params\.pattern': no completed experiment of preset 'slim-vgg19-70-cifar10' at scale 0\.5 in this database; run `pwb run slim-vgg19-70-cifar10 --scale 0\.5` first/);
+  assert.equal((JSON.parse((await box.run(['experiments', '--json'])).stdout) as unknown[]).length, 3, 'no experiment was added');
+
   // The two as one study: slimming's regimes beside the guided network, with latency measured and stored.
   const studied = await box.run(['study', '1', '2', '--latency', '--backend', 'wasm', '--batch-size', '8', '--repeats', '3']);
   assert.equal(studied.code, 0, explain(studied));

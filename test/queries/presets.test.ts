@@ -17,7 +17,8 @@ test('the presets include quickstart and the paper\'s CIFAR experiments', () => 
   for (const id of ['quickstart', 'l1-vgg16-a-cifar10', 'l1-resnet56-a-cifar10', 'l1-resnet56-b-cifar10', 'l1-resnet110-a-cifar10', 'l1-resnet110-b-cifar10',
     'slim-vgg19-70-cifar10', 'slim-vgg19-50-cifar100', 'slim-preresnet164-40-cifar10', 'slim-preresnet164-60-cifar10', 'slim-densenet40-40-cifar10',
     'slim-densenet40-60-cifar10', 'magnitude-vgg19-30-cifar10', 'magnitude-vgg19-95-cifar10', 'sfp-resnet56-70-cifar10', 'fisher-wrn40-2-cifar10',
-    'lottery-vgg16-iterative-80-cifar10', 'lottery-vgg16-l1-a-cifar10', 'lottery-resnet56-l1-b-cifar10']) {
+    'lottery-vgg16-iterative-80-cifar10', 'lottery-vgg16-l1-a-cifar10', 'lottery-resnet56-l1-b-cifar10',
+    'guided-vgg19-70-cifar10', 'transferred-vgg19-cifar10-to-cifar100']) {
     assert.ok(ids.includes(id), `missing preset ${id}`);
   }
 });
@@ -29,6 +30,18 @@ for (const id of presetIds()) {
     const method = getMethod(spec.method.id);
     checkSupports(method, arch);
     const params = parseParams(method, spec.method.params);
+    if (spec.method.id === 'guided') {
+      // Liu et al. §5: a design from an automatic method's per-stage widths, read from that preset's experiment when it starts; trained from scratch.
+      const source = (params as { pattern: { fromPreset?: string } }).pattern.fromPreset!;
+      assert.ok(presetIds().includes(source), `${id} reads its widths from preset ${source}`);
+      assert.equal(loadPreset(source).arch, spec.arch, 'the same network the pattern was found on');
+      assert.equal((params as { by?: string }).by, 'stage');
+      assert.deepEqual(spec.regimes, ['scratch-e', 'scratch-b']);
+      assert.deepEqual(spec.baseline, loadPreset(source).baseline, 'the source\'s schedule');
+      const stages = [0.9, 0.6, 0.5, 0.4, 0.3].map((fraction) => ({ fraction }));
+      analyseCost(method.targetSpec!(arch, { ...(params as object), pattern: { version: 1, stages } }));
+      return;
+    }
     if (method.targetSpec) analyseCost(method.targetSpec(arch, params));
     if (id.startsWith('lottery-')) {
       // Liu et al. §6: the winning ticket against random initialisation, iterative magnitude or one-shot L1, at lr 0.1 and 0.01 in one experiment.

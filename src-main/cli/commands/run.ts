@@ -46,7 +46,14 @@ export function registerRun(program: Command): void {
 
 async function startExperiment(raw: Record<string, unknown>, where: string, opts: RunOpts, cmd: Command): Promise<void> {
   const { setUpExperiment } = await import('../../jobs/experiment-setup.ts');
-  const { prepared, exec } = await setUpExperiment(raw, where, { backend: opts.backend, threads: opts.threads });
+  const { namesPatternSource, withPatternResolved } = await import('../../queries/pattern-source.ts');
+  // A guided spec may name the experiment its widths come from (method.params.pattern): read from the database, which must exist.
+  const spec = namesPatternSource(raw)
+    ? await withDatabaseAsync(cmd, async (db) => withPatternResolved(db, raw, where), {
+      ifMissing: (path) => new ValidationError(`${where}: field 'method.params.pattern' names an experiment to read the widths from, and there is no database at ${path}; run that experiment first (or pass --db)`),
+    })
+    : raw;
+  const { prepared, exec } = await setUpExperiment(spec, where, { backend: opts.backend, threads: opts.threads });
   await withDatabaseAsync(cmd, async (db, dbPath) => {
     const { createExperimentRecord } = await import('../../jobs/experiment-runner.ts');
     const { runExperimentWithProgress } = await import('../run-experiment.ts');

@@ -20,7 +20,11 @@ const fraction = z.number().gt(0).max(1);
 export const WidthPatternSchema = z.strictObject({
   version: z.literal(1).default(1),
   /** What the pattern was read from (informative). */
-  source: z.strictObject({ arch: z.string(), method: z.string(), seeds: z.array(z.number().int()) }).optional(),
+  source: z.strictObject({
+    arch: z.string(), method: z.string(), seeds: z.array(z.number().int()),
+    /** The experiment whose plans it is, where a spec named it (guided's fromPreset / fromExperiment). */
+    experiment: z.number().int().positive().optional(),
+  }).optional(),
   layers: z.record(z.string(), fraction).optional(),
   stages: z.array(z.strictObject({ resolution: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(), fraction })).min(1),
 });
