@@ -70,6 +70,12 @@ for (const id of presetIds()) {
       assert.equal(gatedUnits(arch).reduce((s, g) => s + g.candidates.length, 0), 1344);
       assert.deepEqual(method.scaleParams!(params as Record<string, unknown>, 0.01), { ...(params as object), pruneEvery: 1 });
       assert.deepEqual(method.scaleParams!(params as Record<string, unknown>, 0.25), { ...(params as object), pruneEvery: 25 });
+    } else if (spec.method.id === 'block_target') {
+      // SSS's networks as RNP trains them (anchors-mission §1.5): 100 epochs, ×0.1 at 30/60/90, batch 256, wd 1e-4; Scratch-B uncapped.
+      assert.deepEqual([spec.dataset, spec.arch, spec.baseline.epochs, spec.baseline.batchSize, spec.baseline.weightDecay, spec.baseline.lr], ['imagenet', 'resnet50_imagenet', 100, 256, 1e-4, 0.1]);
+      assert.deepEqual(spec.baseline.milestones!.map((f) => Math.round(f * 100)), [30, 60, 90]);
+      assert.equal(spec.scratchB.capMultiple, null);
+      assert.deepEqual(spec.seeds, [1]);
     } else if (spec.dataset === 'imagenet') {
       // The reference ImageNet schedule (anchors-mission §1.4): 90 epochs, ×0.1 every 30, batch 256, wd 1e-4; VGG-16 without BN at lr 0.01.
       assert.deepEqual([spec.baseline.epochs, spec.baseline.batchSize, spec.baseline.weightDecay, spec.baseline.gamma], [90, 256, 1e-4, 0.1]);
@@ -103,10 +109,12 @@ test('full-scale VGG-16-A: Scratch-B gets 243 epochs; at --scale 0.01 the epochs
   assert.equal(scaled.trainLimit, 500);
 });
 
-test('ImageNet presets: Scratch-B epochs as the READMEs (ResNet-34-A/B 106/118, ThiNet 180 except ThiNet-70 141, VGG-5x 180)', () => {
+test('ImageNet presets: Scratch-B epochs as the READMEs (ResNet-34-A/B 106/118, ThiNet 180 except ThiNet-70 141, VGG-5x 180, SSS 117/145/179)', () => {
   const expected: Record<string, number> = {
     'l1-resnet34-a-imagenet': 106, 'l1-resnet34-b-imagenet': 118, 'thinet-vgg-conv-imagenet': 180, 'thinet30-resnet50-imagenet': 180,
     'thinet50-resnet50-imagenet': 180, 'thinet70-resnet50-imagenet': 141, 'regression-vgg16-5x-imagenet': 180,
+    // SSS: each of the 100 epochs' stages stretched by the FLOP ratio, ResNet-41/32/26 117/145/179 (imagenet/sparse-structure-selection).
+    'sss-resnet41-imagenet': 117, 'sss-resnet32-imagenet': 145, 'sss-resnet26-imagenet': 179,
   };
   for (const [id, epochs] of Object.entries(expected)) {
     const spec = loadPreset(id);

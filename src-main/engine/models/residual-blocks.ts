@@ -48,6 +48,8 @@ export function scaleLayer(block: string): string {
 export interface ResidualBlocks<S> {
   /** `spec` keeping the branches `residual` flags (one per block; absent: all), with or without scales; depth recomputed. */
   withBranches(spec: S, change: { residual: boolean[] | undefined; blockScales: boolean }): S;
+  /** One flag per block position: whether its branch is there (a fresh array). */
+  branches(spec: S): boolean[];
 }
 
 /** How a family counts: its block positions, and the depth `kept` branches make. */
@@ -63,6 +65,9 @@ export function residualBlocksBy<S extends ResidualFields & { depth: number }>(c
       const { residual: _r, blockScales: _s, ...rest } = spec;
       const kept = residual ? residual.filter(Boolean).length : count.blocks(spec);
       return { ...rest, depth: count.depth(spec, kept), ...(residual ? { residual: [...residual] } : {}), ...(blockScales ? { blockScales } : {}) } as S;
+    },
+    branches(spec) {
+      return Array.from({ length: count.blocks(spec) }, (_, k) => spec.residual?.[k] ?? true);
     },
   };
 }

@@ -23,7 +23,7 @@ import type { PruningPlan } from '../../../src-shared/pruning.ts';
 import { methods } from '../../../src-main/engine/pruning/methods/register-all.ts';
 import { Rng } from '../../../src-main/engine/random.ts';
 import { backendsUnderTest, skipReason } from '../backends.ts';
-import { TEST_SPECS, evalLogits, randomImages, randomInput, randomWeights, relativeError, trainableCount, zeroedBase } from './helpers.ts';
+import { TEST_SPECS, evalLogits, oracleBase, randomImages, randomInput, randomWeights, relativeError, trainableCount } from './helpers.ts';
 
 const TOLERANCE = 1e-5;
 const BATCH = 2;
@@ -114,7 +114,8 @@ for (const method of methods) {
           // Oracle.
           const x = randomInput(spec, BATCH, 5);
           try {
-            const expected = await evalLogits(plan.base, zeroedBase(plan, weights), x);
+            const oracle = oracleBase(plan, weights);
+            const expected = await evalLogits(oracle.spec, oracle.weights, x);
             const actual = await evalLogits(plan.pruned, pruned, x);
             assert.equal(actual.length, BATCH * spec.classes);
             assert.ok(expected.every(Number.isFinite) && Math.max(...expected.map(Math.abs)) > 1e-6, 'oracle logits are not trivial');

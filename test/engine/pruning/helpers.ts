@@ -6,7 +6,7 @@ import type { ArchFamily, ArchSpec } from '../../../src-shared/arch-spec.ts';
 import type { PruningPlan } from '../../../src-shared/pruning.ts';
 import { collectParams, initParams } from '../../../src-main/engine/models/build.ts';
 import { Model } from '../../../src-main/engine/models/model.ts';
-import { families } from '../../../src-main/engine/models/register-all.ts';
+import { families, familyOf } from '../../../src-main/engine/models/register-all.ts';
 import { decodeMasks } from '../../../src-main/engine/pruning/masks.ts';
 import { unitReaders } from '../../../src-main/engine/pruning/readers.ts';
 import { prunableUnits, unitLayers, type ConvUnit } from '../../../src-main/engine/pruning/units.ts';
@@ -45,6 +45,20 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
  * Independent of the surgery: it uses only the plan's keep lists, the pruned spec's select lists and
  * which BN follows which conv. Unstructured plans: the base weights times their masks.
  */
+/**
+ * The oracle network and weights for a plan: the base with zeroedBase's weights; where the plan removes residual
+ * branches of a base trained without block scales (block_target), the base with scales, 1 on every branch
+ * before zeroedBase sets the removed ones to 0 (a removed branch then adds nothing, as in the pruned network).
+ */
+export function oracleBase(plan: PruningPlan, weights: ReadonlyMap<string, Float32Array>): { spec: ArchSpec; weights: Map<string, Float32Array> } {
+  const flags = (plan.pruned as { residual?: boolean[] }).residual;
+  if (!flags || (plan.base as { blockScales?: boolean }).blockScales) return { spec: plan.base, weights: zeroedBase(plan, weights) };
+  const scaled = familyOf(plan.base).residualBlocks!.withBranches(plan.base, { residual: (plan.base as { residual?: boolean[] }).residual, blockScales: true });
+  const withScales = new Map(weights);
+  for (const p of collectParams(scaled)) if (p.role === 'scale') withScales.set(p.name, Float32Array.of(1));
+  return { spec: scaled, weights: zeroedBase({ ...plan, base: scaled }, withScales) };
+}
+
 export function zeroedBase(plan: PruningPlan, weights: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
   const out = new Map([...weights].map(([k, v]) => [k, Float32Array.from(v)]));
   const shapes = new Map(collectParams(plan.base).map((p) => [p.name, p.shape]));

@@ -15,7 +15,7 @@ const validation = (pattern: RegExp) => (e: unknown) => {
 };
 
 test('registry: snake_case ids, unique, each a paper, a strict schema and example params that parse', () => {
-  assert.deepEqual(methodIds(), ['l1_norm', 'network_slimming', 'magnitude', 'uniform', 'random', 'guided', 'soft_filter', 'by_importance', 'thinet', 'channel_regression', 'sparse_structure_selection', 'fisher']);
+  assert.deepEqual(methodIds(), ['l1_norm', 'network_slimming', 'magnitude', 'uniform', 'random', 'guided', 'soft_filter', 'by_importance', 'thinet', 'channel_regression', 'sparse_structure_selection', 'block_target', 'fisher']);
   for (const m of methods) {
     assert.match(m.id, /^[a-z0-9_]+$/);
     assert.ok(m.paper.length > 10);

@@ -2,6 +2,7 @@
 // one line here; the conformance tests loop over `methods` and the families each supports.
 import { NotFoundError } from '../../../../src-shared/errors.ts';
 import type { PruningMethod } from '../method.ts';
+import { blockTarget } from './block-target.ts';
 import { byImportance } from './by-importance.ts';
 import { channelRegression } from './channel-regression.ts';
 import { fisherPruning } from './fisher-pruning.ts';
@@ -15,7 +16,7 @@ import { sparseStructureSelection } from './sparse-structure-selection.ts';
 import { thinet } from './thinet.ts';
 import { uniform } from './uniform.ts';
 
-export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided, softFilter, byImportance, thinet, channelRegression, sparseStructureSelection, fisherPruning];
+export const methods: PruningMethod[] = [l1Norm, networkSlimming, magnitude, uniform, randomChannels, guided, softFilter, byImportance, thinet, channelRegression, sparseStructureSelection, blockTarget, fisherPruning];
 
 export function methodIds(): string[] {
   return methods.map((m) => m.id);
