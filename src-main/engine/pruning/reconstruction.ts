@@ -1,14 +1,16 @@
 // What ThiNet and the regression method share: widths from a predefined target, then, for every unit
 // the target narrows, its readers' output entries sampled on training images as per-channel
 // contributions (contributions.ts); a method's `choose` keeps channels from them; the kept channels'
-// least-squares factors (`rescale`) go into the plan for applyPlan.
+// least-squares factors (`rescale`) go into the plan for applyPlan, or (`refit`, the regression method's) the
+// readers' weights are refitted on the kept channels (refit.ts) and handed on as the planning's weights.
 import { z } from 'zod';
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
-import { DataError, ValidationError } from '../../../src-shared/errors.ts';
+import { CancelledError, DataError, ValidationError } from '../../../src-shared/errors.ts';
 import type { PruningPlan } from '../../../src-shared/pruning.ts';
 import { Rng, type RngState } from '../random.ts';
 import { finetuneBatches, type StreamPosition } from './finetune-batches.ts';
-import { readPlanningState, writePlanningState } from './planning-state.ts';
+import { readPlanningState, writePlanningState, type PlanningSgd } from './planning-state.ts';
+import { refitReaders } from './refit.ts';
 import { Contributions, rescaleFactors, sampleContributions } from './contributions.ts';
 import { layerInputs } from './layer-inputs.ts';
 import { applyPlan } from './apply-plan.ts';
@@ -17,7 +19,8 @@ import { unitReaders, type ChannelReader } from './readers.ts';
 import type { ConvUnit } from './units.ts';
 import { WidthTargetSchema, targetUnits, targetWidths } from './widths.ts';
 
-export const ReconstructionParamsSchema = z.strictObject({
+/** The params; `refit` defaults to the method's own procedure (the regression method refits, ThiNet rescales). */
+export const reconstructionParamsSchema = (refitByDefault: boolean) => z.strictObject({
   widthsFrom: WidthTargetSchema,
   /** Training images sampled (ThiNet: 10 per ImageNet class); fewer where the set is smaller. */
   images: z.number().int().positive().default(256),
@@ -25,6 +28,13 @@ export const ReconstructionParamsSchema = z.strictObject({
   locations: z.number().int().positive().default(10),
   /** Rescale the readers' weights on the kept channels by least squares, as both papers reconstruct. */
   rescale: z.boolean().default(true),
+  /**
+   * Refit the readers' weights on what is left of their input by least squares, towards the un-pruned network's
+   * outputs (He et al.'s reconstruction, refit.ts); supersedes `rescale`; needs layerByLayer. The refitted weights
+   * are the planning's own: the finetune regime starts from them (as from ThiNet's fine-tuned ones); where the
+   * planning keeps no state file (`pwb prune`), the plan's kept channels alone replay on the trained weights.
+   */
+  refit: z.boolean().default(refitByDefault),
   /**
    * Choose layer by layer in forward order, each on the network with the earlier layers already pruned
    * (ThiNet's and the regression paper's procedure; `finetune` adds ThiNet's fine-tuning between layers); off: every
@@ -46,18 +56,20 @@ export const ReconstructionParamsSchema = z.strictObject({
     })
     .optional(),
 });
-export type ReconstructionParams = z.infer<typeof ReconstructionParamsSchema>;
+export type ReconstructionParams = z.infer<ReturnType<typeof reconstructionParamsSchema>>;
 
 /**
  * A reconstruction method: predefined widths, planned from images by `choose` (the kept channels of one unit
  * from its contributions and target width); the rest — params, target spec, refusals — shared.
  */
-export function reconstructionMethod(id: string, paper: string, choose: (contrib: Contributions, width: number) => number[]): PruningMethod {
+export function reconstructionMethod(
+  id: string, paper: string, choose: (contrib: Contributions, width: number) => number[], opts: { refit: boolean },
+): PruningMethod {
   const method: PruningMethod = {
     id,
     paper,
     kind: 'predefined',
-    paramsSchema: ReconstructionParamsSchema,
+    paramsSchema: reconstructionParamsSchema(opts.refit),
     exampleParams: { widthsFrom: { ratio: 0.5 } },
     needs: 'reconstructable-convs',
     targetSpec(spec, raw) {
@@ -98,12 +110,11 @@ export async function reconstructionPlan(
   const decide = (u: ConvUnit, contrib: Contributions): void => {
     const list = choose(contrib, widths.get(u.layer)!);
     kept.set(u.layer, list);
-    if (params.rescale) rescale[u.layer] = Array.from(rescaleFactors(contrib, list), (f) => Math.fround(f));
+    if (params.rescale && !params.refit) rescale[u.layer] = Array.from(rescaleFactors(contrib, list), (f) => Math.fround(f));
   };
-  if (params.finetune) {
-    if (!params.layerByLayer) throw new ValidationError(`${method} params.finetune: fine-tuning between layers needs layerByLayer (leave it on, or drop finetune)`);
-    return finetunedPlan(method, spec, weights, params, rng, data, narrowed, order, { kept, rescale, planSoFar, decide });
-  }
+  if (params.finetune && !params.layerByLayer) throw new ValidationError(`${method} params.finetune: fine-tuning between layers needs layerByLayer (leave it on, or drop finetune)`);
+  if (params.refit && !params.layerByLayer) throw new ValidationError(`${method} params.refit: refitting the readers layer by layer needs layerByLayer (leave it on, or set refit to false)`);
+  if (params.finetune || params.refit) return movingPlan(method, spec, weights, params, rng, data, narrowed, order, { kept, rescale, planSoFar, decide });
   if (!params.layerByLayer) {
     const contrib = await sample(method, spec, weights, narrowed, order, params.locations, rng, data);
     for (const u of narrowed) decide(u, contrib.get(u.layer)!);
@@ -127,16 +138,16 @@ interface PlanSoFar {
 }
 
 /**
- * Layer by layer with `params.finetune` batches of fine-tuning after each: the weights move on with the network
- * (pruned, rescaled, fine-tuned), so the plan's keep lists give the architecture and the state file the weights
- * (finetuneFrom 'planning-pruned'). The state after each layer — its choices, weights, draws and data position —
- * is written to data.statePath; a resume continues after the last layer saved (a layer cut short is redone).
+ * Layer by layer, the weights moving on with the network — pruned, rescaled or refitted (`params.refit`), then
+ * `params.finetune` batches of fine-tuning — so the plan's keep lists give the architecture and the state file the
+ * weights (finetuneFrom 'planning-pruned'). The state after each layer — its choices, weights, draws and data
+ * position — is written to data.statePath; a resume continues after the last layer saved (a layer cut short is redone).
  */
-async function finetunedPlan(
+async function movingPlan(
   method: string, spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: ReconstructionParams, rng: Rng, data: PlanningData,
   narrowed: readonly ConvUnit[], order: Int32Array, sofar: PlanSoFar,
 ): Promise<PruningPlan> {
-  const schedule = params.finetune!;
+  const schedule = params.finetune;
   const saved = data.statePath ? readLayerState(data.statePath, spec, method) : null;
   let current = saved?.weights ?? new Map(weights);
   const draws = saved ? Rng.fromState(saved.state.rng) : rng;
@@ -148,25 +159,37 @@ async function finetunedPlan(
   const report = (info: string): void => data.onProgress?.({ done, total: narrowed.length, unit: 'layers pruned', info });
   report(done === 0 ? 'choosing the first layer' : `resumed after layer ${narrowed[done - 1]!.layer}`);
   for (; done < narrowed.length; done++) {
+    if (data.signal?.aborted) throw new CancelledError(`cancelled while pruning (${done} of ${narrowed.length} layers pruned)`);
     const u = narrowed[done]!;
     const unit = targetUnits(currentSpec).find((x) => x.layer === u.layer)!;
     sofar.decide(u, (await sample(method, currentSpec, current, [unit], order, params.locations, draws, data)).get(u.layer)!);
-    // This layer's cut (and rescale) on the weights as they are now, then the fine-tuning.
+    const kept = new Set(sofar.kept.get(u.layer)!);
+    // This layer's readers refitted, its cut (and rescale) on the weights as they are now, then the fine-tuning.
+    let before: ReadonlyMap<string, Float32Array> = current;
+    if (params.refit) {
+      const readers = unitReaders(currentSpec, [unit]).get(u.layer) as ChannelReader[]; // sample() refused the unreadable
+      const removed = new Set(Array.from({ length: unit.width }, (_, c) => c).filter((c) => !kept.has(c)));
+      before = await refitReaders(method, { spec, weights }, { spec: currentSpec, weights: current }, readers, removed, order, params.locations, draws, data);
+    }
     const step = structuredPlan(method, params, currentSpec, targetUnits(currentSpec), new Map([[u.layer, sofar.kept.get(u.layer)!]]));
-    const cut = applyPlan(sofar.rescale[u.layer] ? { ...step, rescale: { [u.layer]: sofar.rescale[u.layer]! } } : step, current);
+    const cut = applyPlan(sofar.rescale[u.layer] ? { ...step, rescale: { [u.layer]: sofar.rescale[u.layer]! } } : step, before);
     currentSpec = step.pruned;
-    const tuned = await finetuneBatches(currentSpec, cut, schedule, data, at, `pruning method '${method}'`);
-    current = tuned.weights;
+    const tuned = schedule ? await finetuneBatches(currentSpec, cut, schedule, data, at, `pruning method '${method}'`) : null;
+    current = tuned?.weights ?? cut;
     if (data.statePath) {
-      writeLayerState(data.statePath, spec, method, schedule, current, {
+      writeLayerState(data.statePath, spec, method, schedule ?? NO_FINETUNE, current, {
         layers: done + 1, kept: [...sofar.kept], rescale: { ...sofar.rescale }, rng: draws.state(), epoch: at.epoch, batch: at.batch,
       });
     }
-    data.onProgress?.({ done: done + 1, total: narrowed.length, unit: 'layers pruned', info: `${u.layer}, fine-tuned ${schedule.batches} batches, loss ${tuned.loss.toFixed(3)}` });
+    const did = [params.refit ? 'readers refitted' : null, tuned ? `fine-tuned ${schedule!.batches} batches, loss ${tuned.loss.toFixed(3)}` : null];
+    data.onProgress?.({ done: done + 1, total: narrowed.length, unit: 'layers pruned', info: [u.layer, ...did.filter((d) => d !== null)].join(', ') });
   }
   const plan = sofar.planSoFar();
   return data.statePath ? { ...plan, finetuneFrom: 'planning-pruned' } : plan;
 }
+
+/** The training settings a state file records when nothing is fine-tuned between layers (finetune's defaults; unused). */
+const NO_FINETUNE = { lr: 1e-3, momentum: 0.9, weightDecay: 5e-4, batchSize: 64 };
 
 interface LayerState {
   layers: number;
@@ -177,7 +200,7 @@ interface LayerState {
   batch: number;
 }
 
-function writeLayerState(path: string, spec: ArchSpec, method: string, schedule: NonNullable<ReconstructionParams['finetune']>, weights: Map<string, Float32Array>, state: LayerState): void {
+function writeLayerState(path: string, spec: ArchSpec, method: string, schedule: PlanningSgd, weights: Map<string, Float32Array>, state: LayerState): void {
   // The base spec names whose planning this is; the weights are the network pruned so far.
   writePlanningState(path, spec, schedule, state.epoch, { method, ...state }, weights);
 }

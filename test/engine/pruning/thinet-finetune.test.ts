@@ -56,7 +56,7 @@ test('cancelled after a layer and resumed from its state, the planning ends bit-
   const abort = new AbortController();
   await assert.rejects(
     plan({ ...randomImages(spec, 8), statePath, signal: abort.signal, onProgress: (r) => { if (r.done === 1) abort.abort(); } }),
-    (e: unknown) => e instanceof CancelledError && /fine-tuned between layers/.test(e.message),
+    (e: unknown) => e instanceof CancelledError && /cancelled while pruning \(1 of \d+ layers pruned\)/.test(e.message),
   );
   assert.equal((readCheckpoint(statePath).planning as { layers: number }).layers, 1, 'the state holds the first layer');
   const resumed = await plan({ ...randomImages(spec, 8), statePath });
