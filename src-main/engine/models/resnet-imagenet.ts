@@ -63,11 +63,11 @@ function imagenet(id: string, depth: number, block: Block, blocks: [number, numb
  * reference loads which channels from filter.pkl (made from the authors' released Caffe model, not shipped);
  * the widths are what Scratch-E/B need, and here the selection keeps the first ones.
  */
-const CFG_2X = [35, 64, 55, 101, 51, 39, 97, 50, 37, 144, 128, 106, 205, 105, 72, 198, 105, 72, 288, 128, 110, 278, 256, 225, 418, 209, 147,
+export const RESNET50_2X_CFG = [35, 64, 55, 101, 51, 39, 97, 50, 37, 144, 128, 106, 205, 105, 72, 198, 105, 72, 288, 128, 110, 278, 256, 225, 418, 209, 147,
   407, 204, 158, 423, 212, 155, 412, 211, 148, 595, 256, 213, 606, 512, 433, 1222, 512, 437, 1147, 512, 440];
 
 function resnet50x2(): ImageNetResNetSpec {
-  const triples = Array.from({ length: 16 }, (_, k) => CFG_2X.slice(3 * k, 3 * k + 3));
+  const triples = Array.from({ length: 16 }, (_, k) => RESNET50_2X_CFG.slice(3 * k, 3 * k + 3));
   return {
     ...imagenet('resnet50_2x', 50, 'bottleneck', [3, 4, 6, 3]),
     cfg: triples.flatMap(([, a, b]) => [a!, b!]),

@@ -46,7 +46,11 @@ function lassoDescentColumns(contrib: Contributions, y: Float64Array, diag: Floa
     for (let j = 0; j < n; j++) {
       const g = diag[j]!;
       const col = columns[j]!;
-      if (g <= 0) continue;
+      if (g <= 0) {
+        // A channel no sample activates carries nothing (its column is zero): β 0, as in the Gram form.
+        beta[j] = 0;
+        continue;
+      }
       let rho = g * beta[j]!;
       for (let r = 0; r < rows; r++) rho += col[r]! * resid[r]!;
       const next = (Math.sign(rho) * Math.max(Math.abs(rho) - lambda, 0)) / g;

@@ -17,6 +17,7 @@ import { prunableUnits, specWithKept, unitId, type PrunableUnit } from './units.
 import { gatedUnits } from './fisher.ts';
 import { unitReaders } from './readers.ts';
 import { targetUnits, targetWidths, type WidthTarget } from './widths.ts';
+import { blockInputs, withInputWidths } from './input-selection.ts';
 
 /**
  * An extra gradient added while training the large model (Network Slimming's L1 sparsity on BN γ).
@@ -239,9 +240,10 @@ export function structuredPlan(
 
 /** Kept channel counts per unit id → the pruned spec, without choosing channels (predefined targets). */
 /** The pruned spec a predefined width target gives (named after the target where it has a name). */
-export function specForTarget(spec: ArchSpec, target: WidthTarget, where: string): ArchSpec {
-  const { units, widths, name } = targetWidths(spec, target, where);
-  const pruned = specWithWidths(spec, units, widths);
+export function specForTarget(spec: ArchSpec, target: WidthTarget, where: string, opts: { inputSelection?: boolean } = {}): ArchSpec {
+  const { units, widths, name, inputWidths } = targetWidths(spec, target, where, opts);
+  const narrowed = specWithWidths(spec, units, widths);
+  const pruned = inputWidths ? withInputWidths(narrowed, blockInputs(spec)!, inputWidths) : narrowed;
   if (name) pruned.id = name;
   return pruned;
 }

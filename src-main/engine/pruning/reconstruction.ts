@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import { CancelledError, DataError, ValidationError } from '../../../src-shared/errors.ts';
-import type { PruningPlan } from '../../../src-shared/pruning.ts';
+import { PRUNING_PLAN_VERSION, type PruningPlan } from '../../../src-shared/pruning.ts';
+import { collectParams } from '../models/build.ts';
+import { blockInputs, withInputSelected, type BlockInput } from './input-selection.ts';
 import { Rng, type RngState } from '../random.ts';
 import { finetuneBatches, type StreamPosition } from './finetune-batches.ts';
 import { readPlanningState, writePlanningState, type PlanningSgd } from './planning-state.ts';
@@ -62,8 +64,15 @@ export type ReconstructionParams = z.infer<ReturnType<typeof reconstructionParam
  * A reconstruction method: predefined widths, planned from images by `choose` (the kept channels of one unit
  * from its contributions and target width); the rest — params, target spec, refusals — shared.
  */
+export interface ReconstructionOptions {
+  /** Whether the readers are refitted by default (`params.refit`). */
+  refit: boolean;
+  /** Whether the method chooses which channels of their stream ResNet blocks' first convs read (a target's `inputWidths`). */
+  inputSelection: boolean;
+}
+
 export function reconstructionMethod(
-  id: string, paper: string, choose: (contrib: Contributions, width: number) => number[], opts: { refit: boolean },
+  id: string, paper: string, choose: (contrib: Contributions, width: number) => number[], opts: ReconstructionOptions,
 ): PruningMethod {
   const method: PruningMethod = {
     id,
@@ -74,7 +83,7 @@ export function reconstructionMethod(
     needs: 'reconstructable-convs',
     targetSpec(spec, raw) {
       checkSupports(method, spec);
-      return specForTarget(spec, parseParams<ReconstructionParams>(method, raw).widthsFrom, `${id} params.widthsFrom`);
+      return specForTarget(spec, parseParams<ReconstructionParams>(method, raw).widthsFrom, `${id} params.widthsFrom`, opts);
     },
     plan(spec) {
       checkSupports(method, spec);
@@ -82,7 +91,7 @@ export function reconstructionMethod(
     },
     planFromData(spec, weights, raw, rng, data) {
       checkSupports(method, spec);
-      return reconstructionPlan(id, spec, weights, parseParams<ReconstructionParams>(method, raw), rng, data, choose);
+      return reconstructionPlan(id, spec, weights, parseParams<ReconstructionParams>(method, raw), rng, data, choose, opts);
     },
   };
   return method;
@@ -91,21 +100,36 @@ export function reconstructionMethod(
 /** Images read per forward pass. */
 const CHUNK = 32;
 
-/** The plan: for each narrowed unit, `choose(contributions, width)` gives its kept channels (ascending). */
+type Choose = (contrib: Contributions, width: number) => number[];
+
+/** A block whose first conv is to read fewer channels of its stream (the target's inputWidths). */
+interface NarrowedInput extends BlockInput {
+  width: number;
+}
+
+/**
+ * The plan: for each narrowed unit, `choose(contributions, width)` gives its kept channels (ascending); then, where
+ * the target has input widths, for each block the channels of its stream its first conv reads, chosen the same way
+ * from their contributions to that conv's output.
+ */
 export async function reconstructionPlan(
   method: string, spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: ReconstructionParams, rng: Rng, data: PlanningData,
-  choose: (contrib: Contributions, width: number) => number[],
+  choose: Choose, opts: ReconstructionOptions,
 ): Promise<PruningPlan> {
-  const { units, widths, name } = targetWidths(spec, params.widthsFrom, `${method} params.widthsFrom`);
+  const { units, widths, name, inputWidths } = targetWidths(spec, params.widthsFrom, `${method} params.widthsFrom`, opts);
   const narrowed = units.filter((u) => widths.get(u.layer)! < u.width);
+  const blocks = inputWidths ? blockInputs(spec)! : [];
+  const inputs = blocks.filter((b) => inputWidths![b.block]! < b.full).map((b) => ({ ...b, width: inputWidths![b.block]! }));
   if (data.size < 1) throw new ValidationError(`pruning method '${method}' needs training images: the dataset has none`);
   const count = Math.min(params.images, data.size);
   const order = rng.shuffle(Int32Array.from({ length: data.size }, (_, i) => i)).subarray(0, count);
   const kept = new Map<string, number[]>();
   const rescale: Record<string, number[]> = {};
+  const selected = new Map<number, number[]>();
   const planSoFar = (): PruningPlan => {
     const plan = structuredPlan(method, params, spec, units, kept, name);
-    return Object.keys(rescale).length > 0 ? { ...plan, rescale: { ...rescale } } : plan;
+    const pruned = [...selected].reduce((s, [block, list]) => withInputSelected(s, blocks, block, list), plan.pruned);
+    return { ...plan, pruned, ...(Object.keys(rescale).length > 0 ? { rescale: { ...rescale } } : {}) };
   };
   const decide = (u: ConvUnit, contrib: Contributions): void => {
     const list = choose(contrib, widths.get(u.layer)!);
@@ -114,7 +138,10 @@ export async function reconstructionPlan(
   };
   if (params.finetune && !params.layerByLayer) throw new ValidationError(`${method} params.finetune: fine-tuning between layers needs layerByLayer (leave it on, or drop finetune)`);
   if (params.refit && !params.layerByLayer) throw new ValidationError(`${method} params.refit: refitting the readers layer by layer needs layerByLayer (leave it on, or set refit to false)`);
-  if (params.finetune || params.refit) return movingPlan(method, spec, weights, params, rng, data, narrowed, order, { kept, rescale, planSoFar, decide });
+  if (inputs.length > 0 && !params.layerByLayer) throw new ValidationError(`${method} params.widthsFrom: the blocks' input channels are chosen layer by layer: leave layerByLayer on`);
+  if (params.finetune || params.refit || inputs.length > 0) {
+    return movingPlan(method, spec, weights, params, rng, data, narrowed, order, { kept, rescale, selected, planSoFar, decide }, { inputs, blocks, choose });
+  }
   if (!params.layerByLayer) {
     const contrib = await sample(method, spec, weights, narrowed, order, params.locations, rng, data);
     for (const u of narrowed) decide(u, contrib.get(u.layer)!);
@@ -133,6 +160,8 @@ export async function reconstructionPlan(
 interface PlanSoFar {
   kept: Map<string, number[]>;
   rescale: Record<string, number[]>;
+  /** Per block, the stream channels its first conv reads (chosen so far). */
+  selected: Map<number, number[]>;
   planSoFar(): PruningPlan;
   decide(u: ConvUnit, contrib: Contributions): void;
 }
@@ -146,20 +175,56 @@ interface PlanSoFar {
 async function movingPlan(
   method: string, spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, params: ReconstructionParams, rng: Rng, data: PlanningData,
   narrowed: readonly ConvUnit[], order: Int32Array, sofar: PlanSoFar,
+  selection: { inputs: readonly NarrowedInput[]; blocks: readonly BlockInput[]; choose: Choose },
 ): Promise<PruningPlan> {
   const schedule = params.finetune;
+  const total = narrowed.length + selection.inputs.length;
+  const label = (i: number): string => (i < narrowed.length ? narrowed[i]!.layer : `${selection.inputs[i - narrowed.length]!.conv1} inputs`);
   const saved = data.statePath ? readLayerState(data.statePath, spec, method) : null;
   let current = saved?.weights ?? new Map(weights);
   const draws = saved ? Rng.fromState(saved.state.rng) : rng;
   const at: StreamPosition = saved ? { epoch: saved.state.epoch, batch: saved.state.batch } : { epoch: 0, batch: 0 };
   for (const [layer, list] of saved?.state.kept ?? []) sofar.kept.set(layer, list);
   Object.assign(sofar.rescale, saved?.state.rescale ?? {});
+  for (const [block, list] of saved?.state.selected ?? []) sofar.selected.set(block, list);
   let done = saved?.state.layers ?? 0;
   let currentSpec = sofar.planSoFar().pruned;
-  const report = (info: string): void => data.onProgress?.({ done, total: narrowed.length, unit: 'layers pruned', info });
-  report(done === 0 ? 'choosing the first layer' : `resumed after layer ${narrowed[done - 1]!.layer}`);
-  for (; done < narrowed.length; done++) {
-    if (data.signal?.aborted) throw new CancelledError(`cancelled while pruning (${done} of ${narrowed.length} layers pruned)`);
+  const report = (info: string): void => data.onProgress?.({ done, total, unit: 'layers pruned', info });
+  report(done === 0 ? 'choosing the first layer' : `resumed after layer ${label(done - 1)}`);
+  const save = (): void => {
+    if (!data.statePath) return;
+    writeLayerState(data.statePath, spec, method, schedule ?? NO_FINETUNE, current, {
+      layers: done + 1, kept: [...sofar.kept], rescale: { ...sofar.rescale }, selected: [...sofar.selected], rng: draws.state(), epoch: at.epoch, batch: at.batch,
+    });
+  };
+  const finetune = async (cut: Map<string, Float32Array>): Promise<string | null> => {
+    const tuned = schedule ? await finetuneBatches(currentSpec, cut, schedule, data, at, `pruning method '${method}'`) : null;
+    current = tuned?.weights ?? cut;
+    return tuned ? `fine-tuned ${schedule!.batches} batches, loss ${tuned.loss.toFixed(3)}` : null;
+  };
+  for (; done < total; done++) {
+    if (data.signal?.aborted) throw new CancelledError(`cancelled while pruning (${done} of ${total} layers pruned)`);
+    if (done >= narrowed.length) {
+      // A block's first conv: which channels of its stream it reads, then the conv refitted (or rescaled) on them.
+      const b = selection.inputs[done - narrowed.length]!;
+      const reader: ChannelReader = { layer: b.conv1, kind: 'conv', inputs: Array.from({ length: b.full }, (_, c) => [c]) };
+      const contrib = (await sampleReaders(currentSpec, current, new Map([[b.conv1, { width: b.full, readers: [reader] }]]), order, params.locations, draws, data)).get(b.conv1)!;
+      const list = selection.choose(contrib, b.width);
+      const keptInputs = new Set(list);
+      const removed = new Set(Array.from({ length: b.full }, (_, c) => c).filter((c) => !keptInputs.has(c)));
+      const before = params.refit
+        ? await refitReaders(method, { spec, weights }, { spec: currentSpec, weights: current }, [reader], removed, order, params.locations, draws, data)
+        : params.rescale ? scaledInputs(currentSpec, current, b.conv1, list, rescaleFactors(contrib, list)) : current;
+      const next = withInputSelected(currentSpec, selection.blocks, b.block, list);
+      const cut = applyPlan({ version: PRUNING_PLAN_VERSION, method, params, kind: 'structured', base: currentSpec, pruned: next, keep: {} }, before);
+      sofar.selected.set(b.block, list);
+      currentSpec = next;
+      const tuned = await finetune(cut);
+      save();
+      const did = [params.refit ? 'refitted' : null, tuned].filter((d) => d !== null);
+      data.onProgress?.({ done: done + 1, total, unit: 'layers pruned', info: [`${b.conv1} reads ${b.width} of ${b.full} inputs`, ...did].join(', ') });
+      continue;
+    }
     const u = narrowed[done]!;
     const unit = targetUnits(currentSpec).find((x) => x.layer === u.layer)!;
     sofar.decide(u, (await sample(method, currentSpec, current, [unit], order, params.locations, draws, data)).get(u.layer)!);
@@ -174,15 +239,10 @@ async function movingPlan(
     const step = structuredPlan(method, params, currentSpec, targetUnits(currentSpec), new Map([[u.layer, sofar.kept.get(u.layer)!]]));
     const cut = applyPlan(sofar.rescale[u.layer] ? { ...step, rescale: { [u.layer]: sofar.rescale[u.layer]! } } : step, before);
     currentSpec = step.pruned;
-    const tuned = schedule ? await finetuneBatches(currentSpec, cut, schedule, data, at, `pruning method '${method}'`) : null;
-    current = tuned?.weights ?? cut;
-    if (data.statePath) {
-      writeLayerState(data.statePath, spec, method, schedule ?? NO_FINETUNE, current, {
-        layers: done + 1, kept: [...sofar.kept], rescale: { ...sofar.rescale }, rng: draws.state(), epoch: at.epoch, batch: at.batch,
-      });
-    }
-    const did = [params.refit ? 'readers refitted' : null, tuned ? `fine-tuned ${schedule!.batches} batches, loss ${tuned.loss.toFixed(3)}` : null];
-    data.onProgress?.({ done: done + 1, total: narrowed.length, unit: 'layers pruned', info: [u.layer, ...did.filter((d) => d !== null)].join(', ') });
+    const tuned = await finetune(cut);
+    save();
+    const did = [params.refit ? 'readers refitted' : null, tuned].filter((d) => d !== null);
+    data.onProgress?.({ done: done + 1, total, unit: 'layers pruned', info: [u.layer, ...did].join(', ') });
   }
   const plan = sofar.planSoFar();
   return data.statePath ? { ...plan, finetuneFrom: 'planning-pruned' } : plan;
@@ -195,6 +255,8 @@ interface LayerState {
   layers: number;
   kept: Array<[string, number[]]>;
   rescale: Record<string, number[]>;
+  /** Blocks whose first conv's inputs are chosen, with the chosen channels (absent in states of earlier versions). */
+  selected?: Array<[number, number[]]>;
   rng: RngState;
   epoch: number;
   batch: number;
@@ -220,21 +282,42 @@ async function sample(
   method: string, spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, units: readonly ConvUnit[], order: Int32Array, locations: number,
   rng: Rng, data: PlanningData,
 ): Promise<Map<string, Contributions>> {
-  const readers = new Map<string, ChannelReader[]>();
+  const readers = new Map<string, { width: number; readers: ChannelReader[] }>();
   for (const [layer, r] of unitReaders(spec, units)) {
     if (typeof r === 'string') throw new ValidationError(`pruning method '${method}' cannot choose the channels of layer '${layer}': ${r}`);
-    readers.set(layer, r);
+    readers.set(layer, { width: units.find((u) => u.layer === layer)!.width, readers: r });
   }
-  const contrib = new Map(units.map((u) => [u.layer, new Contributions(u.width, order.length * locations * readers.get(u.layer)!.length)]));
-  const wanted = new Set([...readers.values()].flat().map((r) => r.layer));
+  return sampleReaders(spec, weights, readers, order, locations, rng, data);
+}
+
+/** For each id, the contributions of its `width` channels to what its readers compute, on the images `order` of `data`. */
+async function sampleReaders(
+  spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, readers: ReadonlyMap<string, { width: number; readers: ChannelReader[] }>,
+  order: Int32Array, locations: number, rng: Rng, data: PlanningData,
+): Promise<Map<string, Contributions>> {
+  const contrib = new Map([...readers].map(([id, r]) => [id, new Contributions(r.width, order.length * locations * r.readers.length)]));
+  const wanted = new Set([...readers.values()].flatMap((r) => r.readers.map((x) => x.layer)));
   for (let at = 0; at < order.length; at += CHUNK) {
     const indices = order.subarray(at, at + CHUNK);
     const inputs = await layerInputs(spec, weights, await data.read(indices), indices.length, wanted);
-    for (const u of units) {
-      for (const r of readers.get(u.layer)!) {
-        sampleContributions(r, inputs.get(r.layer)!, weights.get(`${r.layer}.weight`)!, locations, rng, contrib.get(u.layer)!);
+    for (const [id, r] of readers) {
+      for (const reader of r.readers) {
+        sampleContributions(reader, inputs.get(reader.layer)!, weights.get(`${reader.layer}.weight`)!, locations, rng, contrib.get(id)!);
       }
     }
   }
   return contrib;
+}
+
+/** `weights` with `layer`'s weights on its input channels `kept` multiplied by `factors` (one each, in order). */
+function scaledInputs(spec: ArchSpec, weights: ReadonlyMap<string, Float32Array>, layer: string, kept: readonly number[], factors: Float64Array): Map<string, Float32Array> {
+  const shape = collectParams(spec).find((p) => p.name === `${layer}.weight`)!.shape;
+  const [cin, out] = [shape[shape.length - 2]!, shape[shape.length - 1]!];
+  const w = Float32Array.from(weights.get(`${layer}.weight`)!);
+  for (let kk = 0; kk < w.length / (cin * out); kk++) {
+    kept.forEach((c, j) => {
+      for (let o = 0; o < out; o++) w[(kk * cin + c) * out + o] = w[(kk * cin + c) * out + o]! * factors[j]!;
+    });
+  }
+  return new Map(weights).set(`${layer}.weight`, w);
 }

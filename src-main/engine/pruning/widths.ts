@@ -7,9 +7,13 @@
 //   stageRatios  RNP's ResNet rule: one ratio per stage, kept = ⌊width·(1−p)⌋ (min 1), except the
 //                layers listed in `skip` by RNP's ids (stem = 1, block b's convs 2b+2 and 2b+3; only
 //                the even ids — each block's first conv — are candidates)
+// and, beside cfg (or in a named target), `inputWidths`: how many channels of its stream each ImageNet ResNet
+// block's first conv reads (input-selection.ts; only methods that choose them accept it: channel_regression).
 import { z } from 'zod';
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
 import { ValidationError } from '../../../src-shared/errors.ts';
+import { RESNET50_2X_CFG } from '../models/resnet-imagenet.ts';
+import { blockInputs } from './input-selection.ts';
 import { prunableUnits, type ConvUnit } from './units.ts';
 
 const M = 'M' as const;
@@ -21,6 +25,7 @@ interface NamedTarget {
   cfg?: Array<number | 'M'>;
   skip?: number[];
   stageRatios?: number[];
+  inputWidths?: number[];
 }
 
 /** anchors-mission §1.3 (RNP vggprune.py, res56prune.py, res110prune.py, imagenet/l1-norm-pruning/prune.py, imagenet/thinet, imagenet/regression-pruning). */
@@ -41,6 +46,13 @@ export const NAMED_TARGETS = {
   thinet30: { family: 'resnet_imagenet', depth: 50, cfg: bottleneckInner([19, 38, 76, 153]) },
   thinet50: { family: 'resnet_imagenet', depth: 50, cfg: bottleneckInner([32, 64, 128, 256]) },
   thinet70: { family: 'resnet_imagenet', depth: 50, cfg: bottleneckInner([44, 89, 179, 358]) },
+  // The regression method's ResNet-50-2x (imagenet/regression-pruning/models/resnet_2x.py): per bottleneck
+  // [conv1 input, conv1 out, conv2 out], the input a selection of the block's stream.
+  resnet50_2x: {
+    family: 'resnet_imagenet', depth: 50,
+    cfg: RESNET50_2X_CFG.filter((_, i) => i % 3 !== 0),
+    inputWidths: RESNET50_2X_CFG.filter((_, i) => i % 3 === 0),
+  },
 } satisfies Record<string, NamedTarget>;
 
 /** ResNet-50's cfg ([conv1-out, conv2-out] per bottleneck, blocks 3-4-6-3) with every block of stage s at widths[s]. */
@@ -64,6 +76,7 @@ export const WidthTargetSchema = z
     ratios: z.array(RatioSchema).optional(),
     stageRatios: z.array(RatioSchema).optional(),
     skip: z.array(z.number().int().positive()).optional(),
+    inputWidths: z.array(z.number().int().positive()).optional(),
   })
   .superRefine((v, ctx) => {
     const given = CHOICES.filter((k) => v[k] !== undefined);
@@ -77,6 +90,9 @@ export const WidthTargetSchema = z
     if (v.skip !== undefined && v.stageRatios === undefined) {
       ctx.addIssue({ code: 'custom', path: ['skip'], message: 'skip applies only with stageRatios' });
     }
+    if (v.inputWidths !== undefined && v.target !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['inputWidths'], message: 'a named target gives its own (give cfg with inputWidths instead)' });
+    }
   });
 
 export type WidthTarget = z.infer<typeof WidthTargetSchema>;
@@ -86,15 +102,52 @@ export function targetUnits(spec: ArchSpec): ConvUnit[] {
   return prunableUnits(spec).filter((u): u is ConvUnit => u.kind === 'conv' && u.role === 'feature');
 }
 
-/**
- * Kept width per unit id for `target` on `spec`. `where` prefixes errors (e.g. "l1_norm params").
- * Returns the units too, and the name the pruned spec takes for a named target.
- */
-export function targetWidths(spec: ArchSpec, target: WidthTarget, where: string): {
+export interface TargetWidths {
   units: ConvUnit[];
   widths: Map<string, number>;
   name?: string;
-} {
+  /** Per block, the channels of its stream its first conv reads (input-selection.ts), where the target says. */
+  inputWidths?: number[];
+}
+
+/**
+ * Kept width per unit id for `target` on `spec`. `where` prefixes errors (e.g. "l1_norm params").
+ * Returns the units too, the name the pruned spec takes for a named target, and the blocks' input widths where
+ * the target has them — refused unless `opts.inputSelection` (the method chooses those channels).
+ */
+export function targetWidths(spec: ArchSpec, target: WidthTarget, where: string, opts: { inputSelection?: boolean } = {}): TargetWidths {
+  if (target.target !== undefined) {
+    const named: NamedTarget = NAMED_TARGETS[target.target];
+    if (named.family !== spec.family || (named.depth !== undefined && 'depth' in spec && spec.depth !== named.depth)) {
+      throw new ValidationError(`${where}: field 'target' '${target.target}' applies to ${named.family}${named.depth ? ` of depth ${named.depth}` : ''}, not this ${spec.family} spec`);
+    }
+    const inner = named.cfg
+      ? targetWidths(spec, { cfg: named.cfg, ...(named.inputWidths ? { inputWidths: named.inputWidths } : {}) }, `${where} (target ${target.target})`, opts)
+      : targetWidths(spec, { stageRatios: named.stageRatios, skip: named.skip }, `${where} (target ${target.target})`, opts);
+    return { ...inner, name: target.target };
+  }
+  const result = convWidths(spec, target, where);
+  return target.inputWidths === undefined ? result : { ...result, inputWidths: checkInputWidths(spec, target.inputWidths, where, opts) };
+}
+
+/** The input widths, checked against the spec's blocks. */
+function checkInputWidths(spec: ArchSpec, widths: readonly number[], where: string, opts: { inputSelection?: boolean }): number[] {
+  const fail = (what: string): never => {
+    throw new ValidationError(`${where}: field 'inputWidths' ${what}`);
+  };
+  if (!opts.inputSelection) fail('chooses which channels each residual block\'s first conv reads, which only channel_regression does: give the inner widths alone (cfg)');
+  const inputs = blockInputs(spec);
+  if (!inputs) return fail(`applies to ImageNet ResNets (resnet_imagenet), not this ${spec.family} spec`);
+  if ('inputSelect' in spec && spec.inputSelect) fail('needs a base whose blocks read all of their stream (this one already selects)');
+  if ('residual' in spec && spec.residual) fail('needs a base with every residual branch (this one has branches removed)');
+  if (widths.length !== inputs.length) fail(`must have one width per block: ${inputs.length} for this spec (got ${widths.length})`);
+  inputs.forEach((b, k) => {
+    if (widths[k]! > b.full) fail(`entry ${k} must be from 1 to ${b.full}, the width of the stream '${b.conv1}' reads (got ${widths[k]})`);
+  });
+  return [...widths];
+}
+
+function convWidths(spec: ArchSpec, target: WidthTarget, where: string): TargetWidths {
   const units = targetUnits(spec);
   const fail = (field: string, what: string): never => {
     throw new ValidationError(`${where}: field '${field}' ${what}`);
@@ -102,17 +155,6 @@ export function targetWidths(spec: ArchSpec, target: WidthTarget, where: string)
   if (units.length === 0) fail('(root)', `: a ${spec.family} spec has no convs a predefined target can prune`);
   const widths = new Map<string, number>();
   const byRatio = (u: ConvUnit, r: number): number => Math.max(1, Math.floor(u.width * (1 - r)));
-
-  if (target.target !== undefined) {
-    const named: NamedTarget = NAMED_TARGETS[target.target];
-    if (named.family !== spec.family || (named.depth !== undefined && 'depth' in spec && spec.depth !== named.depth)) {
-      fail('target', `'${target.target}' applies to ${named.family}${named.depth ? ` of depth ${named.depth}` : ''}, not this ${spec.family} spec`);
-    }
-    const inner = named.cfg
-      ? targetWidths(spec, { cfg: named.cfg }, `${where} (target ${target.target})`)
-      : targetWidths(spec, { stageRatios: named.stageRatios, skip: named.skip }, `${where} (target ${target.target})`);
-    return { ...inner, name: target.target };
-  }
 
   if (target.cfg !== undefined) {
     const base = spec.cfg as ReadonlyArray<number | 'M'>;

@@ -23,6 +23,12 @@ test('LASSO keeps the two channels that carry the output; channels that cancel i
   const few = new Contributions(10, 8);
   for (let r = 0; r < 8; r++) few.push(Array.from({ length: 10 }, (_, c) => (c === 2 ? 3 * a![r]! : c === 7 ? -2 * b![r]! : 0.01 * u![(r * 10 + c) % rows]!)));
   assert.deepEqual(lassoSelect(few, 2), [2, 7]);
+  // Channels no sample activates (zero columns) are never kept over one that carries the output, in either form.
+  for (const rows of [8, 40]) {
+    const sparse = new Contributions(12, rows);
+    for (let r = 0; r < rows; r++) sparse.push(Array.from({ length: 12 }, (_, c) => (c === 9 ? a![r]! : c === 11 ? b![r]! : 0)));
+    assert.deepEqual(lassoSelect(sparse, 2), [9, 11], `${rows} rows`);
+  }
   const three = lassoSelect(contrib, 3);
   assert.equal(three.length, 3);
   assert.ok(three.includes(2) && three.includes(7), `${three}`);

@@ -79,7 +79,7 @@ test('a removed channel that duplicates a kept one: the refit adds its weights t
   assert.ok(worst < 1e-3, `kept weights are the sums of the pairs (worst difference ${worst})`);
   for (const [k, v] of weights) if (k !== `${reader}.weight`) assert.equal(refitted.get(k), v, `${k} untouched`);
   const plan = parsePlan({
-    version: 1, method: 'channel_regression', params: {}, kind: 'structured', base: spec, pruned: { ...spec, cfg: [half, ...spec.cfg!.slice(1)] },
+    version: 1, method: 'channel_regression', params: {}, kind: 'structured', base: spec, pruned: { ...spec, cfg: [half, ...(spec.cfg as Array<number | 'M'>).slice(1)] },
     keep: { [unit.layer]: Array.from({ length: half }, (_, i) => i) },
   });
   const x = randomInput(spec, 4, 9);

@@ -8,8 +8,9 @@
 // Layer by layer on the partly pruned network, as in the paper (`layerByLayer`, default on).
 // Deviations from the paper: the LASSO chooses from contributions on the network pruned so far (the paper's
 // target Y is the un-pruned network's, as the refit's here); β is not folded into the weights (the refit
-// that follows replaces them); no fine-tuning between layers; no channel selection before a ResNet block's
-// first conv (the paper's ResNet-50-2x).
+// that follows replaces them); no fine-tuning between layers by default (`finetune` adds ThiNet's). ResNets: a
+// target's `inputWidths` (the target resnet50_2x) also chooses which channels of its stream each block's first
+// conv reads (input-selection.ts, the paper's channel sampling before a branch), after the inner convs.
 import { lassoSelect } from '../lasso.ts';
 import { reconstructionMethod } from '../reconstruction.ts';
 
@@ -17,5 +18,5 @@ export const channelRegression = reconstructionMethod(
   'channel_regression',
   'He et al., "Channel Pruning for Accelerating Very Deep Neural Networks", ICCV 2017',
   lassoSelect,
-  { refit: true },
+  { refit: true, inputSelection: true },
 );

@@ -22,5 +22,5 @@ export const thinet = reconstructionMethod(
     const removed = new Set(greedyRemoval(contrib, contrib.channels - width));
     return Array.from({ length: contrib.channels }, (_, c) => c).filter((c) => !removed.has(c));
   },
-  { refit: false },
+  { refit: false, inputSelection: false },
 );
