@@ -96,7 +96,7 @@ export function registerBench(program: Command): void {
     .option('--backend <list>', 'comma-separated: webgpu, tensorflow, wasm, cpu (default: webgpu on a real GPU, tensorflow where installed, and wasm)', parseBackends)
     .option('--steps <n>', 'timed steps per window (default: per model)', parsePositiveInt('--steps'))
     .option('--warmup <n>', 'untimed warm-up steps (default: per model)', parseNonNegativeInt)
-    .option('--rounds <n>', `repeat the whole measurement, backends then PyTorch, n times: figures are medians over rounds, ratios pair each round's figures (default: ${ROUNDS})`, parsePositiveInt('--rounds'), ROUNDS)
+    .option('--rounds <n>', `repeat the whole measurement, backends then PyTorch, n times: figures are medians over rounds, ratios pair each round's figures`, parsePositiveInt('--rounds'), ROUNDS)
     .option('--no-torch', 'skip the PyTorch reference')
     .option('--json', 'print one JSON object')
     .action(async (opts: BenchOpts) => {
