@@ -16,7 +16,7 @@ test('the presets include quickstart and the paper\'s CIFAR experiments', () => 
   const ids = presetIds();
   for (const id of ['quickstart', 'l1-vgg16-a-cifar10', 'l1-resnet56-a-cifar10', 'l1-resnet56-b-cifar10', 'l1-resnet110-a-cifar10', 'l1-resnet110-b-cifar10',
     'slim-vgg19-70-cifar10', 'slim-vgg19-50-cifar100', 'slim-preresnet164-40-cifar10', 'slim-preresnet164-60-cifar10', 'slim-densenet40-40-cifar10',
-    'slim-densenet40-60-cifar10', 'magnitude-vgg19-30-cifar10', 'magnitude-vgg19-95-cifar10', 'sfp-resnet56-70-cifar10', 'fisher-wrn40-2-cifar10',
+    'slim-densenet40-60-cifar10', 'magnitude-vgg19-30-cifar10', 'magnitude-vgg19-95-cifar10', 'magnitude-densenet-bc100-30-cifar10', 'magnitude-densenet-bc100-95-cifar10', 'sfp-resnet56-70-cifar10', 'fisher-wrn40-2-cifar10',
     'lottery-vgg16-iterative-80-cifar10', 'lottery-vgg16-l1-a-cifar10', 'lottery-resnet56-l1-b-cifar10',
     'guided-vgg19-70-cifar10', 'transferred-vgg19-cifar10-to-cifar100']) {
     assert.ok(ids.includes(id), `missing preset ${id}`);

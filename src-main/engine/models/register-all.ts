@@ -4,6 +4,7 @@ import { ArchSpecSchema, type ArchSpec } from '../../../src-shared/arch-spec.ts'
 import { NotFoundError, ValidationError } from '../../../src-shared/errors.ts';
 import { parseOrThrow } from '../../../src-shared/validate.ts';
 import { densenet } from './densenet.ts';
+import { densenetBc } from './densenet-bc.ts';
 import { graph } from './graph.ts';
 import { mobileNetV2 } from './mobilenetv2.ts';
 import type { ModelFamily } from './family.ts';
@@ -14,7 +15,7 @@ import { traceShapes } from './shape-ops.ts';
 import { vgg } from './vgg.ts';
 import { wideResNet } from './wrn.ts';
 
-export const families: ModelFamily<any>[] = [vgg, resnet, preresnet, densenet, resnetImagenet, wideResNet, mobileNetV2, graph];
+export const families: ModelFamily<any>[] = [vgg, resnet, preresnet, densenet, densenetBc, resnetImagenet, wideResNet, mobileNetV2, graph];
 
 /** Every variant id, family by family. */
 export function archIds(): string[] {

@@ -12,6 +12,8 @@ import {
   withData,
 } from '../../../src-main/engine/models/register-all.ts';
 import { collectParams } from '../../../src-main/engine/models/build.ts';
+import { analyseCost } from '../../../src-main/engine/analysis/cost.ts';
+import { gatedUnits } from '../../../src-main/engine/pruning/fisher.ts';
 
 /** A resolved spec with its cfg in view (every family here has one). */
 type WithCfg = ArchSpec & { cfg: number[] };
@@ -85,6 +87,7 @@ const wrongCfg: Array<[string, (s: WithCfg) => unknown]> = [
   ['resnet56', (s) => ({ ...s, cfg: s.cfg.slice(1) })],
   ['preresnet164', (s) => ({ ...s, cfg: s.cfg.slice(1) })],
   ['densenet40', (s) => ({ ...s, cfg: [...s.cfg, 456] })],
+  ['densenet_bc100', (s) => ({ ...s, cfg: s.cfg.slice(1) })],
   ['resnet34_imagenet', (s) => ({ ...s, cfg: s.cfg.slice(2) })],
   ['resnet50_imagenet', (s) => ({ ...s, cfg: s.cfg.slice(1) })],
   ['vgg16', (s) => ({ ...s, cfg: ['M'] })],
@@ -105,6 +108,20 @@ test('reference cfg lengths: PreResNet-164 163 entries, DenseNet-40 39 entries',
   assert.equal(pre.cfg.at(-1), 256);
   assert.equal(dense.cfg.length, 39);
   assert.deepEqual([dense.cfg[0], dense.cfg[12], dense.cfg[13], dense.cfg[25], dense.cfg[26], dense.cfg[38]], [24, 168, 168, 312, 312, 456]);
+});
+
+test('DenseNet-BC-100 (growth 12, compression 0.5): 769,162 parameters, transitions to 108 and 150, 342 features; 48 bottlenecks of 48 prunable channels', () => {
+  const bc = arch('densenet_bc100');
+  // Counted independently from the layout (stem 24; 16 bottlenecks a block of 1×1 → 48 and 3×3 → 12; transitions ⌊½·width⌋):
+  // Huang et al. (CVPR 2017, Table 2) give 0.8M.
+  assert.equal(analyseCost(bc).totals.params, 769_162);
+  const shapes = Object.fromEntries(collectParams(bc).map((p) => [p.name, p.shape]));
+  assert.deepEqual([shapes['trans1.conv1.weight'], shapes['trans2.conv1.weight'], shapes['fc.weight']], [[1, 1, 216, 108], [1, 1, 300, 150], [342, 10]]);
+  // pytorch-prunes' MaskBlocks (anchors-mission §2.1): the inner channels of the 48 bottlenecks, 2304 in all.
+  const gated = gatedUnits(bc);
+  assert.equal(gated.length, 48);
+  assert.equal(gated.reduce((n, g) => n + g.candidates.length, 0), 2304);
+  assert.throws(() => arch({ ...bc, depth: 99 }), (e: unknown) => e instanceof ValidationError && /densenet_bc spec: field 'depth' must be 6n\+4 with n ≥ 1 \(got 99\)/.test(e.message));
 });
 
 test('channel selection: select lists must match cfg and stay within the full width', () => {
