@@ -52,6 +52,18 @@ describe('pwb commands', { concurrency: true }, () => {
     assert.equal(fs.existsSync(box.env.PWB_DB), false, 'help created a database');
   });
 
+  test('pwb prune without weights: the regression method\'s ResNet-50-2x, its inner widths and each block\'s inputs; another method refused in one line', async () => {
+    const [x2, l1] = await Promise.all([
+      box.runNoDb(['prune', '--arch', 'resnet50_imagenet', '--method', 'channel_regression', '--param', 'widthsFrom={"target":"resnet50_2x"}']),
+      box.runNoDb(['prune', '--arch', 'resnet50_imagenet', '--method', 'l1_norm', '--param', 'target=resnet50_2x']),
+    ]);
+    assert.equal(x2.code, 0, explain(x2));
+    assert.match(x2.stdout, /^block inputs read: \[35,101,97,144,205,198,288,278,418,407,423,412,595,606,1222,1147\]$/m);
+    assert.match(x2.stdout, /^params 25\.56M → 19\.69M/m);
+    assert.equal(l1.code, 2, explain(l1));
+    assert.deepEqual(lines(l1.stderr), ["pwb: error: l1_norm params (target resnet50_2x): field 'inputWidths' chooses which channels each residual block's first conv reads, which only channel_regression does: give the inner widths alone (cfg)"]);
+  });
+
   test('pwb arch: VGG-16 totals (JSON) and the ResNet-56 totals line (text)', async () => {
     const [vgg, resnet] = await Promise.all([box.runNoDb(['arch', 'vgg16', '--json']), box.runNoDb(['arch', 'resnet56'])]);
     assert.equal(vgg.code, 0, explain(vgg));

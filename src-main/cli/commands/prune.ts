@@ -109,6 +109,7 @@ export function registerPrune(program: Command): void {
       console.log(`${base.id ?? base.family} → ${pruned.id ?? 'pruned'} by ${method.id} ${JSON.stringify(params)}`);
       if (pruned.depth !== base.depth) console.log(`depth ${String(base.depth)} → ${String(pruned.depth)}: residual branches kept ${JSON.stringify(pruned.residual)}`);
       if (pruned.cfg !== undefined) console.log(`cfg: ${JSON.stringify(pruned.cfg)}`);
+      if (Array.isArray(pruned.inputSelect)) console.log(`block inputs read: ${JSON.stringify((pruned.inputSelect as number[][]).map((l) => l.length))}`);
       else console.log(`widths: ${prunableUnits(pruned).map((u) => (u.kind === 'conv' ? `${u.layer} ${u.width}` : `${u.bn} ${u.candidates.length}`)).join(', ')}`);
       console.log(`params ${si(b.params)} → ${si(p.params)} (−${percent(1 - p.params / b.params, 1)}), FLOPs ${si(b.flops)} → ${si(p.flops)} (−${percent(1 - p.flops / b.flops, 1)})`);
       if (opts.out) console.log(`plan written to ${opts.out}`);
