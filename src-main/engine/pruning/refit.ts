@@ -36,22 +36,25 @@ export async function refitReaders(
   method: string, original: Network, current: Network, readers: readonly ChannelReader[], removed: ReadonlySet<number>,
   order: Int32Array, locations: number, rng: Rng, data: PlanningData,
 ): Promise<Map<string, Float32Array>> {
-  const out = new Map(current.weights);
-  for (const reader of readers) {
+  // One pass over the images for every reader (each chunk's forwards, current and un-pruned, serve them all).
+  const systems = readers.map((reader) => {
     const dropped = new Set(reader.inputs.filter((_, c) => removed.has(c)).flat());
-    const system = new NormalSystem(method, reader, current.weights.get(`${reader.layer}.weight`)!, dropped);
-    for (let at = 0; at < order.length; at += CHUNK) {
-      if (data.signal?.aborted) throw new CancelledError(`cancelled while pruning method '${method}' refitted layer '${reader.layer}'`);
-      const indices = order.subarray(at, at + CHUNK);
-      const images = await data.read(indices);
-      const wanted = new Set([reader.layer]);
-      const now = (await layerInputs(current.spec, current.weights, images, indices.length, wanted)).get(reader.layer)!;
-      const before = (await layerInputs(original.spec, original.weights, images, indices.length, wanted)).get(reader.layer)!;
-      const targets = await readerOutputs(before, original.weights.get(`${reader.layer}.weight`)!);
-      system.add(now, targets, locations, rng);
+    return new NormalSystem(method, reader, current.weights.get(`${reader.layer}.weight`)!, dropped);
+  });
+  const wanted = new Set(readers.map((r) => r.layer));
+  for (let at = 0; at < order.length; at += CHUNK) {
+    if (data.signal?.aborted) throw new CancelledError(`cancelled while pruning method '${method}' refitted ${[...wanted].join(', ')}`);
+    const indices = order.subarray(at, at + CHUNK);
+    const images = await data.read(indices);
+    const now = await layerInputs(current.spec, current.weights, images, indices.length, wanted);
+    const before = await layerInputs(original.spec, original.weights, images, indices.length, wanted);
+    for (const [i, reader] of readers.entries()) {
+      const targets = await readerOutputs(before.get(reader.layer)!, original.weights.get(`${reader.layer}.weight`)!);
+      systems[i]!.add(now.get(reader.layer)!, targets, locations, rng);
     }
-    out.set(`${reader.layer}.weight`, system.solve());
   }
+  const out = new Map(current.weights);
+  readers.forEach((reader, i) => out.set(`${reader.layer}.weight`, systems[i]!.solve()));
   return out;
 }
 
