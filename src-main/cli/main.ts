@@ -20,6 +20,7 @@ import { registerPresets } from './commands/presets.ts';
 import { registerPrune } from './commands/prune.ts';
 import { registerExperiments } from './commands/experiments.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerWorker } from './commands/worker.ts';
 import { registerTable } from './commands/table.ts';
 import { registerPattern } from './commands/pattern.ts';
 import { registerStudy } from './commands/study.ts';
@@ -33,7 +34,7 @@ export function buildProgram(): Command {
     // Commander's own errors can span lines ("unknown option '--x'\n(Did you mean --y?)"): keep one.
     .configureOutput({ outputError: (message, write) => write(`pwb: ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`) })
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-  for (const register of [registerRun, registerResume, registerExperiments, registerTable, registerStudy, registerPattern, registerExport, registerPresets, registerPrune, registerImportModel, registerArch, registerTrain, registerList, registerShow, registerDatasets, registerDownload, registerServe, registerBench, registerDoctor]) {
+  for (const register of [registerRun, registerResume, registerExperiments, registerTable, registerStudy, registerPattern, registerExport, registerPresets, registerPrune, registerImportModel, registerArch, registerTrain, registerList, registerShow, registerDatasets, registerDownload, registerServe, registerWorker, registerBench, registerDoctor]) {
     register(program);
   }
   return program;

@@ -60,6 +60,32 @@ export interface ExperimentHooks extends RunHooks {
 export interface Execution {
   backend: BackendInfo;
   threads: number;
+  /** Train the runs on a queue's workers instead of here (`pwb run --queue`). */
+  queue?: RunQueue;
+}
+
+/** Where queued runs go: src-main/queue/queue-executor.ts. */
+export interface RunQueue {
+  /** Trains `run` on a worker and resolves once it finished there (its epochs and files are back in the store). */
+  train(db: Db, run: Run, task: QueuedRun): Promise<void>;
+}
+
+/** What a worker needs of a run besides the run's row: its network, settings, and how its extras are rebuilt. */
+export interface QueuedRun {
+  arch: ArchSpec;
+  config: ReturnType<PreparedExperiment['configFor']>;
+  prepared: PreparedExperiment;
+  initialWeights: (() => Map<string, Float32Array>) | null;
+  methodTraining: boolean;
+  maskPlan: PruningPlan | null;
+  asTrained: boolean;
+}
+
+/** Waits for every chain; the first failure is thrown once all have ended (a cancel or failure does not orphan the others mid-write). */
+async function settleAll(chains: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(chains);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**
@@ -79,60 +105,64 @@ export async function runExperiment(
 ): Promise<void> {
   const { spec } = prepared;
   const total = runsInAll(spec);
-  let index = 0;
   // Taken before the status changes: a second process driving this experiment is refused with nothing changed.
   const releaseLock = acquireJobLock(experimentDir(dbPath, experimentId), `experiment ${experimentId}`, 'run');
   try {
     updateExperiment(db, experimentId, { status: 'running' });
-    for (const seed of spec.seeds) {
-      for (const lr of chainRates(spec)) {
-        // One chain per seed and learning rate (spec.learningRates): its runs carry the rate, and all but fine-tuning train at it.
-        const at = lr === null ? {} : { lr };
-        const config = (regime: 'baseline' | PrunedRegime): RunRequest['config'] => prepared.configFor(regime, seed, lr);
-        const baseline = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'baseline', seed, ...at }, {
-          arch: prepared.base, parentRunId: null, config: config('baseline'), extras: baselineExtras(prepared),
-          asTrained: spec.baselineTrained,
+    const chains = spec.seeds.flatMap((seed) => chainRates(spec).map((lr) => ({ seed, lr })));
+    const perChain = total / chains.length;
+    const runChain = async ({ seed, lr }: { seed: number; lr: number | null }, first: number): Promise<void> => {
+      let index = first;
+      // One chain per seed and learning rate (spec.learningRates): its runs carry the rate, and all but fine-tuning train at it.
+      const at = lr === null ? {} : { lr };
+      const config = (regime: 'baseline' | PrunedRegime): RunRequest['config'] => prepared.configFor(regime, seed, lr);
+      const ensure = (step: ExperimentStep, req: RunRequest): Promise<Run> => ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, req);
+      const baseline = await ensure({ index: ++index, total, regime: 'baseline', seed, ...at }, {
+        arch: prepared.base, parentRunId: null, config: config('baseline'), extras: baselineExtras(prepared),
+        asTrained: spec.baselineTrained, methodTraining: true,
+      });
+      if (spec.plainBaseline) {
+        // The same network, settings and seed as the baseline, without the method's regulariser.
+        await ensure({ index: ++index, total, regime: 'train', seed, ...at }, {
+          arch: prepared.plain, parentRunId: null, config: config('baseline'), extras: startFrom(prepared, prepared.plain),
         });
-        if (spec.plainBaseline) {
-          // The same network, settings and seed as the baseline, without the method's regulariser.
-          await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, { index: ++index, total, regime: 'train', seed, ...at }, {
-            arch: prepared.plain, parentRunId: null, config: config('baseline'), extras: startFrom(prepared, prepared.plain),
-          });
-        }
-        // Iterative pruning: each round's mask from the weights the last round trained (the baseline's first),
-        // trained from the baseline's initial values under it; the final plan is made from the last round's.
-        let source = baseline;
-        let sourcePlan: PruningPlan | null = null;
-        for (let round = 1; round < spec.pruningRounds; round++) {
-          const roundPlan = planRound(prepared, trainedWeights(source, sourcePlan), seed, round);
-          const step = { index: ++index, total, regime: 'round' as const, seed, round, ...at };
-          source = await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
-            arch: prunedArch(roundPlan), effectiveCost: recordedCost(roundPlan), parentRunId: source.id, config: config('baseline'),
-            extras: { masks: planMasks(roundPlan), initialWeights: () => winningTicket(roundPlan, seed) },
-          });
-          sourcePlan = roundPlan;
-        }
-        const planning = planningState(dbPath, experimentId, seed, lr);
-        const plan = await ensurePlan(db, experimentId, prepared, source, seed, { statePath: planning, hooks, sourcePlan, lr });
-        hooks.onPruned?.(seed, plan, lr);
-        const pruned = prunedArch(plan);
-        for (const regime of spec.regimes) {
-          const step = { index: ++index, total, regime, seed, ...at };
-          if (regime === 'reduced') {
-            // Not the pruned architecture: the base (the spec's own, without a method's scales) narrowed uniformly to its parameter count, from scratch.
-            const reduced = reducedNetwork(prepared.plain, planCost(plan).params);
-            await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
-              arch: reduced.spec, parentRunId: baseline.id, config: scratchBConfig(config('baseline'), plan.base, analyseCost(reduced.spec).totals.flops, prepared), extras: {},
-            });
-            continue;
-          }
-          const regimeConfig = regime === 'scratch-b' ? scratchBConfig(config('baseline'), plan.base, planCost(plan).flops, prepared) : config(regime);
-          await ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, {
-            arch: pruned, effectiveCost: recordedCost(plan), parentRunId: source.id, config: regimeConfig, extras: prunedExtras(plan, regime, source, sourcePlan, seed, planning),
-          });
-        }
       }
-    }
+      // Iterative pruning: each round's mask from the weights the last round trained (the baseline's first),
+      // trained from the baseline's initial values under it; the final plan is made from the last round's.
+      let source = baseline;
+      let sourcePlan: PruningPlan | null = null;
+      for (let round = 1; round < spec.pruningRounds; round++) {
+        const roundPlan = planRound(prepared, trainedWeights(source, sourcePlan), seed, round);
+        source = await ensure({ index: ++index, total, regime: 'round', seed, round, ...at }, {
+          arch: prunedArch(roundPlan), effectiveCost: recordedCost(roundPlan), parentRunId: source.id, config: config('baseline'),
+          extras: { masks: planMasks(roundPlan), initialWeights: () => winningTicket(roundPlan, seed) }, maskPlan: roundPlan,
+        });
+        sourcePlan = roundPlan;
+      }
+      const planning = planningState(dbPath, experimentId, seed, lr);
+      const plan = await ensurePlan(db, experimentId, prepared, source, seed, { statePath: planning, hooks, sourcePlan, lr });
+      hooks.onPruned?.(seed, plan, lr);
+      const pruned = prunedArch(plan);
+      for (const regime of spec.regimes) {
+        const step = { index: ++index, total, regime, seed, ...at };
+        if (regime === 'reduced') {
+          // Not the pruned architecture: the base (the spec's own, without a method's scales) narrowed uniformly to its parameter count, from scratch.
+          const reduced = reducedNetwork(prepared.plain, planCost(plan).params);
+          await ensure(step, {
+            arch: reduced.spec, parentRunId: baseline.id, config: scratchBConfig(config('baseline'), plan.base, analyseCost(reduced.spec).totals.flops, prepared), extras: {},
+          });
+          continue;
+        }
+        const regimeConfig = regime === 'scratch-b' ? scratchBConfig(config('baseline'), plan.base, planCost(plan).flops, prepared) : config(regime);
+        await ensure(step, {
+          arch: pruned, effectiveCost: recordedCost(plan), parentRunId: source.id, config: regimeConfig,
+          extras: prunedExtras(plan, regime, source, sourcePlan, seed, planning), maskPlan: plan,
+        });
+      }
+    };
+    // On a queue the chains (seeds, learning rates) train at once, on as many workers as there are; here, one after another.
+    if (exec.queue) await settleAll(chains.map((c, i) => runChain(c, i * perChain)));
+    else for (const [i, c] of chains.entries()) await runChain(c, i * perChain);
     updateExperiment(db, experimentId, { status: 'completed' });
   } catch (e) {
     try {
@@ -154,6 +184,10 @@ interface RunRequest {
   extras: RunExtras;
   /** The imported baseline used as trained (spec.baselineTrained): evaluated, not trained. */
   asTrained?: boolean;
+  /** The method's training hooks apply (the baseline): what a queue worker rebuilds in place of `extras`' closures. */
+  methodTraining?: boolean;
+  /** The plan whose masks the run trains under (unstructured pruning), for a queue worker. */
+  maskPlan?: PruningPlan;
 }
 
 async function ensureRun(
@@ -176,7 +210,17 @@ async function ensureRun(
       { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads },
     );
   hooks.onRunStart?.(step, run);
-  const done = await executeRun(db, run.id, { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads }, { ...hooks, resumeCommand: `pwb resume ${experimentId}` }, { ...req.extras, asTrained: req.asTrained });
+  let done: Run;
+  if (exec.queue) {
+    await exec.queue.train(db, run, {
+      arch: req.arch, config: req.config, prepared, initialWeights: req.extras.initialWeights ?? null,
+      methodTraining: req.methodTraining ?? false, maskPlan: req.maskPlan ?? null, asTrained: req.asTrained ?? false,
+    });
+    done = getRun(db, run.id);
+    if (done.status !== 'completed') throw new JobFailedError(`run ${run.id} ended ${done.status} on its worker${done.error ? `: ${done.error}` : ''}`);
+  } else {
+    done = await executeRun(db, run.id, { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads }, { ...hooks, resumeCommand: `pwb resume ${experimentId}` }, { ...req.extras, asTrained: req.asTrained });
+  }
   hooks.onRunDone?.(step, done);
   return done;
 }
@@ -205,13 +249,17 @@ function trainedWeights(source: Run, plan: PruningPlan | null): Map<string, Floa
 }
 
 function baselineExtras(prepared: PreparedExperiment): RunExtras {
-  const reg = prepared.method.training?.regularizer?.(prepared.params) ?? null;
-  const hook = prepared.method.training?.afterEpoch?.(prepared.params) ?? null;
-  const proximal = prepared.method.training?.proximal?.(prepared.params) ?? null;
+  return { ...startFrom(prepared), ...methodTrainingExtras(prepared.method, prepared.params) };
+}
+
+/** The method's own training of its baseline: a sparsity regulariser, a proximal step, a step after every epoch. */
+export function methodTrainingExtras(method: PreparedExperiment['method'], params: Record<string, unknown>): RunExtras {
+  const reg = method.training?.regularizer?.(params) ?? null;
+  const hook = method.training?.afterEpoch?.(params) ?? null;
+  const proximal = method.training?.proximal?.(params) ?? null;
   return {
-    ...startFrom(prepared),
     ...(proximal ? { proximal } : {}),
-    ...(reg ? { regularizer: (params, grads) => reg.addToGradients(params, grads) } : {}),
+    ...(reg ? { regularizer: (p, grads) => reg.addToGradients(p, grads) } : {}),
     ...(hook ? { afterEpoch: (model) => hook.apply(model) } : {}),
   };
 }

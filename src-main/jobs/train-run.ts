@@ -21,10 +21,10 @@ import { evaluateAsTrained } from '../engine/training/as-trained.ts';
 import { BEST_CHECKPOINT, LAST_CHECKPOINT, train, type BatchProgress, type TrainOptions } from '../engine/training/train.ts';
 import type { Db } from '../store/db.ts';
 import { canonicalJson, getArchSpec, putArchSpec } from '../store/arch-specs.ts';
-import { listEpochMetrics, recordEpoch } from '../store/metrics.ts';
-import { createRun, getRun, heartbeat, markRunFinished, markRunStarted, recordEvaluation, setRunCheckpointDir } from '../store/runs.ts';
+import { createRun, getRun, setRunCheckpointDir } from '../store/runs.ts';
 import { storageFailure } from '../store/storage-failure.ts';
 import { checkpointDirFor } from './job-dirs.ts';
+import { storeRecorder, type RunRecorder } from './run-recorder.ts';
 import { acquireRunLock } from './run-lock.ts';
 
 export interface TrainRequest {
@@ -122,16 +122,28 @@ export function createTrainRun(db: Db, dbPath: string, req: TrainRequest, prepar
 export async function executeRun(db: Db, runId: number, prepared: PreparedRun, hooks: RunHooks = {}, extras: RunExtras = {}): Promise<Run> {
   const run = getRun(db, runId);
   if (run.status === 'completed') throw new ValidationError(`run ${runId} is already completed`);
+  const dir = run.checkpointDir ?? checkpointDirFor(db.name, runId);
+  await trainInto(run, dir, prepared, storeRecorder(db, runId), { ...hooks, storagePath: db.name }, extras);
+  return getRun(db, runId);
+}
+
+/**
+ * The training of `run` into the folder `dir`, its progress told to `recorder`: the part of a run that
+ * also runs on a queue worker (src-main/queue/worker.ts), where the recorder reports to the coordinator.
+ */
+export async function trainInto(
+  run: RunIdentity, dir: string, prepared: PreparedRun, recorder: RunRecorder, hooks: RunHooks & { storagePath: string }, extras: RunExtras = {},
+): Promise<void> {
+  const runId = run.id;
   const { spec, dataset, config, backend } = prepared;
   hooks.onBackend?.(backend);
-  const dir = run.checkpointDir ?? checkpointDirFor(db.name, runId);
   const releaseLock = acquireRunLock(dir, runId);
   const lastPath = join(dir, LAST_CHECKPOINT);
   let resumeFrom: ReturnType<typeof readCheckpoint> | undefined;
   try {
     resumeFrom = existsSync(lastPath) ? readCheckpoint(lastPath) : undefined;
     if (resumeFrom) {
-      checkCheckpointIsTheRuns(db, run, lastPath, resumeFrom, spec, config);
+      checkCheckpointIsTheRuns(run, recorder.recordedEpochs(), lastPath, resumeFrom, spec, config);
       repairBestCheckpoint(join(dir, BEST_CHECKPOINT), resumeFrom);
     }
   } catch (e) {
@@ -147,12 +159,12 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
   // Native TensorFlow's reason already names its intra-op threads, WebGPU's its adapter; wasm/cpu note their workers.
   const threadNote = backend.nativeThreads !== null || backend.name === 'webgpu' ? '' : prepared.threads > 1 ? `; ${prepared.threads} threads, data-parallel` : '; 1 thread';
   try {
-    markRunStarted(db, runId, { backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}${threadNote}` });
-    for (const m of resumeFrom?.history ?? []) recordEpoch(db, runId, m);
+    await recorder.started({ backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}${threadNote}` });
+    for (const m of resumeFrom?.history ?? []) await recorder.epoch(m);
     if (extras.asTrained) {
-      recordEvaluation(db, runId, await evaluateAsTrained({ model, dataset, config, checkpointDir: dir, owner: ownerOf(run) }));
-      markRunFinished(db, runId, 'completed');
-      return getRun(db, runId);
+      await recorder.evaluation(await evaluateAsTrained({ model, dataset, config, checkpointDir: dir, owner: ownerOf(run) }));
+      await recorder.finished('completed');
+      return;
     }
     await train({
       model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal, threads: prepared.threads,
@@ -160,22 +172,22 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
       regularizer: extras.regularizer, masks: extras.masks, afterEpoch: extras.afterEpoch, proximal: extras.proximal,
       onBatch: (p) => {
         if (Date.now() - lastBeat > 10_000) {
-          heartbeat(db, runId);
+          recorder.heartbeat();
           lastBeat = Date.now();
         }
         hooks.onBatch?.(p);
       },
-      onEpoch: (m, info) => {
-        recordEpoch(db, runId, m);
+      onEpoch: async (m, info) => {
+        await recorder.epoch(m);
         hooks.onEpoch?.(m, info);
       },
     });
-    markRunFinished(db, runId, 'completed');
+    await recorder.finished('completed');
   } catch (e) {
     const cancelled = e instanceof CancelledError;
-    const error = storageFailure(e, db.name, `resume with \`${hooks.resumeCommand ?? `pwb resume --run ${runId}`}\``) ?? e;
+    const error = storageFailure(e, hooks.storagePath, `resume with \`${hooks.resumeCommand ?? `pwb resume --run ${runId}`}\``) ?? e;
     try {
-      markRunFinished(db, runId, cancelled ? 'cancelled' : 'failed', { error: (error as Error).message });
+      await recorder.finished(cancelled ? 'cancelled' : 'failed', (error as Error).message);
     } catch {
       // The disk that failed the run can fail this write too: the run then shows as interrupted at the
       // next open (its lock is released below, so no live process owns it), and the cause is reported.
@@ -185,10 +197,12 @@ export async function executeRun(db: Db, runId: number, prepared: PreparedRun, h
     model.dispose();
     releaseLock();
   }
-  return getRun(db, runId);
 }
 
-function ownerOf(run: Run): CheckpointOwner {
+/** What identifies a run to its checkpoints: its id and creation time. */
+export type RunIdentity = Pick<Run, 'id' | 'createdAt'>;
+
+function ownerOf(run: RunIdentity): CheckpointOwner {
   return { runId: run.id, createdAt: run.createdAt };
 }
 
@@ -197,7 +211,7 @@ function ownerOf(run: Run): CheckpointOwner {
  * run's file (owner, or for first-format files the config and seed, differ), another architecture, or an
  * older file than the epochs the database already holds (resuming from it would drop those epochs).
  */
-function checkCheckpointIsTheRuns(db: Db, run: Run, path: string, ckpt: Checkpoint, spec: ArchSpec, config: TrainConfig): void {
+function checkCheckpointIsTheRuns(run: RunIdentity, recorded: number, path: string, ckpt: Checkpoint, spec: ArchSpec, config: TrainConfig): void {
   const refuse = (what: string): never => {
     throw new ValidationError(`run ${run.id}: checkpoint ${path} ${what}; nothing was changed. Remove or replace that file, then resume again`);
   };
@@ -210,7 +224,6 @@ function checkCheckpointIsTheRuns(db: Db, run: Run, path: string, ckpt: Checkpoi
   if (canonicalJson(ckpt.config) !== canonicalJson(config)) {
     refuse(`was trained with another config (seed ${ckpt.config.seed}, ${ckpt.config.epochs} epochs; the run: seed ${config.seed}, ${config.epochs} epochs)`);
   }
-  const recorded = listEpochMetrics(db, run.id).length;
   if (recorded > ckpt.epochsDone) {
     refuse(`holds ${ckpt.epochsDone} finished epoch${ckpt.epochsDone === 1 ? '' : 's'} but the database already has ${recorded}: it is older than the run (restored from a backup?), and resuming from it would drop epochs ${ckpt.epochsDone + 1}–${recorded}`);
   }

@@ -66,6 +66,12 @@ const RULES: Rule[] = [
     why: 'jobs run runs against the store; they serve the API and the CLI and never know about either',
   },
   {
+    layer: 'src-main/queue',
+    ours: { only: ['src-shared', 'src-main/engine', 'src-main/store', 'src-main/jobs'] },
+    packages: { not: [electron] },
+    why: 'the queue carries runs to workers and their results back to the store; the CLI drives it, and it knows neither the CLI nor the API',
+  },
+  {
     layer: 'src-main/queries',
     ours: { only: ['src-shared', 'src-main/engine', 'src-main/store', 'src-main/jobs'] },
     packages: { not: [electron] },

@@ -1,7 +1,7 @@
 // `pwb resume <experiment-id>`: continues an interrupted experiment (finished runs are kept, a
 // half-finished run continues from its checkpoint). `pwb resume --run <run-id>`: one training run.
 import type { Command } from 'commander';
-import { NotFoundError } from '../../../src-shared/errors.ts';
+import { NotFoundError, ValidationError } from '../../../src-shared/errors.ts';
 import { parseBackendChoice, type BackendChoice } from '../../engine/backend/backend-choice.ts';
 import { parsePositiveInt } from '../args.ts';
 import { withDatabaseAsync } from '../db.ts';
@@ -13,6 +13,9 @@ interface ResumeOpts {
   threads?: number;
   json?: boolean;
   progress: boolean;
+  queue?: string;
+  listen?: string;
+  allowRemote?: boolean;
 }
 
 export function registerResume(program: Command): void {
@@ -25,11 +28,15 @@ export function registerResume(program: Command): void {
     .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON object on stdout (the run, or {experiment, summary, runs})')
     .option('--no-progress', 'no progress output on stderr')
+    .option('--queue <url>', 'an experiment: train its remaining runs on `pwb worker`s of this Redis queue (redis://HOST:PORT, rediss:// for TLS)')
+    .option('--listen <host:port>', 'with --queue: where the workers reach this process (default 127.0.0.1, any free port)')
+    .option('--allow-remote', 'with --listen: accept workers on other machines (a non-loopback host)')
     .action(async (id: number, opts: ResumeOpts, cmd: Command) => {
       const what = opts.run ? `run ${id}` : `experiment ${id}`;
       await withDatabaseAsync(
         cmd,
         async (db, dbPath) => {
+          if (opts.run && opts.queue) throw new ValidationError('--queue: resumes an experiment on workers; a single run (--run) resumes here');
           if (opts.run) {
             const { prepareResume } = await import('../../jobs/train-run.ts');
             const { runWithProgress } = await import('../run-with-progress.ts');
@@ -43,7 +50,8 @@ export function registerResume(program: Command): void {
           const { printResults } = await import('../experiment-report.ts');
           const experiment = getExperiment(db, id);
           const { prepared, exec } = await setUpExperiment(experiment.spec, `experiment ${id}`, { backend: opts.backend, threads: opts.threads });
-          const results = await runExperimentWithProgress(db, dbPath, id, prepared, exec, { progress: opts.progress });
+          const { withRunQueue } = await import('../run-queue.ts');
+          const results = await withRunQueue(db, dbPath, exec, opts, (queued) => runExperimentWithProgress(db, dbPath, id, prepared, queued, { progress: opts.progress }));
           if (opts.json) printJson({ experiment: results.experiment, summary: results.summary, runs: results.runs });
           else printResults(results);
         },

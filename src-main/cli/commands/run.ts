@@ -16,6 +16,9 @@ interface RunOpts {
   threads?: number;
   json?: boolean;
   progress: boolean;
+  queue?: string;
+  listen?: string;
+  allowRemote?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -31,6 +34,9 @@ export function registerRun(program: Command): void {
     .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
     .option('--json', 'print one JSON object {experiment, summary, runs} on stdout')
     .option('--no-progress', 'no progress output on stderr')
+    .option('--queue <url>', 'train the runs on `pwb worker`s of this Redis queue (redis://HOST:PORT, rediss:// for TLS) instead of here')
+    .option('--listen <host:port>', 'with --queue: where the workers reach this process (default 127.0.0.1, any free port)')
+    .option('--allow-remote', 'with --listen: accept workers on other machines (a non-loopback host)')
     .action(async (arg: string, opts: RunOpts, cmd: Command) => {
       const { loadPreset } = await import('../../queries/presets.ts');
       const base = arg.endsWith('.json') || arg.includes('/') ? readJsonFile(arg) : loadPreset(arg);
@@ -59,7 +65,8 @@ async function startExperiment(raw: Record<string, unknown>, where: string, opts
     const { runExperimentWithProgress } = await import('../run-experiment.ts');
     const { printResults } = await import('../experiment-report.ts');
     const experiment = createExperimentRecord(db, dbPath, prepared);
-    const results = await runExperimentWithProgress(db, dbPath, experiment.id, prepared, exec, { progress: opts.progress });
+    const { withRunQueue } = await import('../run-queue.ts');
+    const results = await withRunQueue(db, dbPath, exec, opts, (queued) => runExperimentWithProgress(db, dbPath, experiment.id, prepared, queued, { progress: opts.progress }));
     if (opts.json) printJson({ experiment: results.experiment, summary: results.summary, runs: results.runs });
     else printResults(results);
   });

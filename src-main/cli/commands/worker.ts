@@ -1,0 +1,53 @@
+// `pwb worker --queue redis://…`: trains queued runs on this machine, one at a time, until Ctrl-C.
+// The token (PWB_WORKER_TOKEN, or --token) is the one the coordinator printed.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { ValidationError } from '../../../src-shared/errors.ts';
+import { parseBackendChoice, type BackendChoice } from '../../engine/backend/backend-choice.ts';
+import { parsePositiveInt } from '../args.ts';
+
+interface WorkerOpts {
+  queue: string;
+  token?: string;
+  backend: BackendChoice;
+  threads?: number;
+  workDir?: string;
+  lockSeconds?: number;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('train the runs of `pwb run --queue` experiments on this machine, one at a time (Ctrl-C stops; a run it had goes to another worker)')
+    .requiredOption('--queue <url>', 'the Redis queue: redis://HOST:PORT, rediss://HOST:PORT for TLS, redis://:PASSWORD@HOST:PORT')
+    .option('--token <token>', 'the token the coordinator printed (default: $PWB_WORKER_TOKEN)')
+    .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
+    .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu', parsePositiveInt('--threads'))
+    .option('--work-dir <dir>', 'where runs train (default: a folder in the system temp dir)')
+    .option('--lock-seconds <n>', 'how long a run stays this worker\'s without word from it before another worker takes it (default 30)', parsePositiveInt('--lock-seconds'))
+    .action(async (opts: WorkerOpts) => {
+      const token = opts.token ?? process.env.PWB_WORKER_TOKEN;
+      if (!token) throw new ValidationError('pwb worker: no token; pass --token or set PWB_WORKER_TOKEN to what `pwb run --queue` printed');
+      const { parseQueueUrl, redactedUrl } = await import('../../queue/redis-connection.ts');
+      const { startWorker } = await import('../../queue/worker.ts');
+      const { selectBackend } = await import('../../engine/backend/select-backend.ts');
+      const url = parseQueueUrl(opts.queue);
+      const backend = await selectBackend(opts.backend, { threads: opts.threads });
+      const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      const workDir = opts.workDir ?? join(tmpdir(), `pwb-worker-${process.pid}`);
+      const worker = await startWorker({ url, token, backend, threads: opts.threads, workDir, lockSeconds: opts.lockSeconds, log });
+      log(`worker on ${redactedUrl(url)}: ${backend.name} (${backend.reason}); waiting for runs`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          log('worker: stopping');
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      // Closing waits for the run in hand; a second Ctrl-C ends the process, and the run goes to another worker once its lock lapses.
+      process.once('SIGINT', () => process.exit(130));
+      await worker.close();
+    });
+}

@@ -1,0 +1,43 @@
+// `--queue` of `pwb run`: the experiment's runs go to a Redis queue's workers. The worker endpoint
+// listens on loopback unless --listen names another host (then --allow-remote is needed too); the
+// token workers present is PWB_WORKER_TOKEN where set, else a fresh one, printed with the command a
+// worker machine runs.
+import { ValidationError } from '../../src-shared/errors.ts';
+import { isLoopbackHost } from '../api/http-server.ts';
+import type { Execution } from '../jobs/experiment-runner.ts';
+import type { Db } from '../store/db.ts';
+
+export interface QueueOpts {
+  queue?: string;
+  listen?: string;
+  allowRemote?: boolean;
+}
+
+export async function withRunQueue<T>(db: Db, dbPath: string, exec: Execution, opts: QueueOpts, body: (exec: Execution) => Promise<T>): Promise<T> {
+  if (!opts.queue) {
+    if (opts.listen) throw new ValidationError('--listen: only with --queue (where the workers reach this process)');
+    return body(exec);
+  }
+  const { parseQueueUrl, redactedUrl } = await import('../queue/redis-connection.ts');
+  const { openQueueExecutor } = await import('../queue/queue-executor.ts');
+  const url = parseQueueUrl(opts.queue);
+  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
+  if (!isLoopbackHost(host) && !opts.allowRemote) throw new ValidationError(`--listen ${opts.listen}: ${host} is not a loopback address; add --allow-remote to let workers on other machines in`);
+  const executor = await openQueueExecutor(db, dbPath, { url, host, port, token: process.env.PWB_WORKER_TOKEN || undefined });
+  process.stderr.write(
+    `queue ${redactedUrl(url)}: runs wait for workers; worker endpoint ${executor.endpoint}\n` +
+      (process.env.PWB_WORKER_TOKEN ? '  workers: pwb worker --queue URL (with the same PWB_WORKER_TOKEN)\n' : `  workers: PWB_WORKER_TOKEN=${executor.token} pwb worker --queue URL\n`),
+  );
+  try {
+    return await body({ ...exec, queue: executor });
+  } finally {
+    await executor.close();
+  }
+}
+
+function parseListen(value: string): { host: string; port: number } {
+  const m = /^(.+):(\d+)$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isInteger(port) || port > 65535) throw new ValidationError(`--listen: expected HOST:PORT (e.g. 0.0.0.0:7070, or 127.0.0.1:0 for any free port), got '${value}'`);
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}

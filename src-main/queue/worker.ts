@@ -1,0 +1,137 @@
+// `pwb worker`: takes runs off the queue one at a time and trains them here, on this machine's
+// backend. A run's files come from the coordinator (its starting weights; its last checkpoint when
+// another worker began it) and go back after every epoch, with the epoch's metrics; so a worker killed
+// mid-run loses nothing the coordinator has: BullMQ sees the job stalled once its lock lapses (no
+// heartbeat from the dead worker) and hands it to another worker, which resumes from that checkpoint.
+// A worker whose copy of the dataset differs from the coordinator's refuses the run in one line.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { parseOrThrow } from '../../src-shared/validate.ts';
+import type { BackendInfo } from '../engine/backend/select-backend.ts';
+import type { Dataset } from '../engine/datasets/dataset.ts';
+import { openDataset } from '../engine/datasets/registry.ts';
+import { planMasks } from '../engine/pruning/plan-effects.ts';
+import { getMethod } from '../engine/pruning/methods/register-all.ts';
+import { readCheckpoint } from '../engine/training/checkpoint.ts';
+import { methodTrainingExtras } from '../jobs/experiment-runner.ts';
+import { resolveThreads, trainInto, type RunExtras } from '../jobs/train-run.ts';
+import { coordinatorClient } from './coordinator-client.ts';
+import { datasetFingerprint } from './dataset-fingerprint.ts';
+import { redisConnection } from './redis-connection.ts';
+import { INITIAL_CHECKPOINT, RUN_QUEUE, RunTaskSchema, type RunTask } from './run-task.ts';
+
+export interface WorkerOptions {
+  url: string;
+  token: string;
+  backend: BackendInfo;
+  threads?: number;
+  /** Where runs train (each in its own folder, removed once it is done). */
+  workDir: string;
+  /** How long a run stays this worker's without word from it before another worker may take it (default 30 s). */
+  lockSeconds?: number;
+  log: (line: string) => void;
+}
+
+/** This worker's copy of the task's dataset, or why it cannot train the task on it (one line). */
+async function workerDataset(task: RunTask): Promise<{ dataset: Dataset; refusal?: undefined } | { dataset?: undefined; refusal: string }> {
+  let dataset: Dataset;
+  try {
+    dataset = await openDataset(task.dataset.id);
+  } catch (e) {
+    return { refusal: `dataset '${task.dataset.id}' does not open here (${(e as Error).message}); give this worker the same data under that id` };
+  }
+  const here = datasetFingerprint(dataset);
+  if (task.dataset.checksum === null || here === task.dataset.checksum) return { dataset };
+  return { refusal: `dataset '${task.dataset.id}' here differs from the coordinator's (fingerprint ${here.slice(7, 19)}…, the coordinator's ${task.dataset.checksum.slice(7, 19)}…); give this worker the same data` };
+}
+
+export interface RunningWorker {
+  close(): Promise<void>;
+}
+
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const lockMs = (opts.lockSeconds ?? 30) * 1000;
+  const connection = redisConnection(opts.url);
+  const lookupConnection = redisConnection(opts.url);
+  // Reads a job's current data (the coordinator's address, which a restarted coordinator rewrites).
+  const lookup = new Queue(RUN_QUEUE, { connection: lookupConnection });
+  lookup.on('error', () => {});
+  const worker = new Worker(RUN_QUEUE, (job: Job, token?: string) => trainJob(job, token, lookup, opts), {
+    connection,
+    concurrency: 1,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+    // A run may outlive several dead workers; each takes it up from its last checkpoint.
+    maxStalledCount: 100,
+  });
+  worker.on('error', (e) => opts.log(`worker: ${e.message}`));
+  worker.on('failed', (job, e) => opts.log(`${job?.data?.label ?? 'a run'}: failed: ${e.message}`));
+  await worker.waitUntilReady();
+  return {
+    async close() {
+      await worker.close();
+      await lookup.close();
+      connection.disconnect();
+      lookupConnection.disconnect();
+    },
+  };
+}
+
+/** How long a run this worker cannot train (its dataset missing or different) waits before any worker may take it again. */
+const REFUSED_DELAY_MS = 3000;
+
+async function trainJob(job: Job, token: string | undefined, lookup: Queue, opts: WorkerOptions): Promise<{ status: string }> {
+  const task: RunTask = parseOrThrow(RunTaskSchema, job.data, `job ${job.id}`);
+  const { dataset, refusal } = await workerDataset(task);
+  if (!dataset) {
+    // Handed back (delayed, not failed): another worker, with the right data, takes it.
+    opts.log(`${task.label}: refused: ${refusal}`);
+    await job.moveToDelayed(Date.now() + REFUSED_DELAY_MS, token);
+    throw new DelayedError(refusal);
+  }
+  const client = coordinatorClient(task.coordinator, opts.token, {
+    log: opts.log,
+    currentBase: async () => ((await lookup.getJob(job.id!))?.data as RunTask | undefined)?.coordinator ?? task.coordinator,
+  });
+  const dir = join(opts.workDir, `run-${job.id}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  try {
+    const recorded = await client.recorded(task.run.id);
+    // A job handed on after its run finished (the worker that finished it lost its lock first): nothing left to do.
+    if (recorded.status === 'completed') {
+      opts.log(`${task.label}: already completed`);
+      return { status: 'completed' };
+    }
+    // The coordinator's files are the run's state: its last checkpoint where one was uploaded (then training resumes there).
+    for (const name of ['last.ckpt', 'best.ckpt'] as const) await client.download(task.run.id, name, dir);
+    const extras: RunExtras = { asTrained: task.asTrained };
+    if (task.initialWeights && (await client.download(task.run.id, INITIAL_CHECKPOINT, dir))) {
+      const path = join(dir, INITIAL_CHECKPOINT);
+      extras.initialWeights = () => readCheckpoint(path).weights;
+    }
+    const masks = task.maskPlan ? planMasks(task.maskPlan) : undefined;
+    if (masks) extras.masks = masks;
+    if (task.methodTraining) Object.assign(extras, methodTrainingExtras(getMethod(task.method.id), task.method.params));
+    opts.log(`${task.label}: training${recorded.epochs ? ` from epoch ${recorded.epochs + 1}` : ''} on ${opts.backend.name}`);
+    const threads = resolveThreads(opts.threads, opts.backend, task.config.batchSize);
+    await trainInto(
+      task.run, dir, { spec: task.arch, dataset, config: task.config, backend: opts.backend, threads },
+      client.recorder(task.run.id, dir, recorded.epochs),
+      {
+        storagePath: dir,
+        onEpoch: (m) => {
+          opts.log(`${task.label}: epoch ${m.epoch}/${task.config.epochs}, test acc ${(m.testAcc * 100).toFixed(2)}%`);
+          // Progress is for watchers only: a job whose lock lapsed cannot report it, and the run goes on regardless.
+          job.updateProgress({ epoch: m.epoch, epochs: task.config.epochs }).catch(() => {});
+        },
+      },
+      extras,
+    );
+    opts.log(`${task.label}: done`);
+    return { status: 'completed' };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

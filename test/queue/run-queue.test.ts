@@ -1,0 +1,228 @@
+// Experiments on a queue of workers (`pwb run --queue`, `pwb worker`) with a real redis-server on
+// loopback: the same runs and metric rows as a local experiment; a worker SIGKILLed mid-run, its run
+// finished by the other worker with every epoch once; Redis stopped for 5 s and restarted meanwhile.
+// Training is deterministic for a seed on one backend, so the metrics equal the local run's exactly.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import Database from 'better-sqlite3';
+import { PWB_BIN, explain, sandbox, tempDir, type Sandbox } from '../cli/helpers.ts';
+
+const REDIS = spawnSync('redis-server', ['--version']).status === 0 ? 'redis-server' : null;
+const skip = REDIS ? false : 'redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)';
+const TOKEN = 'test-worker-token';
+
+const spec = (name: string, baselineEpochs: number, seeds: number[], regimes = ['finetune', 'scratch-e', 'scratch-b']) => ({
+  version: 1,
+  name,
+  dataset: 'fashion-mnist-mini',
+  arch: 'vgg_mini',
+  method: { id: 'l1_norm', params: { ratios: [0, 0.5, 0.5] } },
+  regimes,
+  seeds,
+  baseline: { epochs: baselineEpochs, trainLimit: 384, testLimit: 200, batchSize: 64 },
+  finetune: { epochs: 1, trainLimit: 384, testLimit: 200 },
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A redis-server on loopback whose data survives a restart (append-only file in `dir`). */
+async function startRedis(t: TestContext, dir: string, port: number): Promise<ChildProcess> {
+  const child = spawn(REDIS!, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+  t.after(() => child.kill('SIGKILL'));
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().trim() === 'PONG') return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('redis-server did not start');
+}
+
+interface Worker {
+  child: ChildProcess;
+  log: () => string;
+}
+
+function startWorker(t: TestContext, box: Sandbox, port: number, extra: string[] = [], cwd?: string): Worker {
+  const child = spawn(process.execPath, [PWB_BIN, 'worker', '--queue', `redis://127.0.0.1:${port}`, '--threads', '1', '--work-dir', join(box.dir, `work-${Math.random().toString(36).slice(2)}`), ...extra], {
+    env: { ...process.env, ...box.env, PWB_WORKER_TOKEN: TOKEN }, stdio: ['ignore', 'ignore', 'pipe'], ...(cwd ? { cwd } : {}),
+  });
+  let log = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+  t.after(() => child.kill('SIGKILL'));
+  return { child, log: () => log };
+}
+
+function queued(box: Sandbox, specPath: string, port: number, cwd?: string): ChildProcess & { done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [PWB_BIN, '--db', box.db, 'run', specPath, '--threads', '1', '--queue', `redis://127.0.0.1:${port}`], {
+    env: { ...process.env, ...box.env, PWB_WORKER_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}),
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return Object.assign(child, { done });
+}
+
+/** Runs and metric rows by (seed, regime, epoch): what must match a local experiment's. */
+function table(file: string): { runs: unknown[]; metrics: unknown[] } {
+  const db = new Database(file, { readonly: true });
+  const runs = db.prepare('SELECT regime, seed, status, epochs_planned, epochs_done, test_acc FROM runs ORDER BY seed, regime').all();
+  const metrics = db.prepare('SELECT r.regime, r.seed, m.epoch, m.test_acc, m.train_loss FROM epoch_metrics m JOIN runs r ON r.id = m.run_id ORDER BY r.seed, r.regime, m.epoch').all();
+  db.close();
+  return { runs, metrics };
+}
+
+async function waitFor(what: string, check: () => boolean, ms = 120_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('runs on a queue of workers (BullMQ on a real redis-server)', { skip, timeout: 600_000 }, () => {
+  // The fault tests share one experiment (a 4-epoch baseline, then two regimes) and its local reference.
+  const faults = { dir: '', specPath: '', reference: { runs: [] as unknown[], metrics: [] as unknown[] } };
+  before(async () => {
+    if (skip) return;
+    faults.dir = tempDir(undefined, 'pwb-queue-faults-');
+    faults.specPath = join(faults.dir, 'spec.json');
+    writeFileSync(faults.specPath, JSON.stringify(spec('faults', 4, [1], ['finetune', 'scratch-e'])));
+    const local = sandbox(faults.dir, 'local.sqlite');
+    const ref = await local.run(['run', faults.specPath, '--threads', '1'], { timeoutMs: 300_000 });
+    assert.equal(ref.code, 0, explain(ref));
+    faults.reference = table(local.db);
+  });
+  after(() => {
+    if (faults.dir) rmSync(faults.dir, { recursive: true, force: true });
+  });
+  test('two workers: the same runs and metric rows as a local experiment, both workers used', async (t) => {
+    const dir = tempDir(t, 'pwb-queue-');
+    const specPath = join(dir, 'spec.json');
+    writeFileSync(specPath, JSON.stringify(spec('queue vs local', 2, [1, 2])));
+    const local = sandbox(dir, 'local.sqlite');
+    const ref = await local.run(['run', specPath, '--threads', '1'], { timeoutMs: 300_000 });
+    assert.equal(ref.code, 0, explain(ref));
+
+    const port = await freePort();
+    await startRedis(t, dir, port);
+    const box = sandbox(dir, 'queued.sqlite');
+    const workers = [startWorker(t, box, port), startWorker(t, box, port)];
+    const run = queued(box, specPath, port);
+    const r = await run.done;
+    assert.equal(r.code, 0, `${r.stderr}\n${workers.map((w) => w.log()).join('\n')}`);
+    assert.match(r.stderr, /worker endpoint http:\/\/127\.0\.0\.1:\d+/);
+    assert.deepEqual(table(box.db), table(local.db));
+    for (const w of workers) assert.match(w.log(), /: training on /, 'each worker trained runs (the two seeds\' chains run at once)');
+  });
+
+  test('a worker SIGKILLed mid-run: the other finishes the run from its last checkpoint, every epoch once', async (t) => {
+    const dir = tempDir(t, 'pwb-queue-kill-');
+    const specPath = faults.specPath;
+
+    const port = await freePort();
+    await startRedis(t, dir, port);
+    const box = sandbox(dir, 'queued.sqlite');
+    const first = startWorker(t, box, port, ['--lock-seconds', '2']);
+    const run = queued(box, specPath, port);
+    // The baseline's second epoch reported: kill that worker mid-run, then start another.
+    await waitFor('the first worker\'s second epoch', () => /baseline seed 1 .*: epoch 2\/4/.test(first.log()));
+    first.child.kill('SIGKILL');
+    const second = startWorker(t, box, port, ['--lock-seconds', '2']);
+    const r = await run.done;
+    assert.equal(r.code, 0, `${r.stderr}\nfirst:\n${first.log()}\nsecond:\n${second.log()}`);
+    assert.match(second.log(), /baseline seed 1 .*: training from epoch [2-4] /, 'the second worker resumed the baseline where the first left it');
+    assert.deepEqual(table(box.db), faults.reference, 'every epoch once, the same values as an uninterrupted run');
+  });
+
+  test('Redis stopped for 5 s and restarted mid-experiment: the experiment still finishes, the same as a local one', async (t) => {
+    const dir = tempDir(t, 'pwb-queue-redis-');
+    const specPath = faults.specPath;
+
+    const port = await freePort();
+    let redis = await startRedis(t, dir, port);
+    const box = sandbox(dir, 'queued.sqlite');
+    const workers = [startWorker(t, box, port), startWorker(t, box, port)];
+    const run = queued(box, specPath, port);
+    await waitFor('a baseline epoch', () => workers.some((w) => /baseline seed \d .*: epoch 1\/4/.test(w.log())));
+    const stopped = new Promise((resolve) => redis.once('exit', resolve));
+    redis.kill('SIGTERM');
+    await stopped;
+    await new Promise((r) => setTimeout(r, 5000));
+    redis = await startRedis(t, dir, port);
+    const r = await run.done;
+    assert.equal(r.code, 0, `${r.stderr}\n${workers.map((w) => w.log()).join('\n')}`);
+    assert.deepEqual(table(box.db), faults.reference);
+  });
+
+  test('the coordinator SIGKILLed mid-run: the worker trains on, and `pwb resume --queue` collects everything, the same as a local experiment', async (t) => {
+    const dir = tempDir(t, 'pwb-queue-coordinator-');
+    const specPath = faults.specPath;
+
+    const port = await freePort();
+    await startRedis(t, dir, port);
+    const box = sandbox(dir, 'queued.sqlite');
+    const worker = startWorker(t, box, port);
+    const first = queued(box, specPath, port);
+    await waitFor('the baseline\'s first epoch', () => /baseline seed 1 .*: epoch 1\/4/.test(worker.log()));
+    first.kill('SIGKILL');
+    await first.done;
+    await waitFor('the worker to notice', () => /unreachable .*training goes on/.test(worker.log()));
+    const resumed = await box.run(['resume', '1', '--threads', '1', '--queue', `redis://127.0.0.1:${port}`], { timeoutMs: 300_000, env: { PWB_WORKER_TOKEN: TOKEN } });
+    assert.equal(resumed.code, 0, `${explain(resumed)}\nworker:\n${worker.log()}`);
+    assert.match(worker.log(), /reachable again/);
+    assert.deepEqual(table(box.db), faults.reference);
+  });
+
+  test('a worker whose copy of the dataset differs refuses the run in one line; a worker with the same data trains it', async (t) => {
+    const dir = tempDir(t, 'pwb-queue-data-');
+    // The same id (a relative cifar10 folder) names different data where the process runs.
+    for (const [where, labelShift] of [['coordinator', 0], ['elsewhere', 1]] as const) writeCifar(join(dir, where, 'cifar'), labelShift);
+    const specPath = join(dir, 'spec.json');
+    writeFileSync(specPath, JSON.stringify({
+      ...spec('dataset check', 1, [1]), dataset: 'cifar10:cifar', regimes: ['finetune'],
+      baseline: { epochs: 1, trainLimit: 128, testLimit: 64, batchSize: 64 }, finetune: { epochs: 1, trainLimit: 128, testLimit: 64 },
+    }));
+    const port = await freePort();
+    await startRedis(t, dir, port);
+    const box = sandbox(dir, 'queued.sqlite');
+    const other = startWorker(t, box, port, [], join(dir, 'elsewhere'));
+    const run = queued(box, specPath, port, join(dir, 'coordinator'));
+    await waitFor('the refusal', () => /refused: /.test(other.log()));
+    const refusals = other.log().split('\n').filter((l) => l.includes('refused: '));
+    assert.match(refusals[0]!, /^baseline seed 1 \(experiment 1, run 1\): refused: dataset 'cifar10:cifar' here differs from the coordinator's \(fingerprint [0-9a-f]{12}…, the coordinator's [0-9a-f]{12}…\); give this worker the same data$/);
+    const same = startWorker(t, box, port, [], join(dir, 'coordinator'));
+    const r = await run.done;
+    assert.equal(r.code, 0, `${r.stderr}\nother:\n${other.log()}\nsame:\n${same.log()}`);
+    assert.doesNotMatch(other.log(), /: training on /, 'the worker with other data trained nothing');
+    assert.match(same.log(), /baseline seed 1 .*: training on /);
+  });
+});
+
+/** A CIFAR-10 binary folder: 5 training batches of 64 records and a test batch of 64, labels shifted by `labelShift`. */
+function writeCifar(dir: string, labelShift: number): void {
+  mkdirSync(dir, { recursive: true });
+  const record = 1 + 3 * 32 * 32;
+  let k = 0;
+  for (const name of ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']) {
+    const bytes = new Uint8Array(64 * record);
+    for (let i = 0; i < 64; i++, k++) {
+      const label = k % 10;
+      bytes[i * record] = (label + labelShift) % 10;
+      // The class shows in the pixels (a brightness per class), so the network has something to learn.
+      bytes.fill(20 + label * 20 + (k % 7), i * record + 1, (i + 1) * record);
+    }
+    writeFileSync(join(dir, name), bytes);
+  }
+}
