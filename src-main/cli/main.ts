@@ -21,6 +21,7 @@ import { registerPrune } from './commands/prune.ts';
 import { registerExperiments } from './commands/experiments.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerWorker } from './commands/worker.ts';
+import { registerWorkers } from './commands/workers.ts';
 import { registerTable } from './commands/table.ts';
 import { registerPattern } from './commands/pattern.ts';
 import { registerStudy } from './commands/study.ts';
@@ -34,7 +35,7 @@ export function buildProgram(): Command {
     // Commander's own errors can span lines ("unknown option '--x'\n(Did you mean --y?)"): keep one.
     .configureOutput({ outputError: (message, write) => write(`pwb: ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`) })
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-  for (const register of [registerRun, registerResume, registerExperiments, registerTable, registerStudy, registerPattern, registerExport, registerPresets, registerPrune, registerImportModel, registerArch, registerTrain, registerList, registerShow, registerDatasets, registerDownload, registerServe, registerWorker, registerBench, registerDoctor]) {
+  for (const register of [registerRun, registerResume, registerExperiments, registerTable, registerStudy, registerPattern, registerExport, registerPresets, registerPrune, registerImportModel, registerArch, registerTrain, registerList, registerShow, registerDatasets, registerDownload, registerServe, registerWorker, registerWorkers, registerBench, registerDoctor]) {
     register(program);
   }
   return program;

@@ -24,7 +24,7 @@ export interface ClientOptions {
    * (`pwb resume --queue`) listens elsewhere and writes its new address into the job.
    */
   currentBase?: () => Promise<string>;
-  /** Waits between retries while the coordinator is unreachable, growing to at most this (default 30 s). */
+  /** Waits between retries while the coordinator is unreachable, growing to at most this (default 5 s: a request a few seconds is no load, and the coordinator is found soon after it returns). */
   maxRetryMs?: number;
   log?: (line: string) => void;
 }
@@ -32,7 +32,7 @@ export interface ClientOptions {
 export function coordinatorClient(initialBase: string, token: string, opts: ClientOptions = {}): CoordinatorClient {
   let base = initialBase;
   const headers = { authorization: `Bearer ${token}` };
-  const maxRetryMs = opts.maxRetryMs ?? 30_000;
+  const maxRetryMs = opts.maxRetryMs ?? 5000;
 
   /** One request; retried on network errors and 5xx (the coordinator away or restarting), not on refusals. */
   async function request(method: string, path: string, body?: Buffer | string): Promise<Response> {

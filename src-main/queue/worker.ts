@@ -15,10 +15,12 @@ import { planMasks } from '../engine/pruning/plan-effects.ts';
 import { getMethod } from '../engine/pruning/methods/register-all.ts';
 import { readCheckpoint } from '../engine/training/checkpoint.ts';
 import { methodTrainingExtras } from '../jobs/experiment-runner.ts';
+import type { RunRecorder } from '../jobs/run-recorder.ts';
 import { resolveThreads, trainInto, type RunExtras } from '../jobs/train-run.ts';
 import { coordinatorClient } from './coordinator-client.ts';
 import { datasetFingerprint } from './dataset-fingerprint.ts';
 import { redisConnection } from './redis-connection.ts';
+import { publishWorker, REFRESH_MS, withdrawWorker } from './worker-registry.ts';
 import { INITIAL_CHECKPOINT, RUN_QUEUE, RunTaskSchema, type RunTask } from './run-task.ts';
 
 export interface WorkerOptions {
@@ -28,9 +30,19 @@ export interface WorkerOptions {
   threads?: number;
   /** Where runs train (each in its own folder, removed once it is done). */
   workDir: string;
+  /** How the worker is named where runs record where they trained (default: host name and process id). */
+  name: string;
   /** How long a run stays this worker's without word from it before another worker may take it (default 30 s). */
   lockSeconds?: number;
   log: (line: string) => void;
+}
+
+/** The run in hand and its speed, for `pwb workers`. */
+type OnRun = (label: string, imagesPerSec: number | null, done: boolean) => void;
+
+/** A recorder whose run start names this worker: the run table shows where each run trained. */
+function onWorker(recorder: RunRecorder, name: string): RunRecorder {
+  return { ...recorder, started: (start) => recorder.started({ ...start, backendReason: `worker ${name}: ${start.backendReason}` }) };
 }
 
 /** This worker's copy of the task's dataset, or why it cannot train the task on it (one line). */
@@ -57,7 +69,20 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   // Reads a job's current data (the coordinator's address, which a restarted coordinator rewrites).
   const lookup = new Queue(RUN_QUEUE, { connection: lookupConnection });
   lookup.on('error', () => {});
-  const worker = new Worker(RUN_QUEUE, (job: Job, token?: string) => trainJob(job, token, lookup, opts), {
+  // What `pwb workers` shows: refreshed every few seconds, gone within seconds of the worker's end.
+  const status = { name: opts.name, backend: opts.backend.name, device: opts.backend.reason, run: null as string | null, imagesPerSec: null as number | null, runsDone: 0, startedAt: new Date().toISOString() };
+  const publish = (): void => void publishWorker(lookupConnection, status).catch(() => {});
+  const timer = setInterval(publish, REFRESH_MS);
+  publish();
+  let lastLabel: string | null = null;
+  const onRun: OnRun = (label, imagesPerSec, done) => {
+    status.run = done ? null : label;
+    status.imagesPerSec = done ? null : imagesPerSec;
+    if (done) status.runsDone++;
+    if (done || label !== lastLabel) publish();
+    lastLabel = done ? null : label;
+  };
+  const worker = new Worker(RUN_QUEUE, (job: Job, token?: string) => trainJob(job, token, lookup, onRun, opts), {
     connection,
     concurrency: 1,
     lockDuration: lockMs,
@@ -71,6 +96,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   return {
     async close() {
       await worker.close();
+      clearInterval(timer);
+      await withdrawWorker(lookupConnection, opts.name).catch(() => {});
       await lookup.close();
       connection.disconnect();
       lookupConnection.disconnect();
@@ -81,7 +108,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 /** How long a run this worker cannot train (its dataset missing or different) waits before any worker may take it again. */
 const REFUSED_DELAY_MS = 3000;
 
-async function trainJob(job: Job, token: string | undefined, lookup: Queue, opts: WorkerOptions): Promise<{ status: string }> {
+async function trainJob(job: Job, token: string | undefined, lookup: Queue, onRun: OnRun, opts: WorkerOptions): Promise<{ status: string }> {
   const task: RunTask = parseOrThrow(RunTaskSchema, job.data, `job ${job.id}`);
   const { dataset, refusal } = await workerDataset(task);
   if (!dataset) {
@@ -114,13 +141,15 @@ async function trainJob(job: Job, token: string | undefined, lookup: Queue, opts
     const masks = task.maskPlan ? planMasks(task.maskPlan) : undefined;
     if (masks) extras.masks = masks;
     if (task.methodTraining) Object.assign(extras, methodTrainingExtras(getMethod(task.method.id), task.method.params));
+    onRun(task.label, null, false);
     opts.log(`${task.label}: training${recorded.epochs ? ` from epoch ${recorded.epochs + 1}` : ''} on ${opts.backend.name}`);
     const threads = resolveThreads(opts.threads, opts.backend, task.config.batchSize);
     await trainInto(
       task.run, dir, { spec: task.arch, dataset, config: task.config, backend: opts.backend, threads },
-      client.recorder(task.run.id, dir, recorded.epochs),
+      onWorker(client.recorder(task.run.id, dir, recorded.epochs), opts.name),
       {
         storagePath: dir,
+        onBatch: (p) => onRun(task.label, p.imagesPerSec, false),
         onEpoch: (m) => {
           opts.log(`${task.label}: epoch ${m.epoch}/${task.config.epochs}, test acc ${(m.testAcc * 100).toFixed(2)}%`);
           // Progress is for watchers only: a job whose lock lapsed cannot report it, and the run goes on regardless.
@@ -129,8 +158,12 @@ async function trainJob(job: Job, token: string | undefined, lookup: Queue, opts
       },
       extras,
     );
+    onRun(task.label, null, true);
     opts.log(`${task.label}: done`);
     return { status: 'completed' };
+  } catch (e) {
+    onRun(task.label, null, true);
+    throw e;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

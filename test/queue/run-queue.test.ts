@@ -125,6 +125,25 @@ describe('runs on a queue of workers (BullMQ on a real redis-server)', { skip, t
     assert.match(r.stderr, /worker endpoint http:\/\/127\.0\.0\.1:\d+/);
     assert.deepEqual(table(box.db), table(local.db));
     for (const w of workers) assert.match(w.log(), /: training on /, 'each worker trained runs (the two seeds\' chains run at once)');
+    // Where each run trained, in the run table; the workers as `pwb workers` lists them, idle now, 8 runs done between them.
+    const db = new Database(box.db, { readonly: true });
+    const reasons = db.prepare('SELECT backend_reason FROM runs').pluck().all() as string[];
+    db.close();
+    for (const reason of reasons) assert.match(reason, /^worker [^:]+:\d+: /);
+    type Listed = { workers: Array<{ run: string | null; runsDone: number; backend: string }>; waiting: number; active: number };
+    const list = async (): Promise<Listed> => {
+      const listed = await box.run(['workers', '--queue', `redis://127.0.0.1:${port}`, '--json']);
+      assert.equal(listed.code, 0, explain(listed));
+      return JSON.parse(listed.stdout) as Listed;
+    };
+    // A worker tells the registry as each run ends; allow the last report a moment to land.
+    let seen = await list();
+    for (let i = 0; i < 20 && seen.workers.reduce((a, w) => a + w.runsDone, 0) < 8; i++) seen = await list();
+    const { workers: connected, waiting, active } = seen;
+    assert.equal(connected.length, 2);
+    assert.deepEqual(connected.map((w) => w.run), [null, null]);
+    assert.equal(connected.reduce((a, w) => a + w.runsDone, 0), 8);
+    assert.deepEqual([waiting, active], [0, 0]);
   });
 
   test('a worker SIGKILLed mid-run: the other finishes the run from its last checkpoint, every epoch once', async (t) => {

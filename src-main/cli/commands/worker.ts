@@ -1,6 +1,6 @@
 // `pwb worker --queue redis://…`: trains queued runs on this machine, one at a time, until Ctrl-C.
 // The token (PWB_WORKER_TOKEN, or --token) is the one the coordinator printed.
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ValidationError } from '../../../src-shared/errors.ts';
@@ -14,6 +14,7 @@ interface WorkerOpts {
   threads?: number;
   workDir?: string;
   lockSeconds?: number;
+  name?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -25,6 +26,7 @@ export function registerWorker(program: Command): void {
     .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu', parsePositiveInt('--threads'))
     .option('--work-dir <dir>', 'where runs train (default: a folder in the system temp dir)')
+    .option('--name <name>', 'how runs record where they trained (default: HOST:PID)')
     .option('--lock-seconds <n>', 'how long a run stays this worker\'s without word from it before another worker takes it (default 30)', parsePositiveInt('--lock-seconds'))
     .action(async (opts: WorkerOpts) => {
       const token = opts.token ?? process.env.PWB_WORKER_TOKEN;
@@ -36,8 +38,9 @@ export function registerWorker(program: Command): void {
       const backend = await selectBackend(opts.backend, { threads: opts.threads });
       const log = (line: string): void => void process.stderr.write(`${line}\n`);
       const workDir = opts.workDir ?? join(tmpdir(), `pwb-worker-${process.pid}`);
-      const worker = await startWorker({ url, token, backend, threads: opts.threads, workDir, lockSeconds: opts.lockSeconds, log });
-      log(`worker on ${redactedUrl(url)}: ${backend.name} (${backend.reason}); waiting for runs`);
+      const name = opts.name ?? `${hostname()}:${process.pid}`;
+      const worker = await startWorker({ url, token, backend, threads: opts.threads, workDir, lockSeconds: opts.lockSeconds, log, name });
+      log(`worker ${name} on ${redactedUrl(url)}: ${backend.name} (${backend.reason}); waiting for runs`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           log('worker: stopping');
