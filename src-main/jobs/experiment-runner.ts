@@ -66,8 +66,11 @@ export interface Execution {
 
 /** Where queued runs go: src-main/queue/queue-executor.ts. */
 export interface RunQueue {
-  /** Trains `run` on a worker and resolves once it finished there (its epochs and files are back in the store). */
-  train(db: Db, run: Run, task: QueuedRun): Promise<void>;
+  /**
+   * Trains `run` on a worker and resolves once it finished there (its epochs and files are back in the store);
+   * `signal` cancels it (a CancelledError once the worker has stopped it, or it was taken off the queue).
+   */
+  train(db: Db, run: Run, task: QueuedRun, signal?: AbortSignal): Promise<void>;
 }
 
 /** What a worker needs of a run besides the run's row: its network, settings, and how its extras are rebuilt. */
@@ -215,7 +218,7 @@ async function ensureRun(
     await exec.queue.train(db, run, {
       arch: req.arch, config: req.config, prepared, initialWeights: req.extras.initialWeights ?? null,
       methodTraining: req.methodTraining ?? false, maskPlan: req.maskPlan ?? null, asTrained: req.asTrained ?? false,
-    });
+    }, hooks.signal);
     done = getRun(db, run.id);
     if (done.status !== 'completed') throw new JobFailedError(`run ${run.id} ended ${done.status} on its worker${done.error ? `: ${done.error}` : ''}`);
   } else {

@@ -12,12 +12,16 @@ import { CancelledError, JobFailedError } from '../../src-shared/errors.ts';
 import { writeCheckpoint } from '../engine/training/checkpoint.ts';
 import { LAST_CHECKPOINT } from '../engine/training/train.ts';
 import type { QueuedRun, RunQueue } from '../jobs/experiment-runner.ts';
+import { storeRecorder } from '../jobs/run-recorder.ts';
 import type { Db } from '../store/db.ts';
 import type { Run } from '../../src-shared/store-schemas.ts';
 import { startCoordinatorServer, type CoordinatorServer } from './coordinator-server.ts';
 import { datasetFingerprint } from './dataset-fingerprint.ts';
 import { redisConnection } from './redis-connection.ts';
-import { INITIAL_CHECKPOINT, RUN_QUEUE, runJobId, type RunTask } from './run-task.ts';
+import { cancelKey, INITIAL_CHECKPOINT, RUN_QUEUE, runJobId, type RunTask } from './run-task.ts';
+
+/** How long a cancel waits for the worker holding a run to confirm it stopped. */
+const CANCEL_WAIT_MS = 30_000;
 
 export interface QueueExecutorOptions {
   /** redis:// or rediss:// URL. */
@@ -27,7 +31,6 @@ export interface QueueExecutorOptions {
   /** Where the worker endpoint listens (default 127.0.0.1, any free port). */
   host?: string;
   port?: number;
-  signal?: AbortSignal;
 }
 
 export interface QueueExecutor extends RunQueue {
@@ -52,10 +55,33 @@ export async function openQueueExecutor(db: Db, dbPath: string, opts: QueueExecu
   const key = createHash('sha256').update(`${hostname()}:${realpathSync(dbPath)}`).digest('hex').slice(0, 12);
   const fingerprints = new Map<string, string>();
 
+  /**
+   * Takes a run off the queue, or — a worker has it — asks the worker to stop it (it checks every second)
+   * and waits until it has: the run's last report (cancelled) is stored before the coordinator closes.
+   */
+  async function cancelJob(jobId: string, runId: number): Promise<string> {
+    const job = await queue.getJob(jobId);
+    const state = job ? await job.getState() : 'unknown';
+    if (job && state !== 'active') {
+      await job.remove().catch(() => {});
+      const what = 'cancelled before a worker took its run up';
+      storeRecorder(db, runId).finished('cancelled', what);
+      return what;
+    }
+    if (!job) return 'cancelled';
+    await connection.set(cancelKey(jobId), '1', 'EX', 3600);
+    const ended = await Promise.race([
+      job.waitUntilFinished(events).then(() => 'finished' as const, () => 'stopped' as const),
+      new Promise<'silent'>((r) => setTimeout(() => r('silent'), CANCEL_WAIT_MS)),
+    ]);
+    if (ended === 'finished') return 'cancelled; its run had just finished on its worker (kept)';
+    return ended === 'stopped' ? 'cancelled; its worker stopped it within a step' : `cancelled; its worker did not confirm within ${CANCEL_WAIT_MS / 1000} s (it stops at its next check)`;
+  }
+
   return {
     endpoint: server.url,
     token,
-    async train(_db: Db, run: Run, task: QueuedRun): Promise<void> {
+    async train(_db: Db, run: Run, task: QueuedRun, signal?: AbortSignal): Promise<void> {
       const dir = run.checkpointDir!;
       mkdirSync(dir, { recursive: true });
       // The starting weights (fine-tuning's, a rewound ticket's, an imported baseline's) travel as a file; once the run has a checkpoint it starts from that instead.
@@ -90,7 +116,7 @@ export async function openQueueExecutor(db: Db, dbPath: string, opts: QueueExecu
         const earlier = await queue.getJob(jobId);
         if (earlier) await earlier.updateData(data);
         const job = earlier ?? (await queue.add('run', data, { jobId, removeOnComplete: true, removeOnFail: true, attempts: 1 }));
-        await waitOrCancel(job.waitUntilFinished(events), opts.signal);
+        await waitOrCancel(job.waitUntilFinished(events), signal, () => cancelJob(jobId, run.id));
       } catch (e) {
         if (e instanceof CancelledError) throw e;
         throw new JobFailedError(`run ${run.id} failed on its worker: ${(e as Error).message}`);
@@ -107,12 +133,16 @@ export async function openQueueExecutor(db: Db, dbPath: string, opts: QueueExecu
   };
 }
 
-function waitOrCancel<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+/** `p`, unless `signal` fires first: then `cancel` runs and the result is a CancelledError with what it said. */
+function waitOrCancel<T>(p: Promise<T>, signal: AbortSignal | undefined, cancel: () => Promise<string>): Promise<T> {
   if (!signal) return p;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new CancelledError('cancelled while its run waited for a worker (the job stays queued; `pwb resume` waits for it again)'));
+    const onAbort = (): void => {
+      cancel().then((what) => reject(new CancelledError(what)), reject);
+    };
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    // Once cancelled, the job's own end (failed: stopped by its worker) is the cancel's, not a failure.
+    p.then((v) => signal.aborted || resolve(v), (e: unknown) => signal.aborted || reject(e)).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }

@@ -41,3 +41,8 @@ export const INITIAL_CHECKPOINT: RunFile = 'initial.ckpt';
 export function runJobId(coordinatorKey: string, runId: number): string {
   return `${coordinatorKey}-run-${runId}`;
 }
+
+/** The Redis key whose presence asks the worker holding job `jobId` to stop it (a cancel). */
+export function cancelKey(jobId: string): string {
+  return `pwb:cancel:${jobId}`;
+}

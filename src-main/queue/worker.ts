@@ -7,7 +7,9 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { CancelledError } from '../../src-shared/errors.ts';
 import { parseOrThrow } from '../../src-shared/validate.ts';
+import type { Redis } from 'ioredis';
 import type { BackendInfo } from '../engine/backend/select-backend.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import { openDataset } from '../engine/datasets/registry.ts';
@@ -21,7 +23,7 @@ import { coordinatorClient } from './coordinator-client.ts';
 import { datasetFingerprint } from './dataset-fingerprint.ts';
 import { redisConnection } from './redis-connection.ts';
 import { publishWorker, REFRESH_MS, withdrawWorker } from './worker-registry.ts';
-import { INITIAL_CHECKPOINT, RUN_QUEUE, RunTaskSchema, type RunTask } from './run-task.ts';
+import { cancelKey, INITIAL_CHECKPOINT, RUN_QUEUE, RunTaskSchema, type RunTask } from './run-task.ts';
 
 export interface WorkerOptions {
   url: string;
@@ -82,7 +84,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     if (done || label !== lastLabel) publish();
     lastLabel = done ? null : label;
   };
-  const worker = new Worker(RUN_QUEUE, (job: Job, token?: string) => trainJob(job, token, lookup, onRun, opts), {
+  const worker = new Worker(RUN_QUEUE, (job: Job, token?: string) => trainJob(job, token, { lookup, redis: lookupConnection, onRun }, opts), {
     connection,
     concurrency: 1,
     lockDuration: lockMs,
@@ -108,7 +110,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 /** How long a run this worker cannot train (its dataset missing or different) waits before any worker may take it again. */
 const REFUSED_DELAY_MS = 3000;
 
-async function trainJob(job: Job, token: string | undefined, lookup: Queue, onRun: OnRun, opts: WorkerOptions): Promise<{ status: string }> {
+interface JobContext {
+  /** Reads a job's current data. */
+  lookup: Queue;
+  /** For the worker's own keys (cancel requests). */
+  redis: Redis;
+  onRun: OnRun;
+}
+
+/** How often a worker looks whether the coordinator asked it to stop its run. */
+const CANCEL_CHECK_MS = 1000;
+
+async function trainJob(job: Job, token: string | undefined, ctx: JobContext, opts: WorkerOptions): Promise<{ status: string }> {
+  const { lookup, onRun } = ctx;
   const task: RunTask = parseOrThrow(RunTaskSchema, job.data, `job ${job.id}`);
   const { dataset, refusal } = await workerDataset(task);
   if (!dataset) {
@@ -117,6 +131,7 @@ async function trainJob(job: Job, token: string | undefined, lookup: Queue, onRu
     await job.moveToDelayed(Date.now() + REFUSED_DELAY_MS, token);
     throw new DelayedError(refusal);
   }
+  let cancelWatch: NodeJS.Timeout | undefined;
   const client = coordinatorClient(task.coordinator, opts.token, {
     log: opts.log,
     currentBase: async () => ((await lookup.getJob(job.id!))?.data as RunTask | undefined)?.coordinator ?? task.coordinator,
@@ -142,6 +157,13 @@ async function trainJob(job: Job, token: string | undefined, lookup: Queue, onRu
     if (masks) extras.masks = masks;
     if (task.methodTraining) Object.assign(extras, methodTrainingExtras(getMethod(task.method.id), task.method.params));
     onRun(task.label, null, false);
+    // A cancel on the coordinator reaches the run within a step (the training loop checks the signal per batch).
+    const cancel = new AbortController();
+    cancelWatch = setInterval(() => {
+      ctx.redis.exists(cancelKey(job.id!)).then((n) => {
+        if (n > 0) cancel.abort();
+      }, () => {});
+    }, CANCEL_CHECK_MS);
     opts.log(`${task.label}: training${recorded.epochs ? ` from epoch ${recorded.epochs + 1}` : ''} on ${opts.backend.name}`);
     const threads = resolveThreads(opts.threads, opts.backend, task.config.batchSize);
     await trainInto(
@@ -149,6 +171,7 @@ async function trainJob(job: Job, token: string | undefined, lookup: Queue, onRu
       onWorker(client.recorder(task.run.id, dir, recorded.epochs), opts.name),
       {
         storagePath: dir,
+        signal: cancel.signal,
         onBatch: (p) => onRun(task.label, p.imagesPerSec, false),
         onEpoch: (m) => {
           opts.log(`${task.label}: epoch ${m.epoch}/${task.config.epochs}, test acc ${(m.testAcc * 100).toFixed(2)}%`);
@@ -163,8 +186,11 @@ async function trainJob(job: Job, token: string | undefined, lookup: Queue, onRu
     return { status: 'completed' };
   } catch (e) {
     onRun(task.label, null, true);
+    if (e instanceof CancelledError) opts.log(`${task.label}: cancelled by the coordinator`);
     throw e;
   } finally {
+    clearInterval(cancelWatch);
+    ctx.redis.del(cancelKey(job.id!)).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
 }

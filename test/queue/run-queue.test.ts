@@ -204,6 +204,36 @@ describe('runs on a queue of workers (BullMQ on a real redis-server)', { skip, t
     assert.deepEqual(table(box.db), faults.reference);
   });
 
+  test('Ctrl-C on the coordinator cancels the run its worker holds within a step, and nothing is left on the queue', async (t) => {
+    const dir = tempDir(t, 'pwb-queue-cancel-');
+    const specPath = join(dir, 'spec.json');
+    // A long baseline: the cancel, not the end of the run, must stop it.
+    writeFileSync(specPath, JSON.stringify(spec('cancel', 40, [1, 2], ['finetune'])));
+    const port = await freePort();
+    await startRedis(t, dir, port);
+    const box = sandbox(dir, 'queued.sqlite');
+    const worker = startWorker(t, box, port);
+    const run = queued(box, specPath, port);
+    await waitFor('a baseline\'s first epoch', () => /baseline seed \d .*: epoch 1\/40/.test(worker.log()));
+    run.kill('SIGINT');
+    const r = await run.done;
+    assert.equal(r.code, 130, `${r.stderr}\nworker:\n${worker.log()}`);
+    assert.match(r.stderr, /cancelled; its worker stopped it within a step/);
+    assert.match(worker.log(), /baseline seed \d .*: cancelled by the coordinator/);
+    const db = new Database(box.db, { readonly: true });
+    const runs = db.prepare('SELECT status, epochs_done, error FROM runs ORDER BY id').all() as Array<{ status: string; epochs_done: number; error: string }>;
+    assert.equal(db.prepare('SELECT status FROM experiments').pluck().get(), 'cancelled');
+    db.close();
+    assert.deepEqual(runs.map((x) => x.status).sort(), ['cancelled', 'cancelled']);
+    assert.ok(runs.every((x) => x.epochs_done < 40), JSON.stringify(runs));
+    // One worker: the other seed's baseline was still waiting, and left the queue untrained.
+    assert.ok(runs.some((x) => x.epochs_done === 0 && x.error === 'cancelled before a worker took its run up'), JSON.stringify(runs));
+    const listed = await box.run(['workers', '--queue', `redis://127.0.0.1:${port}`, '--json']);
+    const counts = JSON.parse(listed.stdout) as { waiting: number; active: number; workers: Array<{ run: string | null }> };
+    assert.deepEqual([counts.waiting, counts.active], [0, 0], 'nothing left on the queue');
+    assert.deepEqual(counts.workers.map((w) => w.run), [null], 'the worker is idle again');
+  });
+
   test('a worker whose copy of the dataset differs refuses the run in one line; a worker with the same data trains it', async (t) => {
     const dir = tempDir(t, 'pwb-queue-data-');
     // The same id (a relative cifar10 folder) names different data where the process runs.
