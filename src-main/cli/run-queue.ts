@@ -13,16 +13,26 @@ export interface QueueOpts {
   allowRemote?: boolean;
 }
 
-export async function withRunQueue<T>(db: Db, dbPath: string, exec: Execution, opts: QueueOpts, body: (exec: Execution) => Promise<T>): Promise<T> {
+/**
+ * Checks the queue options — the URL, where to listen, that Redis answers — before anything is written,
+ * so bad ones end in one line with the database untouched.
+ */
+export async function checkQueueOptions(opts: QueueOpts): Promise<void> {
   if (!opts.queue) {
     if (opts.listen) throw new ValidationError('--listen: only with --queue (where the workers reach this process)');
-    return body(exec);
+    return;
   }
+  const { checkRedisReachable, parseQueueUrl } = await import('../queue/redis-connection.ts');
+  listenAddress(opts);
+  await checkRedisReachable(parseQueueUrl(opts.queue));
+}
+
+export async function withRunQueue<T>(db: Db, dbPath: string, exec: Execution, opts: QueueOpts, body: (exec: Execution) => Promise<T>): Promise<T> {
+  if (!opts.queue) return body(exec);
   const { parseQueueUrl, redactedUrl } = await import('../queue/redis-connection.ts');
   const { openQueueExecutor } = await import('../queue/queue-executor.ts');
   const url = parseQueueUrl(opts.queue);
-  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
-  if (!isLoopbackHost(host) && !opts.allowRemote) throw new ValidationError(`--listen ${opts.listen}: ${host} is not a loopback address; add --allow-remote to let workers on other machines in`);
+  const { host, port } = listenAddress(opts);
   const executor = await openQueueExecutor(db, dbPath, { url, host, port, token: process.env.PWB_WORKER_TOKEN || undefined });
   process.stderr.write(
     `queue ${redactedUrl(url)}: runs wait for workers; worker endpoint ${executor.endpoint}\n` +
@@ -33,6 +43,13 @@ export async function withRunQueue<T>(db: Db, dbPath: string, exec: Execution, o
   } finally {
     await executor.close();
   }
+}
+
+/** Where the worker endpoint listens: --listen, loopback unless --allow-remote. */
+function listenAddress(opts: QueueOpts): { host: string; port: number } {
+  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
+  if (!isLoopbackHost(host) && !opts.allowRemote) throw new ValidationError(`--listen ${opts.listen}: ${host} is not a loopback address; add --allow-remote to let workers on other machines in`);
+  return { host, port };
 }
 
 function parseListen(value: string): { host: string; port: number } {

@@ -18,7 +18,30 @@ export function parseQueueUrl(value: string, option = '--queue'): string {
 }
 
 export function redisConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+  // Connection errors (Redis restarting) are retried by ioredis itself; without a listener each would be printed.
+  redis.on('error', () => {});
+  return redis;
+}
+
+/** Fails in one line, within a few seconds, where Redis cannot be reached (or refuses the password). */
+export async function checkRedisReachable(url: string, option = '--queue'): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000, enableOfflineQueue: false });
+  // The connection's own error (ECONNREFUSED, a refused password) says more than the command's "Connection is closed".
+  let connectionError: (Error & { code?: string }) | null = null;
+  probe.on('error', (e: Error) => {
+    connectionError ??= e;
+  });
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (e) {
+    const err = connectionError ?? (e as Error & { code?: string });
+    const why = err.code ?? err.message;
+    throw new ValidationError(`${option} ${redactedUrl(url)}: cannot reach Redis (${why}); start redis-server there (Debian: apt-get install redis-server) or correct the address and password`);
+  } finally {
+    probe.disconnect();
+  }
 }
 
 /** The URL without its password, for messages. */

@@ -32,11 +32,12 @@ export function registerResume(program: Command): void {
     .option('--listen <host:port>', 'with --queue: where the workers reach this process (default 127.0.0.1, any free port)')
     .option('--allow-remote', 'with --listen: accept workers on other machines (a non-loopback host)')
     .action(async (id: number, opts: ResumeOpts, cmd: Command) => {
+      if (opts.run && opts.queue) throw new ValidationError('--queue: resumes an experiment on workers; a single run (--run) resumes here');
+      await (await import('../run-queue.ts')).checkQueueOptions(opts);
       const what = opts.run ? `run ${id}` : `experiment ${id}`;
       await withDatabaseAsync(
         cmd,
         async (db, dbPath) => {
-          if (opts.run && opts.queue) throw new ValidationError('--queue: resumes an experiment on workers; a single run (--run) resumes here');
           if (opts.run) {
             const { prepareResume } = await import('../../jobs/train-run.ts');
             const { runWithProgress } = await import('../run-with-progress.ts');

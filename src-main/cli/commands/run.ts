@@ -38,6 +38,7 @@ export function registerRun(program: Command): void {
     .option('--listen <host:port>', 'with --queue: where the workers reach this process (default 127.0.0.1, any free port)')
     .option('--allow-remote', 'with --listen: accept workers on other machines (a non-loopback host)')
     .action(async (arg: string, opts: RunOpts, cmd: Command) => {
+      await (await import('../run-queue.ts')).checkQueueOptions(opts);
       const { loadPreset } = await import('../../queries/presets.ts');
       const base = arg.endsWith('.json') || arg.includes('/') ? readJsonFile(arg) : loadPreset(arg);
       if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new ValidationError(`${arg}: an ExperimentSpec must be a JSON object`);

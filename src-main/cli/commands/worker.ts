@@ -31,10 +31,11 @@ export function registerWorker(program: Command): void {
     .action(async (opts: WorkerOpts) => {
       const token = opts.token ?? process.env.PWB_WORKER_TOKEN;
       if (!token) throw new ValidationError('pwb worker: no token; pass --token or set PWB_WORKER_TOKEN to what `pwb run --queue` printed');
-      const { parseQueueUrl, redactedUrl } = await import('../../queue/redis-connection.ts');
+      const { checkRedisReachable, parseQueueUrl, redactedUrl } = await import('../../queue/redis-connection.ts');
       const { startWorker } = await import('../../queue/worker.ts');
       const { selectBackend } = await import('../../engine/backend/select-backend.ts');
       const url = parseQueueUrl(opts.queue);
+      await checkRedisReachable(url);
       const backend = await selectBackend(opts.backend, { threads: opts.threads });
       const log = (line: string): void => void process.stderr.write(`${line}\n`);
       const workDir = opts.workDir ?? join(tmpdir(), `pwb-worker-${process.pid}`);

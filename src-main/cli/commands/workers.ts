@@ -15,10 +15,12 @@ export function registerWorkers(program: Command): void {
     .requiredOption('--queue <url>', 'the Redis queue: redis://HOST:PORT (rediss:// for TLS)')
     .option('--json', 'print {workers, waiting, active} on stdout')
     .action(async (opts: WorkersOpts) => {
-      const { parseQueueUrl, redisConnection } = await import('../../queue/redis-connection.ts');
+      const { checkRedisReachable, parseQueueUrl, redisConnection } = await import('../../queue/redis-connection.ts');
       const { listWorkers } = await import('../../queue/worker-registry.ts');
       const { queueCounts } = await import('../../queue/queue-counts.ts');
-      const redis = redisConnection(parseQueueUrl(opts.queue));
+      const url = parseQueueUrl(opts.queue);
+      await checkRedisReachable(url);
+      const redis = redisConnection(url);
       try {
         const [workers, counts] = await Promise.all([listWorkers(redis), queueCounts(redis)]);
         if (opts.json) return printJson({ workers, ...counts });
