@@ -72,7 +72,8 @@ export async function openQueueExecutor(db: Db, dbPath: string, opts: QueueExecu
     await connection.set(cancelKey(jobId), '1', 'EX', 3600);
     const ended = await Promise.race([
       job.waitUntilFinished(events).then(() => 'finished' as const, () => 'stopped' as const),
-      new Promise<'silent'>((r) => setTimeout(() => r('silent'), CANCEL_WAIT_MS)),
+      // unref: a timer left after the race must not keep the process alive once the worker confirmed.
+      new Promise<'silent'>((r) => setTimeout(() => r('silent'), CANCEL_WAIT_MS).unref()),
     ]);
     if (ended === 'finished') return 'cancelled; its run had just finished on its worker (kept)';
     return ended === 'stopped' ? 'cancelled; its worker stopped it within a step' : `cancelled; its worker did not confirm within ${CANCEL_WAIT_MS / 1000} s (it stops at its next check)`;

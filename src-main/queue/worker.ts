@@ -84,7 +84,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     if (done || label !== lastLabel) publish();
     lastLabel = done ? null : label;
   };
-  const worker = new Worker(RUN_QUEUE, (job: Job, token?: string) => trainJob(job, token, { lookup, redis: lookupConnection, onRun }, opts), {
+  const context: JobContext = { lookup, redis: lookupConnection, onRun, refused: new Set() };
+  const worker = new Worker(RUN_QUEUE, (job: Job, token?: string) => trainJob(job, token, context, opts), {
     connection,
     concurrency: 1,
     lockDuration: lockMs,
@@ -116,6 +117,8 @@ interface JobContext {
   /** For the worker's own keys (cancel requests). */
   redis: Redis;
   onRun: OnRun;
+  /** Jobs this worker refused already: said once, not at every hand-back. */
+  refused: Set<string>;
 }
 
 /** How often a worker looks whether the coordinator asked it to stop its run. */
@@ -127,7 +130,8 @@ async function trainJob(job: Job, token: string | undefined, ctx: JobContext, op
   const { dataset, refusal } = await workerDataset(task);
   if (!dataset) {
     // Handed back (delayed, not failed): another worker, with the right data, takes it.
-    opts.log(`${task.label}: refused: ${refusal}`);
+    if (!ctx.refused.has(job.id!)) opts.log(`${task.label}: refused: ${refusal}`);
+    ctx.refused.add(job.id!);
     await job.moveToDelayed(Date.now() + REFUSED_DELAY_MS, token);
     throw new DelayedError(refusal);
   }

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
-import { PWB_BIN, explain, sandbox, tempDir, type Sandbox } from '../cli/helpers.ts';
+import { PWB_BIN, explain, lines, sandbox, tempDir, type Sandbox } from '../cli/helpers.ts';
 
 const REDIS = spawnSync('redis-server', ['--version']).status === 0 ? 'redis-server' : null;
 const skip = REDIS ? false : 'redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)';
@@ -255,9 +255,33 @@ describe('runs on a queue of workers (BullMQ on a real redis-server)', { skip, t
     const r = await run.done;
     assert.equal(r.code, 0, `${r.stderr}\nother:\n${other.log()}\nsame:\n${same.log()}`);
     assert.doesNotMatch(other.log(), /: training on /, 'the worker with other data trained nothing');
+    const refusedRuns = other.log().split('\n').filter((l) => l.includes('refused: ')).map((l) => l.slice(0, l.indexOf(': refused')));
+    assert.deepEqual(refusedRuns, [...new Set(refusedRuns)], `each run refused once, though handed back while this worker was alone:\n${other.log()}`);
     assert.match(same.log(), /baseline seed 1 .*: training on /);
   });
+
+  test('--gpus 0,1: one worker per device, named after it, each seeing only its GPU; a stop reaches both', async (t) => {
+    const dir = tempDir(t, 'pwb-queue-gpus-');
+    const port = await freePort();
+    await startRedis(t, dir, port);
+    const box = sandbox(dir, 'queued.sqlite');
+    const pair = startWorker(t, box, port, ['--gpus', '0,1', '--name', 'box']);
+    type Listed = { workers: Array<{ name: string }> };
+    const list = async (): Promise<Listed> => JSON.parse((await box.run(['workers', '--queue', `redis://127.0.0.1:${port}`, '--json'])).stdout) as Listed;
+    let seen = await list();
+    for (let i = 0; i < 100 && seen.workers.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await list();
+    }
+    assert.deepEqual(seen.workers.map((w) => w.name), ['box:gpu0', 'box:gpu1'], pair.log());
+    const exited = new Promise((resolve) => pair.child.once('exit', resolve));
+    pair.child.kill('SIGTERM');
+    await exited;
+    assert.deepEqual((await list()).workers, [], 'both left the registry as they stopped');
+    assert.equal(lines(pair.log()).filter((l) => l === 'worker: stopping').length, 2);
+  });
 });
+
 
 /** A CIFAR-10 binary folder: 5 training batches of 64 records and a test batch of 64, labels shifted by `labelShift`. */
 function writeCifar(dir: string, labelShift: number): void {

@@ -15,6 +15,15 @@ interface WorkerOpts {
   workDir?: string;
   lockSeconds?: number;
   name?: string;
+  gpus?: string[];
+}
+
+function parseGpus(value: string): string[] {
+  const ids = value.split(',').map((s) => s.trim());
+  if (ids.some((id) => !/^\d+$/.test(id)) || new Set(ids).size !== ids.length) {
+    throw new ValidationError(`--gpus: expected distinct CUDA device numbers separated by commas (e.g. 0,1), got '${value}'`);
+  }
+  return ids;
 }
 
 export function registerWorker(program: Command): void {
@@ -27,10 +36,12 @@ export function registerWorker(program: Command): void {
     .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu', parsePositiveInt('--threads'))
     .option('--work-dir <dir>', 'where runs train (default: a folder in the system temp dir)')
     .option('--name <name>', 'how runs record where they trained (default: HOST:PID)')
+    .option('--gpus <list>', 'one worker per CUDA device (e.g. 0,1): each trains one run at a time on its own GPU (CUDA_VISIBLE_DEVICES)', parseGpus)
     .option('--lock-seconds <n>', 'how long a run stays this worker\'s without word from it before another worker takes it (default 30)', parsePositiveInt('--lock-seconds'))
     .action(async (opts: WorkerOpts) => {
       const token = opts.token ?? process.env.PWB_WORKER_TOKEN;
       if (!token) throw new ValidationError('pwb worker: no token; pass --token or set PWB_WORKER_TOKEN to what `pwb run --queue` printed');
+      if (opts.gpus) return workerPerGpu(opts.gpus, opts.name ?? `${hostname()}:${process.pid}`);
       const { checkRedisReachable, parseQueueUrl, redactedUrl } = await import('../../queue/redis-connection.ts');
       const { startWorker } = await import('../../queue/worker.ts');
       const { selectBackend } = await import('../../engine/backend/select-backend.ts');
@@ -54,4 +65,27 @@ export function registerWorker(program: Command): void {
       process.once('SIGINT', () => process.exit(130));
       await worker.close();
     });
+}
+
+/**
+ * `--gpus 0,1`: this command once per device, each child seeing only its GPU (CUDA_VISIBLE_DEVICES) and named
+ * after it; a stop signal goes to every child, and this process ends when they all have.
+ */
+async function workerPerGpu(gpus: string[], name: string): Promise<void> {
+  const { spawn } = await import('node:child_process');
+  // The same command without --gpus and --name (each child gets its own name).
+  const dropped = new Set(['--gpus', '--name']);
+  const args = process.argv.slice(1).filter((a, i, all) => !dropped.has(a) && !dropped.has(all[i - 1]!) && ![...dropped].some((d) => a.startsWith(`${d}=`)));
+  const children = gpus.map((id) =>
+    spawn(process.execPath, [...process.execArgv, ...args, '--name', `${name}:gpu${id}`], {
+      env: { ...process.env, CUDA_VISIBLE_DEVICES: id }, stdio: ['ignore', 'inherit', 'inherit'],
+    }));
+  const forward = (signal: NodeJS.Signals): void => {
+    for (const c of children) c.kill(signal);
+  };
+  process.on('SIGINT', () => forward('SIGINT'));
+  process.on('SIGTERM', () => forward('SIGTERM'));
+  const codes = await Promise.all(children.map((c) => new Promise<number | null>((resolve) => c.on('exit', (code) => resolve(code)))));
+  const failed = codes.find((c) => c !== 0 && c !== null);
+  if (failed !== undefined) process.exitCode = failed;
 }
