@@ -29,6 +29,7 @@ export const CALL_NAMES = [
   'importModel',
   'study',
   'measureLatency',
+  'listWorkers',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 export type { CallArgs } from './workbench-args.ts';
@@ -163,6 +164,36 @@ export interface OptionsInfo {
   methods: Array<{ id: string; paper: string; kind: string; families: string[]; paramsJsonSchema: unknown; exampleParams: Record<string, unknown> }>;
   regimes: Array<'finetune' | 'scratch-e' | 'scratch-b' | 'lottery' | 'reduced'>;
   backends: string[];
+  /** The queue experiments may run on (`pwb serve --queue`, PWB_QUEUE in the app): its URL without the password; null without one. */
+  queue: { url: string } | null;
+}
+
+/** A worker connected to the queue, as it last said (every few seconds). */
+export interface WorkerInfo {
+  name: string;
+  backend: string;
+  /** The backend's reason: the device it trains on. */
+  device: string;
+  /** The run in hand ("baseline seed 1 (experiment 3, run 7)"), or null when idle. */
+  run: string | null;
+  imagesPerSec: number | null;
+  runsDone: number;
+  startedAt: string;
+  seenAt: string;
+}
+
+/** The Workers view: the queue, its workers and runs, and how a machine joins it. */
+export interface WorkersInfo {
+  /** The queue's URL without its password; null where this workbench has no queue. */
+  queue: string | null;
+  /** Why the queue could not be read (Redis away), or null. */
+  error: string | null;
+  workers: WorkerInfo[];
+  /** Runs waiting for a worker, and being trained. */
+  waiting: number;
+  active: number;
+  /** What a machine runs to join (the token included), or null without a queue. */
+  joinCommand: string | null;
 }
 
 export interface CostEstimate {
@@ -251,6 +282,8 @@ export interface CallResults {
   study: StudyResult;
   /** Measures the latency of every architecture the given experiments trained, on the jobs' backend, and stores it. */
   measureLatency: LatencyReport;
+  /** The workers of this workbench's queue (as `pwb workers`). */
+  listWorkers: WorkersInfo;
 }
 
 /** One completed run in a study: what it is, its final test accuracy and its size and speed. */

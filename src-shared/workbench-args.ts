@@ -16,9 +16,11 @@ export const CALL_ARGS = {
   listPresets: z.void(),
   describeOptions: z.void(),
   estimateCost: z.strictObject({ spec: ExperimentSpecSchema }),
-  startExperiment: z.strictObject({ spec: ExperimentSpecSchema }),
+  /** onWorkers: its runs train on the workers of the workbench's queue instead of here. */
+  startExperiment: z.strictObject({ spec: ExperimentSpecSchema, onWorkers: z.boolean().optional() }),
   cancelExperiment: z.strictObject({ id }),
-  resumeExperiment: z.strictObject({ id }),
+  /** onWorkers: as startExperiment's; by default where its runs last trained. */
+  resumeExperiment: z.strictObject({ id, onWorkers: z.boolean().optional() }),
   updateExperiment: z.strictObject({
     id,
     name: z.string().min(1).max(200).optional(),
@@ -41,6 +43,7 @@ export const CALL_ARGS = {
     batchSize: z.number().int().min(1).max(4096).optional(),
     repeats: z.number().int().min(3).max(1000).optional(),
   }),
+  listWorkers: z.void(),
 } as const satisfies Record<CallName, z.ZodType>;
 
 export type CallArgs<N extends CallName> = z.input<(typeof CALL_ARGS)[N]>;

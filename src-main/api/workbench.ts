@@ -8,7 +8,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { WorkbenchError } from '../../src-shared/errors.ts';
+import { ValidationError, WorkbenchError } from '../../src-shared/errors.ts';
+import { trainedOnWorker } from '../../src-shared/trained-on.ts';
 import type { ExperimentStatus } from '../../src-shared/store-schemas.ts';
 import type { CallArgs, ExperimentDetail, WorkbenchApi } from '../../src-shared/workbench-api.ts';
 import { experimentResults } from '../queries/experiment-results.ts';
@@ -22,7 +23,9 @@ import * as experiments from '../store/experiments.ts';
 import { listEpochMetrics } from '../store/metrics.ts';
 import { getRun, listRuns, markRunFinished } from '../store/runs.ts';
 import { experimentRows, matchesSearch } from './experiment-rows.ts';
-import { JobSupervisor, type EventListener, type SpawnJob } from '../jobs/job-supervisor.ts';
+import { JobSupervisor, type EventListener, type JobPlan, type SpawnJob } from '../jobs/job-supervisor.ts';
+import { queuedJobPlan, type QueueSettings } from '../queue/queued-job.ts';
+import type { QueueStatus } from '../queue/queue-status.ts';
 
 /**
  * A request that is valid but clashes with the current state (deleting a running experiment).
@@ -53,6 +56,8 @@ export interface WorkbenchOptions {
   warmUp?: boolean;
   /** Native TensorFlow's threads in the compute report's probes (default every core). */
   threads?: number;
+  /** A queue whose workers train the experiments started "on workers" (`pwb serve --queue`). */
+  queue?: QueueSettings;
 }
 
 export interface Workbench {
@@ -99,6 +104,23 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   });
 
   const row = (id: number) => experimentRows(db, [experiments.getExperiment(db, id)])[0]!;
+  let queueStatus: QueueStatus | null = null;
+
+  /** How an experiment's job runs: here, or on the queue's workers (checked: a queue is set and Redis answers). */
+  async function jobPlan(onWorkers: boolean, where: string): Promise<JobPlan> {
+    if (!onWorkers) return {};
+    if (!options.queue) throw new ValidationError(`${where}: this workbench has no queue of workers; start it with \`pwb serve --queue redis://HOST:PORT\` (the desktop app: PWB_QUEUE=redis://HOST:PORT)`);
+    const { checkRedisReachable } = await import('../queue/redis-connection.ts');
+    await checkRedisReachable(options.queue.url, where);
+    return queuedJobPlan(options.queue);
+  }
+
+  /** Whether the experiment's most recently started run trained on a worker. */
+  function lastTrainedOnWorkers(id: number): boolean {
+    const started = listRuns(db, { experimentId: id }).filter((r) => r.startedAt !== null);
+    const last = started.sort((a, b) => a.startedAt!.localeCompare(b.startedAt!)).at(-1);
+    return last !== undefined && trainedOnWorker(last.backendReason) !== null;
+  }
   // The engine-facing modules (registries, cost model, tfjs) load in about half a second of one
   // blocked event loop: once, at start, rather than in the middle of the first training.
   const options_ = () => import('../queries/experiment-options.ts');
@@ -154,21 +176,24 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     },
 
     async describeOptions() {
-      return (await options_()).describeOptions();
+      const described = await (await options_()).describeOptions();
+      const queue = options.queue ? { url: (await import('../queue/redis-connection.ts')).redactedUrl(options.queue.url) } : null;
+      return { ...described, queue };
     },
 
     async estimateCost({ spec }) {
       return (await options_()).estimateCost(withPatternResolved(db, spec, 'estimateCost: spec'), 'estimateCost: spec');
     },
 
-    async startExperiment({ spec }) {
-      // Everything is checked (method, params, dataset, architecture) before anything is written.
+    async startExperiment({ spec, onWorkers }) {
+      // Everything is checked (method, params, dataset, architecture, the queue) before anything is written.
+      const plan = await jobPlan(onWorkers ?? false, 'startExperiment: onWorkers');
       const { prepareExperiment } = await prepare_();
       const prepared = await prepareExperiment(withPatternResolved(db, spec, 'startExperiment: spec'), 'startExperiment: spec');
       const { createExperimentRecord } = await import('../jobs/experiment-runner.ts');
       const experiment = createExperimentRecord(db, dbPath, prepared);
       publishStatus(experiment.id, 'queued');
-      supervisor.enqueue(experiment.id);
+      supervisor.enqueue(experiment.id, plan);
       return { id: experiment.id };
     },
 
@@ -183,15 +208,17 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       return { id, cancelled: outcome !== false };
     },
 
-    async resumeExperiment({ id }) {
+    async resumeExperiment({ id, onWorkers }) {
       const experiment = experiments.getExperiment(db, id);
       if (supervisor.isBusy(id)) throw new ConflictError(`experiment ${id} is already ${supervisor.activeId === id ? 'running' : 'queued'}`);
       if (experiment.status === 'completed') throw new ConflictError(`experiment ${id} is completed; there is nothing to resume`);
+      // By default it continues where its runs last trained: on workers if this workbench has their queue.
+      const plan = await jobPlan(onWorkers ?? (options.queue !== undefined && lastTrainedOnWorkers(id)), 'resumeExperiment: onWorkers');
       const { prepareExperiment } = await prepare_();
       await prepareExperiment(experiment.spec, `experiment ${id}`);
       experiments.updateExperiment(db, id, { status: 'queued' });
       publishStatus(id, 'queued');
-      supervisor.enqueue(id);
+      supervisor.enqueue(id, plan);
       return { id };
     },
 
@@ -240,6 +267,19 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       return measureStudyLatency(db, ids, { batchSize, repeats, jobArgs: options.jobArgs });
     },
 
+    async listWorkers() {
+      if (!options.queue) return { queue: null, error: null, workers: [], waiting: 0, active: 0, joinCommand: null };
+      const { redactedUrl } = await import('../queue/redis-connection.ts');
+      const url = redactedUrl(options.queue.url);
+      const joinCommand = `PWB_WORKER_TOKEN=${options.queue.token} npx pwb worker --queue ${url}`;
+      queueStatus ??= (await import('../queue/queue-status.ts')).openQueueStatus(options.queue.url);
+      try {
+        return { queue: url, error: null, ...(await queueStatus.read()), joinCommand };
+      } catch (e) {
+        return { queue: url, error: (e as Error).message, workers: [], waiting: 0, active: 0, joinCommand };
+      }
+    },
+
     async importModel({ files }) {
       // Loaded on first use: the importers pull in tfjs and the model registry.
       const { importGivenFiles } = await import('../jobs/model-import.ts');
@@ -256,6 +296,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     },
     async close() {
       await supervisor.close();
+      queueStatus?.close();
       listeners.clear();
       db.close();
     },

@@ -2,10 +2,12 @@
 // It supervises and persists; it never trains: experiments run in utility processes (the same job
 // entry and JSON-lines protocol that `pwb serve` runs as Node child processes).
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, utilityProcess, type MenuItemConstructorOptions } from 'electron';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JobHandle, SpawnJob } from '../jobs/job-supervisor.ts';
 import { createWorkbench, type Workbench } from '../api/workbench.ts';
+import type { QueueSettings } from '../queue/queued-job.ts';
 import { defaultDatabasePath } from '../store/default-path.ts';
 import {
   CALL_NAMES,
@@ -27,10 +29,10 @@ const renderer: RendererLocation = {
 process.env.PWB_RESOURCES_DIR ??= path.join(app.getAppPath(), 'resources');
 
 /** Jobs in Electron utility processes; stdout carries the protocol, cancel is a parent-port message. */
-const spawnUtilityJob: SpawnJob = ({ experimentId, dbPath, args }): JobHandle => {
-  const entry = path.join(app.getAppPath(), 'src-main', 'jobs', 'job-process.ts');
-  const child = utilityProcess.fork(entry, [String(experimentId), '--db', dbPath, ...args], {
+const spawnUtilityJob: SpawnJob = ({ experimentId, dbPath, entry, args, env }): JobHandle => {
+  const child = utilityProcess.fork(path.join(app.getAppPath(), entry), [String(experimentId), '--db', dbPath, ...args], {
     stdio: 'pipe',
+    env: { ...process.env, ...env },
     serviceName: `Pruning Workbench job ${experimentId}`,
   });
   return {
@@ -44,6 +46,17 @@ const spawnUtilityJob: SpawnJob = ({ experimentId, dbPath, args }): JobHandle =>
     onExit: (listener) => void child.once('exit', (code) => listener(code, null)),
   };
 };
+
+/**
+ * The queue of workers the app offers "Run on workers" with: PWB_QUEUE (redis://HOST:PORT), its worker
+ * endpoint on PWB_QUEUE_LISTEN (default loopback), the workers' token PWB_WORKER_TOKEN (default a fresh one,
+ * shown in the Workers view). None without PWB_QUEUE.
+ */
+function queueFromEnvironment(): QueueSettings | undefined {
+  const url = process.env.PWB_QUEUE;
+  if (!url) return undefined;
+  return { url, listen: process.env.PWB_QUEUE_LISTEN || undefined, token: process.env.PWB_WORKER_TOKEN || randomBytes(32).toString('hex') };
+}
 
 /** The experiment the page last opened: what File › Export CSV… exports. */
 let lastExperimentId: number | null = null;
@@ -164,7 +177,7 @@ app.on('window-all-closed', () => {
 // so awaiting it here would hang the app (electronjs.org/docs/latest/tutorial/esm).
 void app.whenReady().then(() => {
   lockDownSessions();
-  const workbench = createWorkbench({ dbPath: defaultDatabasePath(), spawnJob: spawnUtilityJob, appVersion: app.getVersion() });
+  const workbench = createWorkbench({ dbPath: defaultDatabasePath(), spawnJob: spawnUtilityJob, appVersion: app.getVersion(), queue: queueFromEnvironment() });
   // Quitting cancels the running experiment after its batch (resumable) before the app exits.
   let closed = false;
   app.on('will-quit', (event) => {

@@ -6,6 +6,7 @@ import { ValidationError } from '../../src-shared/errors.ts';
 import { isLoopbackHost } from '../api/http-server.ts';
 import type { Execution } from '../jobs/experiment-runner.ts';
 import type { Db } from '../store/db.ts';
+import { DEFAULT_LISTEN, parseListen, type ListenAddress } from '../queue/listen-address.ts';
 
 export interface QueueOpts {
   queue?: string;
@@ -30,31 +31,21 @@ export async function checkQueueOptions(opts: QueueOpts): Promise<void> {
 export async function withRunQueue<T>(db: Db, dbPath: string, exec: Execution, opts: QueueOpts, body: (exec: Execution) => Promise<T>): Promise<T> {
   if (!opts.queue) return body(exec);
   const { parseQueueUrl, redactedUrl } = await import('../queue/redis-connection.ts');
-  const { openQueueExecutor } = await import('../queue/queue-executor.ts');
+  const { withQueueExecution } = await import('../queue/queue-execution.ts');
   const url = parseQueueUrl(opts.queue);
-  const { host, port } = listenAddress(opts);
-  const executor = await openQueueExecutor(db, dbPath, { url, host, port, token: process.env.PWB_WORKER_TOKEN || undefined });
-  process.stderr.write(
-    `queue ${redactedUrl(url)}: runs wait for workers; worker endpoint ${executor.endpoint}\n` +
-      (process.env.PWB_WORKER_TOKEN ? '  workers: pwb worker --queue URL (with the same PWB_WORKER_TOKEN)\n' : `  workers: PWB_WORKER_TOKEN=${executor.token} pwb worker --queue URL\n`),
-  );
-  try {
-    return await body({ ...exec, queue: executor });
-  } finally {
-    await executor.close();
-  }
+  const token = process.env.PWB_WORKER_TOKEN || undefined;
+  return withQueueExecution(db, dbPath, exec, {
+    url, ...listenAddress(opts), token,
+    announce: (executor) => void process.stderr.write(
+      `queue ${redactedUrl(url)}: runs wait for workers; worker endpoint ${executor.endpoint}\n` +
+        (token ? '  workers: pwb worker --queue URL (with the same PWB_WORKER_TOKEN)\n' : `  workers: PWB_WORKER_TOKEN=${executor.token} pwb worker --queue URL\n`),
+    ),
+  }, body);
 }
 
 /** Where the worker endpoint listens: --listen, loopback unless --allow-remote. */
-function listenAddress(opts: QueueOpts): { host: string; port: number } {
-  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:0');
+export function listenAddress(opts: QueueOpts): ListenAddress {
+  const { host, port } = parseListen(opts.listen ?? DEFAULT_LISTEN);
   if (!isLoopbackHost(host) && !opts.allowRemote) throw new ValidationError(`--listen ${opts.listen}: ${host} is not a loopback address; add --allow-remote to let workers on other machines in`);
   return { host, port };
-}
-
-function parseListen(value: string): { host: string; port: number } {
-  const m = /^(.+):(\d+)$/.exec(value);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isInteger(port) || port > 65535) throw new ValidationError(`--listen: expected HOST:PORT (e.g. 0.0.0.0:7070, or 127.0.0.1:0 for any free port), got '${value}'`);
-  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
 }

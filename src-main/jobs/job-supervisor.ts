@@ -26,20 +26,36 @@ export interface JobHandle {
 export interface JobRequest {
   experimentId: number;
   dbPath: string;
+  /** The job's script, relative to the project root (default JOB_ENTRY: its runs train here). */
+  entry: string;
   /** Extra arguments for the job process (--backend, --threads). */
   args: string[];
+  /** Variables set for it besides the supervisor's own environment (secrets stay off its command line). */
+  env?: Record<string, string>;
 }
+
+/** What to run for an experiment: another script (its runs trained elsewhere) and its own arguments. */
+export interface JobPlan {
+  entry?: string;
+  /** After the supervisor's own job arguments. */
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+/** The job whose runs train in the job process itself. */
+export const JOB_ENTRY = 'src-main/jobs/job-process.ts';
 
 export type SpawnJob = (req: JobRequest) => JobHandle;
 
-/** The job entry point, run by Node directly (type stripping). Not `new URL(…, import.meta.url)`: bundlers would copy it as an asset. */
-export function jobEntry(): string {
-  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'job-process.ts');
+/** A job script's path, run by Node directly (type stripping). Not `new URL(…, import.meta.url)`: bundlers would copy it as an asset. */
+export function jobEntry(entry = JOB_ENTRY): string {
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', entry);
 }
 
 /** The default: `node src-main/jobs/job-process.ts <id> --db <file>` as a child process. */
-export const spawnNodeJob: SpawnJob = ({ experimentId, dbPath, args }) => {
-  const child = spawn(process.execPath, [jobEntry(), String(experimentId), '--db', dbPath, ...args], {
+export const spawnNodeJob: SpawnJob = ({ experimentId, dbPath, entry, args, env }) => {
+  const child = spawn(process.execPath, [jobEntry(entry), String(experimentId), '--db', dbPath, ...args], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return {
@@ -85,7 +101,7 @@ interface ActiveJob {
 
 export class JobSupervisor {
   private readonly options: Required<Omit<SupervisorOptions, 'jobArgs'>> & { jobArgs: string[] };
-  private readonly queue: number[] = [];
+  private readonly queue: Array<{ experimentId: number; plan: JobPlan }> = [];
   private active: ActiveJob | null = null;
   private closed = false;
 
@@ -104,7 +120,7 @@ export class JobSupervisor {
   }
 
   isQueued(experimentId: number): boolean {
-    return this.queue.includes(experimentId);
+    return this.queue.some((q) => q.experimentId === experimentId);
   }
 
   /** Active or waiting. */
@@ -112,10 +128,10 @@ export class JobSupervisor {
     return this.activeId === experimentId || this.isQueued(experimentId);
   }
 
-  enqueue(experimentId: number): void {
+  enqueue(experimentId: number, plan: JobPlan = {}): void {
     if (this.closed) throw new Error('the job supervisor is closed');
     if (this.isBusy(experimentId)) return;
-    this.queue.push(experimentId);
+    this.queue.push({ experimentId, plan });
     this.pump();
   }
 
@@ -124,7 +140,7 @@ export class JobSupervisor {
    * and kills it after the grace period (true); false when it is neither.
    */
   cancel(experimentId: number): 'dequeued' | 'interrupted' | false {
-    const at = this.queue.indexOf(experimentId);
+    const at = this.queue.findIndex((q) => q.experimentId === experimentId);
     if (at >= 0) {
       this.queue.splice(at, 1);
       return 'dequeued';
@@ -155,9 +171,13 @@ export class JobSupervisor {
 
   private pump(): void {
     if (this.active || this.closed) return;
-    const experimentId = this.queue.shift();
-    if (experimentId === undefined) return;
-    const handle = this.options.spawnJob({ experimentId, dbPath: this.options.dbPath, args: this.options.jobArgs });
+    const next = this.queue.shift();
+    if (next === undefined) return;
+    const { experimentId, plan } = next;
+    const handle = this.options.spawnJob({
+      experimentId, dbPath: this.options.dbPath, entry: plan.entry ?? JOB_ENTRY, args: [...this.options.jobArgs, ...(plan.args ?? [])],
+      ...(plan.env ? { env: plan.env } : {}),
+    });
     let exited!: () => void;
     const job: ActiveJob = { experimentId, handle, cancelRequested: false, final: null, killTimer: null, exited: new Promise((r) => (exited = r)) };
     this.active = job;

@@ -20,7 +20,7 @@ import type { Db } from '../store/db.ts';
 import { listPlans } from '../store/plans.ts';
 import type { DenseNetSpec } from '../engine/models/densenet.ts';
 
-export async function describeOptions(): Promise<OptionsInfo> {
+export async function describeOptions(): Promise<Omit<OptionsInfo, 'queue'>> {
   const datasets = (await describeDatasets()).map((d) => ({
     id: d.id, name: d.name, present: d.present, classes: d.classes, inputShape: d.inputShape ? ([...d.inputShape] as [number, number, number]) : null,
   }));

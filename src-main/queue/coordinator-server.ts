@@ -15,6 +15,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -105,7 +106,7 @@ export async function startCoordinatorServer(db: Db, opts: { token: string; host
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const host = advertisedHost(address);
   return {
     url: `http://${host}:${port}`,
     allow: (id) => void allowed.add(id),
@@ -133,4 +134,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   return text === '' ? {} : JSON.parse(text);
+}
+
+/**
+ * How workers are told to reach an endpoint bound to `address`: that address, except that a wildcard one
+ * (0.0.0.0, ::) is every interface and reachable as nothing, so this machine's host name stands for it.
+ */
+export function advertisedHost(address: string): string {
+  if (address === '0.0.0.0' || address === '::') return hostname();
+  return address.includes(':') ? `[${address}]` : address;
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { CancelledError } from '../../src-shared/errors.ts';
 import { parseOrThrow } from '../../src-shared/validate.ts';
+import { workerBackendReason } from '../../src-shared/trained-on.ts';
 import type { Redis } from 'ioredis';
 import type { BackendInfo } from '../engine/backend/select-backend.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
@@ -44,7 +45,7 @@ type OnRun = (label: string, imagesPerSec: number | null, done: boolean) => void
 
 /** A recorder whose run start names this worker: the run table shows where each run trained. */
 function onWorker(recorder: RunRecorder, name: string): RunRecorder {
-  return { ...recorder, started: (start) => recorder.started({ ...start, backendReason: `worker ${name}: ${start.backendReason}` }) };
+  return { ...recorder, started: (start) => recorder.started({ ...start, backendReason: workerBackendReason(name, start.backendReason) }) };
 }
 
 /** This worker's copy of the task's dataset, or why it cannot train the task on it (one line). */

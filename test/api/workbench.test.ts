@@ -156,6 +156,37 @@ test('startExperiment validates everything before writing: a bad method or param
   assert.equal(sql<Array<{ n: number }>>('SELECT count(*) AS n FROM experiments')[0]!.n, before);
 });
 
+test('without a queue: no workers, no "on workers" choice, and asking for it is refused with nothing written', async () => {
+  assert.equal((await wb.api.describeOptions(undefined)).queue, null);
+  assert.deepEqual(await wb.api.listWorkers(undefined), { queue: null, error: null, workers: [], waiting: 0, active: 0, joinCommand: null });
+  const before = sql<Array<{ n: number }>>('SELECT count(*) AS n FROM experiments')[0]!.n;
+  const refused = await dispatchCall(wb.api, 'startExperiment', { spec: tinySpec(), onWorkers: true });
+  assert.match(!refused.ok ? refused.error.message : '', /^startExperiment: onWorkers: this workbench has no queue of workers; start it with `pwb serve --queue/);
+  const resumed = await dispatchCall(wb.api, 'resumeExperiment', { id: experimentId, onWorkers: true });
+  assert.equal(resumed.ok, false, 'a completed experiment is not resumed anywhere');
+  assert.equal(sql<Array<{ n: number }>>('SELECT count(*) AS n FROM experiments')[0]!.n, before);
+});
+
+test('a queue Redis does not answer: the Workers view says so in one line, and "on workers" is refused before anything is written', async () => {
+  const dir = tempDir('pwb-api-queue-');
+  // A closed port: nothing listens on 127.0.0.1:1.
+  const queued = createWorkbench({ dbPath: path.join(dir.dir, 'q.sqlite'), warmUp: false, queue: { url: 'redis://:hunter2@127.0.0.1:1', token: 'tok' } });
+  try {
+    assert.deepEqual((await queued.api.describeOptions(undefined)).queue, { url: 'redis://:***@127.0.0.1:1' });
+    const info = await queued.api.listWorkers(undefined);
+    assert.equal(info.queue, 'redis://:***@127.0.0.1:1');
+    assert.match(info.error ?? '', /^cannot read the queue redis:\/\/:\*\*\*@127\.0\.0\.1:1 \(ECONNREFUSED\)/);
+    assert.equal(info.joinCommand, 'PWB_WORKER_TOKEN=tok npx pwb worker --queue redis://:***@127.0.0.1:1');
+    const refused = await dispatchCall(queued.api, 'startExperiment', { spec: tinySpec(), onWorkers: true });
+    assert.match(!refused.ok ? refused.error.message : '', /^startExperiment: onWorkers redis:\/\/:\*\*\*@127\.0\.0\.1:1: cannot reach Redis \(ECONNREFUSED\)/);
+    assert.ok(!JSON.stringify([info, refused]).includes('hunter2'), 'the password is never shown');
+    assert.deepEqual(await queued.api.listExperiments(undefined), []);
+  } finally {
+    await queued.close();
+    dir.remove();
+  }
+});
+
 test('updateExperiment changes name, tags, notes, hidden; search finds tags; hidden leaves the default list', async () => {
   const row = await wb.api.updateExperiment({ id: experimentId, name: 'renamed', tags: ['baseline-check'], notes: 'first try' });
   assert.deepEqual([row.name, row.tags, row.notes, row.hidden], ['renamed', ['baseline-check'], 'first try', false]);

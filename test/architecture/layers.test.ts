@@ -69,7 +69,7 @@ const RULES: Rule[] = [
     layer: 'src-main/queue',
     ours: { only: ['src-shared', 'src-main/engine', 'src-main/store', 'src-main/jobs'] },
     packages: { not: [electron] },
-    why: 'the queue carries runs to workers and their results back to the store; the CLI drives it, and it knows neither the CLI nor the API',
+    why: 'the queue carries runs to workers and their results back to the store; the CLI and the API drive it, and it knows neither',
   },
   {
     layer: 'src-main/queries',
@@ -79,7 +79,7 @@ const RULES: Rule[] = [
   },
   {
     layer: 'src-main/api',
-    ours: { only: ['src-shared', 'src-main/jobs', 'src-main/queries', 'src-main/store', 'src-main/engine'] },
+    ours: { only: ['src-shared', 'src-main/jobs', 'src-main/queries', 'src-main/store', 'src-main/engine', 'src-main/queue'] },
     packages: { not: [electron] },
     why: 'the API is implemented once and served by both transports, so it knows neither Electron nor the CLI',
   },

@@ -16,6 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { CallName, CallResults } from '../../src-shared/workbench-api.ts';
 import '../../src-main/engine/tf.ts';
 import { saveTinyTfjsCnn } from '../engine/import/save-tfjs-model.ts';
+import { freePort, redisSkip, startRedis } from '../queue/redis-server.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -55,8 +56,8 @@ async function buildRendererIfStale(): Promise<void> {
 }
 
 /** Starts `pwb serve` on a free port and resolves to the URL it prints. */
-function startServer(db: string): Promise<{ child: ChildProcess; url: URL }> {
-  const child = spawn(process.execPath, [path.join(repo, 'bin/pwb.js'), '--db', db, 'serve', '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+function startServer(db: string, extra: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: URL }> {
+  const child = spawn(process.execPath, [path.join(repo, 'bin/pwb.js'), '--db', db, 'serve', '--port', '0', ...extra], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`pwb serve printed no URL in 30 s:\n${out}`)), 30_000);
@@ -459,6 +460,103 @@ describe('the UI against pwb serve', { skip, timeout: 600_000 }, () => {
     console.log(`# Experiments view with ${total} experiments rendered ${ms.toFixed(0)} ms after navigation`);
     assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
     await shot('experiments-200');
+  });
+
+  it('says in the Workers view that there is no queue, and how to start one', async () => {
+    await open('#/workers');
+    await page.waitForSelector('[data-testid="message-empty"]');
+    assert.match(await page.textContent('[data-testid="message-empty"]') ?? '', /no queue of workers.*pwb serve --queue redis:\/\/HOST:PORT/s);
+    await open('#/new?preset=quickstart');
+    await page.waitForSelector('[data-testid="cost-estimate"] table');
+    assert.equal(await page.locator('[data-testid="on-workers"]').count(), 0, 'no "Run on workers" without a queue');
+  });
+
+  it('raised no uncaught exception in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('the UI with a queue of workers (pwb serve --queue, one pwb worker, a real redis-server)', { skip: skip || redisSkip, timeout: 300_000 }, () => {
+  const TOKEN = 'ui-worker-token';
+  const stops: Array<() => void> = [];
+  let dir = '';
+  let base = '';
+  let cookie = '';
+  let browser: Browser | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  async function status(id: number): Promise<CallResults['getExperiment']> {
+    const res = await fetch(`${base}/api/call/getExperiment`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ id }) });
+    const reply = (await res.json()) as { ok: boolean; value: CallResults['getExperiment'] };
+    assert.ok(reply.ok);
+    return reply.value;
+  }
+
+  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+
+  before(async () => {
+    await buildRendererIfStale();
+    mkdirSync(SHOTS, { recursive: true });
+    dir = mkdtempSync(path.join(tmpdir(), 'pwb-ui-queue-'));
+    const port = await freePort();
+    await startRedis(dir, port, (stop) => stops.push(stop));
+    const queue = `redis://127.0.0.1:${port}`;
+    const { child: server, url } = await startServer(path.join(dir, 'workbench.db'), ['--queue', queue], { PWB_WORKER_TOKEN: TOKEN });
+    stops.push(() => server.kill('SIGTERM'));
+    base = url.origin;
+    cookie = ((await fetch(url, { redirect: 'manual' })).headers.get('set-cookie') ?? '').split(';')[0]!;
+    const worker = spawn(process.execPath, [path.join(repo, 'bin/pwb.js'), 'worker', '--queue', queue, '--threads', '1', '--name', 'ui-worker', '--work-dir', path.join(dir, 'work')], {
+      cwd: repo, stdio: 'ignore', env: { ...process.env, PWB_WORKER_TOKEN: TOKEN },
+    });
+    stops.push(() => worker.kill('SIGKILL'));
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(url.href);
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const stop of stops.reverse()) stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the connected worker, starts an experiment "on workers" from the form, and its runs say where they trained', async () => {
+    await page.goto(`${base}/#/workers`);
+    await page.waitForSelector('[data-testid="worker-row"][data-name="ui-worker"]', { timeout: 60_000 });
+    assert.match(await page.textContent('[data-testid="worker-row"]') ?? '', /ui-worker\s*\S+.*idle/s);
+    assert.match(await page.textContent('[data-testid="workers-join"]') ?? '', new RegExp(`^PWB_WORKER_TOKEN=${TOKEN} npx pwb worker --queue redis://127\\.0\\.0\\.1:\\d+`));
+    await shot('workers');
+
+    await page.goto(`${base}/#/new?preset=quickstart`);
+    await page.waitForSelector('[data-testid="cost-estimate"] table');
+    await page.fill('#f-name', 'UI e2e: on workers');
+    await page.fill('#f-seeds', '1');
+    await page.fill('#f-baseline-epochs', '1');
+    await page.fill('#f-baseline-trainLimit', '256');
+    await page.fill('#f-baseline-testLimit', '200');
+    await page.fill('#f-finetune-epochs', '1');
+    await page.fill('#f-finetune-trainLimit', '256');
+    await page.fill('#f-finetune-testLimit', '200');
+    await page.check('[data-testid="on-workers"]');
+    await page.waitForSelector('[data-testid="cost-estimate"] table');
+    await page.click('[data-testid="start"]');
+    await page.waitForURL(/#\/experiments\/\d+$/);
+    const id = Number(/experiments\/(\d+)/.exec(page.url())![1]);
+    const end = Date.now() + 180_000;
+    let detail = await status(id);
+    while (!['completed', 'failed', 'cancelled'].includes(detail.experiment.status) && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 500));
+      detail = await status(id);
+    }
+    assert.equal(detail.experiment.status, 'completed', detail.runs.map((r) => `${r.regime} ${r.status} ${r.error ?? ''}`).join('; '));
+    assert.equal(detail.runs.length, 4, 'baseline, fine-tuned, Scratch-E, Scratch-B');
+    await page.reload();
+    await page.waitForSelector('[data-testid="run-row"][data-status="completed"]');
+    assert.deepEqual(await page.locator('[data-testid="trained-on"]').allTextContents(), ['ui-worker', 'ui-worker', 'ui-worker', 'ui-worker']);
+    await shot('experiment-on-workers');
   });
 
   it('raised no uncaught exception in the page', () => {

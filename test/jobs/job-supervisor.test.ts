@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { JobSupervisor, type JobHandle, type JobRequest } from '../../src-main/jobs/job-supervisor.ts';
+import { JOB_ENTRY, JobSupervisor, type JobHandle, type JobRequest } from '../../src-main/jobs/job-supervisor.ts';
 import { encodeJobMessage, type JobMessage } from '../../src-main/jobs/job-messages.ts';
 
 interface FakeJob {
@@ -54,10 +54,10 @@ test('one job at a time, in order; events relayed; the final status only after e
   const events: Array<[string, any]> = [];
   const sup = new JobSupervisor({ dbPath: '/x.sqlite', spawnJob, jobArgs: ['--threads', '1'], onEvent: (n, p) => void events.push([n, p]), onLost: () => assert.fail('not lost') });
   sup.enqueue(1);
-  sup.enqueue(2);
+  sup.enqueue(2, { entry: 'src-main/queue/queued-job-process.ts', args: ['--queue', 'redis://q:6379'] });
   sup.enqueue(1); // already active: ignored
   assert.equal(jobs.length, 1);
-  assert.deepEqual(jobs[0]!.req, { experimentId: 1, dbPath: '/x.sqlite', args: ['--threads', '1'] });
+  assert.deepEqual(jobs[0]!.req, { experimentId: 1, dbPath: '/x.sqlite', entry: JOB_ENTRY, args: ['--threads', '1'] });
   assert.deepEqual([sup.activeId, sup.isQueued(2)], [1, true]);
 
   jobs[0]!.print('some library chatter');
@@ -71,6 +71,7 @@ test('one job at a time, in order; events relayed; the final status only after e
   assert.deepEqual(events.map(([, p]) => p.status), ['running', 'completed']);
   assert.equal(jobs.length, 2);
   assert.equal(sup.activeId, 2);
+  assert.deepEqual(jobs[1]!.req, { experimentId: 2, dbPath: '/x.sqlite', entry: 'src-main/queue/queued-job-process.ts', args: ['--threads', '1', '--queue', 'redis://q:6379'] }, 'its own script, its arguments after the common ones');
   jobs[1]!.say({ type: 'done', status: 'completed', message: null });
   jobs[1]!.say({ type: 'event', name: 'experiment-status', payload: { experimentId: 2, status: 'completed', message: null } });
   jobs[1]!.exit(0);

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startCoordinatorServer } from '../../src-main/queue/coordinator-server.ts';
+import { hostname } from 'node:os';
+import { advertisedHost, startCoordinatorServer } from '../../src-main/queue/coordinator-server.ts';
 import { listEpochMetrics } from '../../src-main/store/metrics.ts';
 import { getRun, setRunCheckpointDir } from '../../src-main/store/runs.ts';
 import { memoryDb, queuedRun, tempDir } from '../store/helpers.ts';
@@ -57,4 +58,11 @@ test('worker endpoint: token, queued runs only, known files only, reports valida
   server.forget(run.id);
   assert.equal((await call(`/runs/${run.id}/recorded`)).status, 404, 'a finished run is closed to workers');
   assert.equal(existsSync(join(dir, 'run', '.last.ckpt.upload')), false);
+});
+
+test('an endpoint bound to every interface is advertised under the host name (0.0.0.0 reaches nothing from another machine)', () => {
+  assert.equal(advertisedHost('0.0.0.0'), hostname());
+  assert.equal(advertisedHost('::'), hostname());
+  assert.equal(advertisedHost('10.1.2.3'), '10.1.2.3');
+  assert.equal(advertisedHost('::1'), '[::1]');
 });

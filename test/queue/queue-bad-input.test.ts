@@ -28,6 +28,9 @@ test('bad queue options: one line, exit 2, nothing written', { timeout: 120_000 
     [['worker', '--queue', `redis://127.0.0.1:${port}`, '--token', 't'], /^pwb: error: --queue redis:\/\/127\.0\.0\.1:\d+: cannot reach Redis/],
     [['worker', '--queue', `redis://127.0.0.1:${port}`], /^pwb: error: pwb worker: no token; pass --token or set PWB_WORKER_TOKEN/],
     [['workers', '--queue', `redis://127.0.0.1:${port}`], /^pwb: error: --queue redis:\/\/127\.0\.0\.1:\d+: cannot reach Redis/],
+    [['serve', '--listen', '127.0.0.1:7070'], /^pwb: error: --listen: only with --queue/],
+    [['serve', '--queue', `redis://:hunter2@127.0.0.1:${port}`], new RegExp(`^pwb: error: --queue redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}: cannot reach Redis \\(ECONNREFUSED\\)`)],
+    [['serve', '--queue', `redis://127.0.0.1:${port}`, '--listen', '10.0.0.1:7070'], /^pwb: error: --listen 10\.0\.0\.1:7070: 10\.0\.0\.1 is not a loopback address; add --allow-remote/],
   ];
   for (const [args, says] of cases) {
     const r = await box.run(args, { env: { PWB_WORKER_TOKEN: undefined } });

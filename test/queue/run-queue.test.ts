@@ -3,16 +3,15 @@
 // finished by the other worker with every epoch once; Redis stopped for 5 s and restarted meanwhile.
 // Training is deterministic for a seed on one backend, so the metrics equal the local run's exactly.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { PWB_BIN, explain, lines, sandbox, tempDir, type Sandbox } from '../cli/helpers.ts';
+import { freePort, redisSkip, startRedis as startRedisServer } from './redis-server.ts';
 
-const REDIS = spawnSync('redis-server', ['--version']).status === 0 ? 'redis-server' : null;
-const skip = REDIS ? false : 'redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)';
+const skip = redisSkip;
 const TOKEN = 'test-worker-token';
 
 const spec = (name: string, baselineEpochs: number, seeds: number[], regimes = ['finetune', 'scratch-e', 'scratch-b']) => ({
@@ -27,25 +26,8 @@ const spec = (name: string, baselineEpochs: number, seeds: number[], regimes = [
   finetune: { epochs: 1, trainLimit: 384, testLimit: 200 },
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server on loopback whose data survives a restart (append-only file in `dir`). */
-async function startRedis(t: TestContext, dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(REDIS!, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
-  t.after(() => child.kill('SIGKILL'));
-  for (let i = 0; i < 100; i++) {
-    if (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().trim() === 'PONG') return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('redis-server did not start');
-}
+/** A redis-server on loopback, stopped after the test. */
+const startRedis = (t: TestContext, dir: string, port: number): Promise<ChildProcess> => startRedisServer(dir, port, (stop) => t.after(stop));
 
 interface Worker {
   child: ChildProcess;

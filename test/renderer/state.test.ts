@@ -122,6 +122,7 @@ test('routes parse and print', () => {
     assert.deepEqual(parseRoute(href.export(id)), { view: 'export', id });
   }
   assert.deepEqual(parseRoute(href.compute()), { view: 'compute' });
+  assert.deepEqual(parseRoute(href.workers()), { view: 'workers' });
   assert.deepEqual(parseRoute(href.results()), { view: 'results' });
   assert.deepEqual(parseRoute(href.study()), { view: 'study', ids: [] });
   assert.deepEqual(parseRoute(href.study([3, 12])), { view: 'study', ids: [3, 12] });

@@ -2,6 +2,8 @@
 // + server-sent events on this machine, behind a per-launch token, and prints exactly one line on
 // stdout: `listening on http://127.0.0.1:P/?token=T`. Experiments run in job processes; Ctrl-C
 // cancels the running one after its batch (`pwb resume <id>` continues it) and stops the server.
+// With --queue, an experiment started "on workers" sends its runs to that queue's `pwb worker`s.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,8 @@ interface ServeOpts {
   renderer?: string;
   backend: BackendChoice;
   threads?: number;
+  queue?: string;
+  listen?: string;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -38,7 +42,11 @@ export function registerServe(program: Command): void {
     .option('--renderer <dir>', 'the renderer build folder (default: out/renderer of this checkout)')
     .option('--backend <name>', 'backend of the job processes: auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'threads per job: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
+    .option('--queue <url>', 'a Redis queue (redis://HOST:PORT, rediss:// for TLS) whose `pwb worker`s train the experiments started "on workers"')
+    .option('--listen <host:port>', 'with --queue: where the workers reach the running experiment (default 127.0.0.1, any free port; another host needs --allow-remote)')
     .action(async (opts: ServeOpts, cmd: Command) => {
+      const { checkQueueOptions } = await import('../run-queue.ts');
+      await checkQueueOptions(opts);
       const { isLoopbackHost, startHttpServer } = await import('../../api/http-server.ts');
       if (!isLoopbackHost(opts.host) && !opts.allowRemote) {
         throw new ValidationError(`--host ${opts.host} is not a loopback address; add --allow-remote to accept connections from other machines`);
@@ -49,7 +57,8 @@ export function registerServe(program: Command): void {
       }
       const { createWorkbench } = await import('../../api/workbench.ts');
       const jobArgs = ['--backend', opts.backend, ...(opts.threads ? ['--threads', String(opts.threads)] : [])];
-      const workbench = createWorkbench({ dbPath: databasePath(cmd), jobArgs, threads: opts.threads });
+      const queue = opts.queue ? { url: opts.queue, listen: opts.listen, token: process.env.PWB_WORKER_TOKEN || randomBytes(32).toString('hex') } : undefined;
+      const workbench = createWorkbench({ dbPath: databasePath(cmd), jobArgs, threads: opts.threads, queue });
       let server;
       try {
         server = await startHttpServer({
@@ -63,6 +72,10 @@ export function registerServe(program: Command): void {
         throw e;
       }
       process.stdout.write(`listening on ${server.url}\n`);
+      if (queue) {
+        const { redactedUrl } = await import('../../queue/redis-connection.ts');
+        process.stderr.write(`queue ${redactedUrl(queue.url)}: experiments started "on workers" train on \`${process.env.PWB_WORKER_TOKEN ? '' : `PWB_WORKER_TOKEN=${queue.token} `}pwb worker --queue URL\`\n`);
+      }
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));

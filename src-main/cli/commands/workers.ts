@@ -15,14 +15,13 @@ export function registerWorkers(program: Command): void {
     .requiredOption('--queue <url>', 'the Redis queue: redis://HOST:PORT (rediss:// for TLS)')
     .option('--json', 'print {workers, waiting, active} on stdout')
     .action(async (opts: WorkersOpts) => {
-      const { checkRedisReachable, parseQueueUrl, redisConnection } = await import('../../queue/redis-connection.ts');
-      const { listWorkers } = await import('../../queue/worker-registry.ts');
-      const { queueCounts } = await import('../../queue/queue-counts.ts');
+      const { checkRedisReachable, parseQueueUrl } = await import('../../queue/redis-connection.ts');
+      const { openQueueStatus } = await import('../../queue/queue-status.ts');
       const url = parseQueueUrl(opts.queue);
       await checkRedisReachable(url);
-      const redis = redisConnection(url);
+      const status = openQueueStatus(url);
       try {
-        const [workers, counts] = await Promise.all([listWorkers(redis), queueCounts(redis)]);
+        const { workers, ...counts } = await status.read();
         if (opts.json) return printJson({ workers, ...counts });
         console.log(workers.length === 0
           ? 'no workers connected'
@@ -33,7 +32,7 @@ export function registerWorkers(program: Command): void {
           ));
         console.log(`runs waiting: ${counts.waiting}, training: ${counts.active}`);
       } finally {
-        redis.disconnect();
+        status.close();
       }
     });
 }

@@ -6,6 +6,7 @@ export type Route =
   | { view: 'compare'; id: number }
   | { view: 'export'; id: number }
   | { view: 'compute' }
+  | { view: 'workers' }
   | { view: 'results' }
   | { view: 'study'; ids: number[] }
   | { view: 'not-found'; hash: string };
@@ -16,6 +17,7 @@ export function parseRoute(hash: string): Route {
   const parts = p!.split('/').filter((s) => s.length > 0);
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'experiments')) return { view: 'experiments' };
   if (parts.length === 1 && parts[0] === 'compute') return { view: 'compute' };
+  if (parts.length === 1 && parts[0] === 'workers') return { view: 'workers' };
   if (parts.length === 1 && parts[0] === 'results') return { view: 'results' };
   if (parts.length === 1 && parts[0] === 'study') {
     const ids = (new URLSearchParams(query).get('ids') ?? '').split(',').filter((v) => /^\d+$/.test(v)).map(Number);
@@ -38,6 +40,7 @@ export const href = {
   compare: (id: number): string => `#/experiments/${id}/compare`,
   export: (id: number): string => `#/experiments/${id}/export`,
   compute: (): string => '#/compute',
+  workers: (): string => '#/workers',
   results: (): string => '#/results',
   study: (ids?: number[]): string => (ids?.length ? `#/study?ids=${ids.join(',')}` : '#/study'),
 };

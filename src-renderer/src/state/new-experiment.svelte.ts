@@ -63,6 +63,8 @@ export class NewExperimentState {
   importError = $state<string | null>(null);
   methodId = $state('');
   regimes = $state<string[]>([...DEFAULT_REGIMES]);
+  /** Train the runs on the workers of the workbench's queue (offered where it has one: options.queue). */
+  onWorkers = $state(false);
   /** Text of each field, by path. */
   values = $state<Record<string, string>>({});
   /** Inline messages, by field path ('' = the form as a whole). */
@@ -266,7 +268,8 @@ export class NewExperimentState {
     if (Object.keys(errors).length > 0) return null;
     this.starting = true;
     try {
-      const { id } = await this.#client.call('startExperiment', { spec: spec as never });
+      const onWorkers = this.onWorkers && this.options?.queue != null;
+      const { id } = await this.#client.call('startExperiment', { spec: spec as never, ...(onWorkers ? { onWorkers } : {}) });
       this.startError = null;
       return id;
     } catch (e) {
