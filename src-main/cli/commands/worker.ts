@@ -16,6 +16,7 @@ interface WorkerOpts {
   lockSeconds?: number;
   name?: string;
   gpus?: string[];
+  parallel?: number;
 }
 
 function parseGpus(value: string): string[] {
@@ -37,11 +38,13 @@ export function registerWorker(program: Command): void {
     .option('--work-dir <dir>', 'where runs train (default: a folder in the system temp dir)')
     .option('--name <name>', 'how runs record where they trained (default: HOST:PID)')
     .option('--gpus <list>', 'one worker per CUDA device (e.g. 0,1): each trains one run at a time on its own GPU (CUDA_VISIBLE_DEVICES)', parseGpus)
+    .option('--parallel <n>', 'runs at once per device (with --gpus) or on this machine: one worker process each (a large GPU, or --threads to share the cores)', parsePositiveInt('--parallel'))
     .option('--lock-seconds <n>', 'how long a run stays this worker\'s without word from it before another worker takes it (default 30)', parsePositiveInt('--lock-seconds'))
     .action(async (opts: WorkerOpts) => {
       const token = opts.token ?? process.env.PWB_WORKER_TOKEN;
       if (!token) throw new ValidationError('pwb worker: no token; pass --token or set PWB_WORKER_TOKEN to what `pwb run --queue` printed');
-      if (opts.gpus) return workerPerGpu(opts.gpus, opts.name ?? `${hostname()}:${process.pid}`);
+      const slots = workerSlots(opts.gpus ?? null, opts.parallel ?? 1, opts.name ?? `${hostname()}:${process.pid}`);
+      if (slots.length > 1 || opts.gpus) return workerProcesses(slots);
       const { checkRedisReachable, parseQueueUrl, redactedUrl } = await import('../../queue/redis-connection.ts');
       const { startWorker } = await import('../../queue/worker.ts');
       const { selectBackend } = await import('../../engine/backend/select-backend.ts');
@@ -67,18 +70,34 @@ export function registerWorker(program: Command): void {
     });
 }
 
+/** One worker process of `--gpus` / `--parallel`: its name and the device it alone sees (null: every device). */
+export interface WorkerSlot {
+  name: string;
+  gpu: string | null;
+}
+
 /**
- * `--gpus 0,1`: this command once per device, each child seeing only its GPU (CUDA_VISIBLE_DEVICES) and named
- * after it; a stop signal goes to every child, and this process ends when they all have.
+ * The worker processes to start: `parallel` per GPU of `gpus` (named NAME:gpuID, or NAME:gpuID.K with
+ * several per device), or `parallel` on this machine without --gpus (NAME:K); one slot is this process.
  */
-async function workerPerGpu(gpus: string[], name: string): Promise<void> {
+export function workerSlots(gpus: string[] | null, parallel: number, name: string): WorkerSlot[] {
+  const ks = Array.from({ length: parallel }, (_, i) => i + 1);
+  if (gpus === null) return parallel === 1 ? [{ name, gpu: null }] : ks.map((k) => ({ name: `${name}:${k}`, gpu: null }));
+  return gpus.flatMap((id) => ks.map((k) => ({ name: parallel === 1 ? `${name}:gpu${id}` : `${name}:gpu${id}.${k}`, gpu: id })));
+}
+
+/**
+ * This command once per slot, each child named after it and seeing only its GPU (CUDA_VISIBLE_DEVICES);
+ * a stop signal goes to every child, and this process ends when they all have.
+ */
+async function workerProcesses(slots: WorkerSlot[]): Promise<void> {
   const { spawn } = await import('node:child_process');
-  // The same command without --gpus and --name (each child gets its own name).
-  const dropped = new Set(['--gpus', '--name']);
+  // The same command without --gpus, --parallel and --name (each child gets its own name).
+  const dropped = new Set(['--gpus', '--parallel', '--name']);
   const args = process.argv.slice(1).filter((a, i, all) => !dropped.has(a) && !dropped.has(all[i - 1]!) && ![...dropped].some((d) => a.startsWith(`${d}=`)));
-  const children = gpus.map((id) =>
-    spawn(process.execPath, [...process.execArgv, ...args, '--name', `${name}:gpu${id}`], {
-      env: { ...process.env, CUDA_VISIBLE_DEVICES: id }, stdio: ['ignore', 'inherit', 'inherit'],
+  const children = slots.map((slot) =>
+    spawn(process.execPath, [...process.execArgv, ...args, '--name', slot.name], {
+      env: { ...process.env, ...(slot.gpu === null ? {} : { CUDA_VISIBLE_DEVICES: slot.gpu }) }, stdio: ['ignore', 'inherit', 'inherit'],
     }));
   const forward = (signal: NodeJS.Signals): void => {
     for (const c of children) c.kill(signal);
