@@ -532,14 +532,8 @@ describe('the UI with a queue of workers (pwb serve --queue, one pwb worker, a r
 
     await page.goto(`${base}/#/new?preset=quickstart`);
     await page.waitForSelector('[data-testid="cost-estimate"] table');
-    await page.fill('#f-name', 'UI e2e: on workers');
-    await page.fill('#f-seeds', '1');
-    await page.fill('#f-baseline-epochs', '1');
-    await page.fill('#f-baseline-trainLimit', '256');
-    await page.fill('#f-baseline-testLimit', '200');
-    await page.fill('#f-finetune-epochs', '1');
-    await page.fill('#f-finetune-trainLimit', '256');
-    await page.fill('#f-finetune-testLimit', '200');
+    const small = { name: 'UI e2e: on workers', seeds: '1', 'baseline-epochs': '1', 'finetune-epochs': '1', 'baseline-trainLimit': '256', 'baseline-testLimit': '200', 'finetune-trainLimit': '256', 'finetune-testLimit': '200' };
+    for (const [field, value] of Object.entries(small)) await page.fill(`#f-${field}`, value);
     await page.check('[data-testid="on-workers"]');
     await page.waitForSelector('[data-testid="cost-estimate"] table');
     await page.click('[data-testid="start"]');
