@@ -22,7 +22,8 @@ import { planPruning, type PlanningProgress } from '../engine/pruning/method.ts'
 import { planCost, planMasks, recordedCost, scratchStart } from '../engine/pruning/plan-effects.ts';
 import { reducedNetwork } from '../engine/pruning/reduced.ts';
 import { Rng } from '../engine/random.ts';
-import { readCheckpoint, requireFinite } from '../engine/training/checkpoint.ts';
+import { readCheckpoint, requireFinite, type EpochResult } from '../engine/training/checkpoint.ts';
+import * as tf from '../engine/tf.ts';
 import { LAST_CHECKPOINT } from '../engine/training/train.ts';
 import type { Db } from '../store/db.ts';
 import { createExperiment, updateExperiment } from '../store/experiments.ts';
@@ -68,9 +69,10 @@ export interface Execution {
 export interface RunQueue {
   /**
    * Trains `run` on a worker and resolves once it finished there (its epochs and files are back in the store);
-   * `signal` cancels it (a CancelledError once the worker has stopped it, or it was taken off the queue).
+   * `signal` cancels it (a CancelledError once the worker has stopped it, or it was taken off the queue);
+   * `onEpoch` hears each of its epochs as the store gets it.
    */
-  train(db: Db, run: Run, task: QueuedRun, signal?: AbortSignal): Promise<void>;
+  train(db: Db, run: Run, task: QueuedRun, signal?: AbortSignal, onEpoch?: (m: EpochResult) => void): Promise<void>;
 }
 
 /** What a worker needs of a run besides the run's row: its network, settings, and how its extras are rebuilt. */
@@ -218,7 +220,7 @@ async function ensureRun(
     await exec.queue.train(db, run, {
       arch: req.arch, config: req.config, prepared, initialWeights: req.extras.initialWeights ?? null,
       methodTraining: req.methodTraining ?? false, maskPlan: req.maskPlan ?? null, asTrained: req.asTrained ?? false,
-    }, hooks.signal);
+    }, hooks.signal, hooks.onEpoch && ((m) => hooks.onEpoch!(m, { numTensors: tf.memory().numTensors })));
     done = getRun(db, run.id);
     if (done.status !== 'completed') throw new JobFailedError(`run ${run.id} ended ${done.status} on its worker${done.error ? `: ${done.error}` : ''}`);
   } else {

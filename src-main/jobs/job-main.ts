@@ -19,9 +19,9 @@ const JOB_NICENESS = 10;
 
 /** How a job's experiment is executed: as given (its runs train here), or wrapped (its runs go elsewhere). */
 export interface JobExecution {
-  /** What the experiment's status line says about where its runs train. */
   /** Fails in one line (the experiment then fails with it) where the runs cannot go where they should. */
   check?(): Promise<void>;
+  /** What the experiment's status line says about where its runs train. */
   describe(exec: Execution): Promise<string>;
   run<T>(db: Db, dbPath: string, exec: Execution, body: (exec: Execution) => Promise<T>): Promise<T>;
 }

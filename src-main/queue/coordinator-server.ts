@@ -21,7 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { FinalRunStatusSchema } from '../../src-shared/store-schemas.ts';
 import { parseOrThrow } from '../../src-shared/validate.ts';
-import { EpochResultSchema } from '../engine/training/checkpoint.ts';
+import { EpochResultSchema, type EpochResult } from '../engine/training/checkpoint.ts';
 import { storeRecorder } from '../jobs/run-recorder.ts';
 import type { Db } from '../store/db.ts';
 import { getRun } from '../store/runs.ts';
@@ -35,14 +35,15 @@ const FinishedSchema = z.strictObject({ status: FinalRunStatusSchema, error: z.s
 
 export interface CoordinatorServer {
   url: string;
-  /** Lets workers in for run `runId` (until forgotten). */
-  allow(runId: number): void;
+  /** Lets workers in for run `runId` (until forgotten); `onEpoch` hears each epoch once it is stored (live charts, progress). */
+  allow(runId: number, onEpoch?: (m: EpochResult) => void): void;
   forget(runId: number): void;
   close(): Promise<void>;
 }
 
 export async function startCoordinatorServer(db: Db, opts: { token: string; host?: string; port?: number }): Promise<CoordinatorServer> {
-  const allowed = new Set<number>();
+  /** The runs workers may report for, each with whoever wants its stored epochs. */
+  const allowed = new Map<number, ((m: EpochResult) => void) | null>();
   const expected = Buffer.from(`Bearer ${opts.token}`);
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => reply(res, 500, { error: (e as Error).message }));
@@ -64,7 +65,11 @@ export async function startCoordinatorServer(db: Db, opts: { token: string; host
     const where = `run ${runId} ${action}`;
     try {
       if (action === 'started') await recorder.started(parseOrThrow(StartedSchema, body, where));
-      else if (action === 'epoch') await recorder.epoch(parseOrThrow(EpochResultSchema, body, where));
+      else if (action === 'epoch') {
+        const epoch = parseOrThrow(EpochResultSchema, body, where);
+        await recorder.epoch(epoch);
+        allowed.get(runId)?.(epoch);
+      }
       else if (action === 'evaluation') await recorder.evaluation(parseOrThrow(EvaluationSchema, body, where));
       else if (action === 'heartbeat') recorder.heartbeat();
       else if (action === 'finished') {
@@ -109,7 +114,7 @@ export async function startCoordinatorServer(db: Db, opts: { token: string; host
   const host = advertisedHost(address);
   return {
     url: `http://${host}:${port}`,
-    allow: (id) => void allowed.add(id),
+    allow: (id, onEpoch) => void allowed.set(id, onEpoch ?? null),
     forget: (id) => void allowed.delete(id),
     close: () => new Promise((resolve) => {
       server.closeAllConnections();

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { CancelledError, JobFailedError } from '../../src-shared/errors.ts';
-import { writeCheckpoint } from '../engine/training/checkpoint.ts';
+import { writeCheckpoint, type EpochResult } from '../engine/training/checkpoint.ts';
 import { LAST_CHECKPOINT } from '../engine/training/train.ts';
 import type { QueuedRun, RunQueue } from '../jobs/experiment-runner.ts';
 import { storeRecorder } from '../jobs/run-recorder.ts';
@@ -82,7 +82,7 @@ export async function openQueueExecutor(db: Db, dbPath: string, opts: QueueExecu
   return {
     endpoint: server.url,
     token,
-    async train(_db: Db, run: Run, task: QueuedRun, signal?: AbortSignal): Promise<void> {
+    async train(_db: Db, run: Run, task: QueuedRun, signal?: AbortSignal, onEpoch?: (m: EpochResult) => void): Promise<void> {
       const dir = run.checkpointDir!;
       mkdirSync(dir, { recursive: true });
       // The starting weights (fine-tuning's, a rewound ticket's, an imported baseline's) travel as a file; once the run has a checkpoint it starts from that instead.
@@ -110,7 +110,7 @@ export async function openQueueExecutor(db: Db, dbPath: string, opts: QueueExecu
         initialWeights: existsSync(initialPath),
         asTrained: task.asTrained,
       };
-      server.allow(run.id);
+      server.allow(run.id, onEpoch);
       try {
         const jobId = runJobId(key, run.id);
         // A job left by an earlier coordinator of this database (killed, then resumed) is the same run: it now reports here.

@@ -22,7 +22,8 @@ test('worker endpoint: token, queued runs only, known files only, reports valida
   const server = await startCoordinatorServer(db, { token: 's3cret' });
   t.after(() => server.close());
   assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/, 'loopback unless asked');
-  server.allow(run.id);
+  const heard: number[] = [];
+  server.allow(run.id, (m) => heard.push(m.epoch));
   const call = (path: string, init: RequestInit = {}, token = 's3cret') =>
     fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } });
 
@@ -49,6 +50,7 @@ test('worker endpoint: token, queued runs only, known files only, reports valida
   assert.equal(await (await call(`/runs/${run.id}/files/last.ckpt`)).text(), 'checkpoint bytes');
   assert.equal((await call(`/runs/${run.id}/epoch`, { method: 'POST', body: JSON.stringify(epoch) })).status, 200);
   assert.deepEqual(await (await call(`/runs/${run.id}/recorded`)).json(), { epochs: 1, status: 'running' });
+  assert.deepEqual(heard, [1], 'the stored epoch is heard once; the refused one was not');
   assert.equal((await call(`/runs/${run.id}/finished`, { method: 'POST', body: JSON.stringify({ status: 'completed' }) })).status, 200);
   const stored = getRun(db, run.id);
   assert.equal(stored.status, 'completed');

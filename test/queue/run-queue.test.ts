@@ -106,6 +106,8 @@ describe('runs on a queue of workers (BullMQ on a real redis-server)', { skip, t
     assert.equal(r.code, 0, `${r.stderr}\n${workers.map((w) => w.log()).join('\n')}`);
     assert.match(r.stderr, /worker endpoint http:\/\/127\.0\.0\.1:\d+/);
     assert.deepEqual(table(box.db), table(local.db));
+    // Each epoch a worker reports reaches the coordinator's progress (and the UI's live charts) as it is stored.
+    assert.equal(lines(r.stderr).filter((l) => /^ {2}epoch \d+ {2}lr /.test(l)).length, table(box.db).metrics.length, r.stderr);
     for (const w of workers) assert.match(w.log(), /: training on /, 'each worker trained runs (the two seeds\' chains run at once)');
     // Where each run trained, in the run table; the workers as `pwb workers` lists them, idle now, 8 runs done between them.
     const db = new Database(box.db, { readonly: true });
