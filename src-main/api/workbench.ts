@@ -268,7 +268,8 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     },
 
     async listWorkers() {
-      if (!options.queue) return { queue: null, error: null, workers: [], waiting: 0, active: 0, joinCommand: null };
+      const nobody = { workers: [], waiting: 0, active: 0 };
+      if (!options.queue) return { queue: null, error: null, ...nobody, joinCommand: null };
       const { redactedUrl } = await import('../queue/redis-connection.ts');
       const url = redactedUrl(options.queue.url);
       const joinCommand = `PWB_WORKER_TOKEN=${options.queue.token} npx pwb worker --queue ${url}`;
@@ -276,7 +277,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       try {
         return { queue: url, error: null, ...(await queueStatus.read()), joinCommand };
       } catch (e) {
-        return { queue: url, error: (e as Error).message, workers: [], waiting: 0, active: 0, joinCommand };
+        return { queue: url, error: (e as Error).message, ...nobody, joinCommand };
       }
     },
 

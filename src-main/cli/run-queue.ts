@@ -44,7 +44,7 @@ export async function withRunQueue<T>(db: Db, dbPath: string, exec: Execution, o
 }
 
 /** Where the worker endpoint listens: --listen, loopback unless --allow-remote. */
-export function listenAddress(opts: QueueOpts): ListenAddress {
+function listenAddress(opts: QueueOpts): ListenAddress {
   const { host, port } = parseListen(opts.listen ?? DEFAULT_LISTEN);
   if (!isLoopbackHost(host) && !opts.allowRemote) throw new ValidationError(`--listen ${opts.listen}: ${host} is not a loopback address; add --allow-remote to let workers on other machines in`);
   return { host, port };
