@@ -1,10 +1,10 @@
 """PyTorch side of the parity test (test/engine/parity/torch-parity.test.ts).
 
-Reads one JSON object on stdin: {"spec": ArchSpec, "weights": {name: [values]} (pwb layout: conv
+Reads JSON objects on stdin, one per line: {"spec": ArchSpec, "weights": {name: [values]} (pwb layout: conv
 [kh, kw, in, out], dense [in, out]), "x": [values] (NHWC), "shape": [n, h, w, c], "y": [labels], "dtypes": ["float64", "float32"]}. Builds
 the same network in PyTorch with pwb's parameter names (as in the reference code: VGG, CIFAR ResNet,
-PreResNet, DenseNet, channel selections included), runs one training-mode forward and backward in float64 and an eval-mode forward, and prints, per dtype,
-{"loss", "grads": {name: [values] in pwb layout}, "eval_logits": [values], "batch_stats": {bn: [mean, var]},
+PreResNet, DenseNet, channel selections included), runs one training-mode forward and backward in float64 and an eval-mode forward, and prints a line per
+request with, per dtype, {"loss", "grads": {name: [values] in pwb layout}, "eval_logits": [values], "batch_stats": {bn: [mean, var]},
 "kink_margin"}. `kink_margin` is how far the training forward stays from the points where the gradient
 jumps: the smallest |input| of a ReLU and the smallest gap between a max-pool window's two largest
 values. Where it is within float32 rounding (≈ 1e-6 of values near 1) a float32 forward may land on the
@@ -157,11 +157,13 @@ class Net(nn.Module):
 
 
 def main():
-    req = json.load(sys.stdin)
     torch.set_num_threads(1)
     # float64 is the reference; float32 shows how far float32 itself strays on the case. One process does
-    # both (importing torch is most of a small case's time).
-    print(json.dumps({dtype: step(req, dtype) for dtype in req.get("dtypes", ["float64"])}))
+    # both, and every case of a run, one request per line (importing torch is most of a small case's time).
+    for line in sys.stdin:
+        if line.strip():
+            req = json.loads(line)
+            print(json.dumps({dtype: step(req, dtype) for dtype in req.get("dtypes", ["float64"])}), flush=True)
 
 
 def step(req, dtype):
