@@ -259,10 +259,6 @@ export function threadsNote(backend: BackendInfo, threads: number): string {
 }
 
 /**
- * Threads for data-parallel training: as asked (1..64), else every core. 1 on native TensorFlow, whose own
- * intra-op pool (sized by the same option when it loaded) parallelises each op.
- */
-/**
  * Images each data-parallel shard sees at least, by default: batch norm computes each shard's own
  * moments, so a default may not split a batch finer than this (64 images: 2 shards, not 16 of 4).
  */

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import ts from 'typescript';
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const SOURCE_ROOTS = ['src-shared', 'src-main', 'src-preload', 'src-renderer'];
+const SOURCE_ROOTS = ['src-shared', 'src-main', 'src-preload', 'src-renderer', 'src-gpu-host'];
 
 interface PackageClass {
   name: string;
@@ -94,6 +94,12 @@ const RULES: Rule[] = [
     ours: { only: ['src-shared'] },
     packages: { only: [electron] },
     why: 'a sandboxed preload can only require electron; everything else is bundled from src-shared',
+  },
+  {
+    layer: 'src-gpu-host',
+    ours: { only: ['src-shared', 'src-main/engine'] },
+    packages: { not: [electron, sqlite] },
+    why: "the GPU host is the engine in a Chromium Worker of the desktop app (WebGPU lives there): it trains what the job process sends it and touches no store",
   },
   {
     layer: 'src-renderer',

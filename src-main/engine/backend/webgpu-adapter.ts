@@ -117,7 +117,7 @@ function firstLine(e: unknown): string {
   return msg.split('\n')[0]!.slice(0, 160);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (typeof process !== 'undefined' && import.meta.url === `file://${process.argv[1]}`) {
   const probe = await probeAdapter();
   releaseDawn();
   process.stdout.write(`${JSON.stringify(probe)}\n`, () => process.exit(0));

@@ -118,6 +118,16 @@ export class Model {
     return out;
   }
 
+  /** Overwrites the parameters named in `weights` (BN running statistics included); an unknown name or size is an error. */
+  setWeights(weights: ReadonlyMap<string, Float32Array>): void {
+    for (const [name, values] of weights) {
+      const v = this.variables.get(name);
+      if (!v) throw new ValidationError(`the network has no parameter '${name}'`);
+      if (values.length !== v.size) throw new ValidationError(`parameter '${name}': ${values.length} values, expected ${v.size} for shape [${v.shape}]`);
+      tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
+    }
+  }
+
   dispose(): void {
     for (const v of this.variables.values()) v.dispose();
     this.variables.clear();

@@ -20,6 +20,11 @@ export interface StepRunner {
   evaluate(x: Float32Array, y: Int32Array, n: number, top5?: boolean): Promise<{ lossSum: number; hits: number; hits5?: number }>;
   /** After the model's weights were changed outside a step (a method's epoch hook): make every thread use them. */
   syncWeights(): Promise<void>;
+  /**
+   * Where the network trains elsewhere (remote-step-runner.ts): bring its weights and momentum into the
+   * caller's Model and Sgd, which checkpoints and epoch hooks read. Absent where steps update those directly.
+   */
+  pull?(): Promise<void>;
   dispose(): Promise<void>;
 }
 

@@ -18,6 +18,8 @@ import { learningRate } from './schedule.ts';
 import { Sgd, type SgdOptions } from './sgd.ts';
 import { evalBatch } from './step.ts';
 import { createStepRunner, type StepRunner } from './step-runner.ts';
+import type { EnginePort } from '../remote/engine-protocol.ts';
+import { connectRemoteRunner } from '../remote/remote-step-runner.ts';
 
 export interface BatchProgress {
   epoch: number;
@@ -43,6 +45,11 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Threads for data-parallel steps (default 1). The result depends on it: BN sees per-shard statistics. */
   threads?: number;
+  /**
+   * Train on the network's copy at the other end of this port (the desktop app's GPU Worker,
+   * engine-host.ts) instead of this process's backend; data, checkpoints and hooks stay here.
+   */
+  remote?: EnginePort;
   /** A sparsity regulariser's extra gradient (network slimming), see Sgd. */
   regularizer?: SgdOptions['regularizer'];
   /** Unstructured pruning masks kept through training, see Sgd. */
@@ -68,14 +75,17 @@ export const BEST_CHECKPOINT = 'best.ckpt';
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { model, dataset, config, signal } = opts;
   const params = model.trainable();
-  const sgd = new Sgd({
+  const sgdOptions: SgdOptions = {
     momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay, regularizer: opts.regularizer, masks: opts.masks, proximal: opts.proximal,
-  });
+  };
+  const sgd = new Sgd(sgdOptions);
   const history: EpochResult[] = [...(opts.resumeFrom?.history ?? [])];
   let best = opts.resumeFrom?.best ?? null;
   if (opts.resumeFrom) sgd.importState(params, opts.resumeFrom.momentum);
   const augment = config.augment ?? dataset.augmentByDefault;
-  const runner = await createStepRunner(model, sgd, { threads: opts.threads ?? 1 });
+  const runner = opts.remote
+    ? await connectRemoteRunner(opts.remote, model, sgd, sgdOptions)
+    : await createStepRunner(model, sgd, { threads: opts.threads ?? 1 });
   const heldOut = config.valSplit ? heldOutSplit(dataset.train.labels, config.valSplit) : null;
   const trainSize = Math.min(heldOut?.train.length ?? dataset.train.size, config.trainLimit ?? Infinity);
   const batchesPerEpoch = Math.ceil(trainSize / config.batchSize);
@@ -115,6 +125,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         });
       }
       const trainSeconds = (performance.now() - started) / 1000;
+      await runner.pull?.();
       await epochHook();
       const test = await evaluate(model, dataset, config, runner);
       const val = heldOut ? await evaluate(model, dataset, config, runner, heldOut.val) : null;
