@@ -25,6 +25,7 @@ import { readCheckpoint } from '../../src-main/engine/training/checkpoint.ts';
 import { Sgd } from '../../src-main/engine/training/sgd.ts';
 import { trainStep } from '../../src-main/engine/training/step.ts';
 import { LAST_CHECKPOINT, train } from '../../src-main/engine/training/train.ts';
+import { relativeError } from '../engine/pruning/helpers.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -83,17 +84,6 @@ const dataset: Dataset = {
   mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], augmentByDefault: false, train: split(64, 1), test: split(32, 2),
 };
 
-/** max|a − b| / max|b|. */
-function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let ref = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    ref = Math.max(ref, Math.abs(b[i]!));
-  }
-  return diff / Math.max(ref, 1e-30);
-}
-
 describe('the desktop GPU host: training through the engine Worker on Chromium\'s WebGPU (SwiftShader)', { skip, timeout: 300_000 }, () => {
   let browser: Browser;
   let page: Page;
@@ -147,7 +137,9 @@ describe('the desktop GPU host: training through the engine Worker on Chromium\'
 
   it('one step: the loss and the updated weights match the cpu backend here, and the engine names its adapter', async () => {
     assert.match(adapter, /^software adapter \(.*swiftshader/i, adapter);
-    const weights = await Model.create(spec, Rng.fromSeed(5, 'init')).exportWeights();
+    const initial = Model.create(spec, Rng.fromSeed(5, 'init'));
+    const weights = await initial.exportWeights();
+    initial.dispose();
     const x = Float32Array.from({ length: 16 * SIZE * SIZE * 3 }, (_, i) => Math.sin(i * 0.37));
     const y = Int32Array.from({ length: 16 }, (_, i) => i % 4);
     const sgdOptions = { momentum: 0.9, nesterov: true, weightDecay: 5e-4 };
@@ -167,11 +159,11 @@ describe('the desktop GPU host: training through the engine Worker on Chromium\'
     assert.equal(got.hits, expected.hits);
     const [a, b] = [await here.exportWeights(), await mirror.exportWeights()];
     for (const [name, v] of a) {
-      const e = relative(b.get(name)!, v);
+      const e = relativeError(b.get(name)!, v);
       assert.ok(e <= 1e-4, `${name} after the step: ${e.toExponential(2)} relative to cpu`);
     }
     const [ma, mb] = [await hereSgd.exportState(), await mirrorSgd.exportState()];
-    for (const [name, v] of ma) assert.ok(relative(mb.get(name)!, v) <= 1e-4, `momentum of ${name}`);
+    for (const [name, v] of ma) assert.ok(relativeError(mb.get(name)!, v) <= 1e-4, `momentum of ${name}`);
     for (const m of [here, mirror]) m.dispose();
     hereSgd.dispose();
     mirrorSgd.dispose();
@@ -199,7 +191,7 @@ describe('the desktop GPU host: training through the engine Worker on Chromium\'
     });
     for (const [name, v] of remote.weights) {
       assert.ok(Buffer.from(v.buffer).equals(Buffer.from(remote.checkpoint.weights.get(name)!.buffer)), `the checkpoint holds the trained ${name}`);
-      assert.ok(relative(v, local.weights.get(name)!) <= 1e-3, `${name}: ${relative(v, local.weights.get(name)!).toExponential(2)} relative to cpu after 2 epochs`);
+      assert.ok(relativeError(v, local.weights.get(name)!) <= 1e-3, `${name}: ${relativeError(v, local.weights.get(name)!).toExponential(2)} relative to cpu after 2 epochs`);
     }
     assert.deepEqual(pageErrors, []);
   });
