@@ -1,19 +1,16 @@
 // The desktop app's GPU engine: a dedicated Worker in a hidden Chromium window, where Chromium's WebGPU
-// lives (Dawn's Node binding cannot load inside Electron). It starts tfjs's webgpu backend on the page's
-// adapter and serves the engine protocol (src-main/engine/remote) on its own message channel: the
-// training loop, the data and the store stay in the job process; steps and evaluations run here.
-// The first message it posts says whether WebGPU started: {ready: true, adapter} or {ready: false, why}.
-import { describeAdapter } from '../src-main/engine/backend/webgpu-adapter.ts';
-import { startWebGpu } from '../src-main/engine/backend/webgpu-backend.ts';
-import { messagePort } from '../src-main/engine/remote/engine-protocol.ts';
-import { serveEngine } from '../src-main/engine/remote/engine-host.ts';
+// lives (Dawn's Node binding cannot load inside Electron). The page hands it engine channels
+// ({connect: true} with the port); on each it says whether WebGPU started and then serves the engine
+// protocol: the training loop, the data and the store stay in the job process; steps and evaluations
+// run here. Its first message, {loaded: true}, tells the page the Worker's script runs at all.
+import { hostEngine } from './host-engine.ts';
 
-const scope = globalThis as unknown as Parameters<typeof messagePort>[0];
-const probe = await startWebGpu(true);
-if (probe.ok) {
-  const adapter = `${probe.software ? 'software adapter' : 'GPU'} (${describeAdapter(probe.adapter)})`;
-  serveEngine(messagePort(scope), adapter);
-  scope.postMessage({ ready: true, adapter });
-} else {
-  scope.postMessage({ ready: false, why: probe.why });
-}
+const scope = globalThis as unknown as {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+};
+scope.addEventListener('message', (event) => {
+  const port = event.ports[0];
+  if ((event.data as { connect?: unknown } | null)?.connect === true && port) hostEngine(port);
+});
+scope.postMessage({ loaded: true });

@@ -1,29 +1,48 @@
-// The hidden window's page: starts the engine Worker and relays the engine protocol between it and
-// whoever drives it, through `window.pwbGpuHost` (the desktop app's preload, or a test driving the page).
-export interface GpuHostPage {
-  /** Resolves when the Worker's WebGPU has started (or failed: ready false, and why). */
-  ready: Promise<{ ready: true; adapter: string } | { ready: false; why: string }>;
-  /** A request to the engine; replies go to the `onReply` handler. */
-  post(message: unknown): void;
-  onReply(handler: (message: unknown) => void): void;
+// The hidden window's page: receives engine channels (a window message of type GPU_ENGINE_PORT_MESSAGE
+// from this window itself, carrying one MessagePort: the desktop app's preload posts it) and hands each
+// to the engine Worker. Where a Worker cannot start (a file:// page may not be allowed one), the engine
+// runs on this page's own thread instead.
+import { GPU_ENGINE_PORT_MESSAGE } from '../src-shared/gpu-engine-messages.ts';
+
+type Engine = { kind: 'starting'; queued: MessagePort[] } | { kind: 'worker'; worker: Worker } | { kind: 'page' };
+
+let engine: Engine = { kind: 'starting', queued: [] };
+
+function onThisPage(ports: MessagePort[]): void {
+  engine = { kind: 'page' };
+  void import('./host-engine.ts').then(({ hostEngine }) => ports.forEach(hostEngine));
 }
 
-const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module' });
-let replyHandler: (message: unknown) => void = () => {};
-const ready = new Promise<{ ready: true; adapter: string } | { ready: false; why: string }>((resolve) => {
+function connect(port: MessagePort): void {
+  if (engine.kind === 'starting') engine.queued.push(port);
+  else if (engine.kind === 'worker') engine.worker.postMessage({ connect: true }, [port]);
+  else void import('./host-engine.ts').then(({ hostEngine }) => hostEngine(port));
+}
+
+function startWorker(): void {
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module' });
+  } catch (e) {
+    console.warn(`the engine Worker cannot start (${(e as Error).message}): the engine runs on the page`);
+    return onThisPage([]);
+  }
   worker.addEventListener('message', (event: MessageEvent) => {
-    const data = event.data as { ready?: boolean };
-    if (typeof data === 'object' && data !== null && 'ready' in data) resolve(data as never);
-    else replyHandler(event.data);
+    if ((event.data as { loaded?: unknown } | null)?.loaded !== true || engine.kind !== 'starting') return;
+    const { queued } = engine;
+    engine = { kind: 'worker', worker };
+    for (const port of queued) worker.postMessage({ connect: true }, [port]);
   });
-  worker.addEventListener('error', (event: ErrorEvent) => resolve({ ready: false, why: `the engine worker failed: ${event.message}` }));
+  worker.addEventListener('error', (event: ErrorEvent) => {
+    if (engine.kind !== 'starting') return;
+    console.warn(`the engine Worker failed to load (${event.message || 'no message'}): the engine runs on the page`);
+    onThisPage(engine.queued);
+  });
+}
+
+window.addEventListener('message', (event: MessageEvent) => {
+  const port = event.ports[0];
+  if (event.source === window && (event.data as { type?: unknown } | null)?.type === GPU_ENGINE_PORT_MESSAGE && port) connect(port);
 });
 
-const host: GpuHostPage = {
-  ready,
-  post: (message) => worker.postMessage(message),
-  onReply(handler) {
-    replyHandler = handler;
-  },
-};
-(window as unknown as { pwbGpuHost: GpuHostPage }).pwbGpuHost = host;
+startWorker();

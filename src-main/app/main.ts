@@ -1,6 +1,7 @@
 // Electron main process: one window, locked down, and the IPC adapter of the WorkbenchApi.
 // It supervises and persists; it never trains: experiments run in utility processes (the same job
-// entry and JSON-lines protocol that `pwb serve` runs as Node child processes).
+// entry and JSON-lines protocol that `pwb serve` runs as Node child processes). A job that trains on
+// webgpu asks it for a channel to the GPU engine, a hidden window on Chromium's WebGPU (gpu-host-window.ts).
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, utilityProcess, type MenuItemConstructorOptions } from 'electron';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ import {
   type WorkbenchApi,
 } from '../../src-shared/workbench-api.ts';
 import { dispatchCall } from '../../src-shared/workbench-args.ts';
+import { isWantGpuEngine, type GpuEngineOffer } from '../../src-shared/gpu-engine-messages.ts';
+import { gpuHostWindow } from './gpu-host-window.ts';
 import { CONTENT_SECURITY_POLICY, isAppUrl, windowOptions, type RendererLocation } from './window-options.ts';
 
 const here = import.meta.dirname; // out/main once built
@@ -25,15 +28,32 @@ const renderer: RendererLocation = {
   // Set by `electron-vite dev`; a packaged app always loads the built file.
   devServerUrl: app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'],
 };
+const gpuHost = gpuHostWindow(path.join(here, '../gpu-host/index.html'), path.join(here, '../preload/gpu-host.cjs'));
+// Chromium offers WebGPU by default on Windows, macOS and ChromeOS; on Linux only behind these switches
+// (a Vulkan driver is needed), so there the user opts in.
+if (process.env.PWB_ENABLE_UNSAFE_WEBGPU === '1') {
+  app.commandLine.appendSwitch('enable-unsafe-webgpu');
+  app.commandLine.appendSwitch('enable-features', 'Vulkan');
+}
 // The bundle lives in out/main, so the engine's resources (presets, embedded data) are named explicitly.
 process.env.PWB_RESOURCES_DIR ??= path.join(app.getAppPath(), 'resources');
 
-/** Jobs in Electron utility processes; stdout carries the protocol, cancel is a parent-port message. */
+/**
+ * Jobs in Electron utility processes; stdout carries the protocol, cancel is a parent-port message, and
+ * so is a job's request for a GPU engine channel (PWB_GPU_HOST tells it it may ask).
+ */
 const spawnUtilityJob: SpawnJob = ({ experimentId, dbPath, entry, args, env }): JobHandle => {
   const child = utilityProcess.fork(path.join(app.getAppPath(), entry), [String(experimentId), '--db', dbPath, ...args], {
     stdio: 'pipe',
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, PWB_GPU_HOST: '1' },
     serviceName: `Pruning Workbench job ${experimentId}`,
+  });
+  child.on('message', (message: unknown) => {
+    if (!isWantGpuEngine(message)) return;
+    gpuHost.connect().then(
+      (port) => child.postMessage({ type: 'gpu-engine' } satisfies GpuEngineOffer, [port]),
+      (e: unknown) => child.postMessage({ type: 'gpu-engine', error: (e as Error).message } satisfies GpuEngineOffer),
+    );
   });
   return {
     stdout: child.stdout!,
@@ -159,8 +179,15 @@ app.on('web-contents-created', (_event, contents) => {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
+/** The windows that show the app (every window but the GPU engine's hidden one). */
+const appWindows = (): BrowserWindow[] => BrowserWindow.getAllWindows().filter((w) => !gpuHost.owns(w));
+
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow(windowOptions(preloadPath));
+  // The hidden GPU window keeps 'window-all-closed' from firing: the app quits when its last own window closes.
+  win.on('closed', () => {
+    if (process.platform !== 'darwin' && appWindows().length === 0) app.quit();
+  });
   win.once('ready-to-show', () => win.show());
   if (renderer.devServerUrl !== undefined) void win.loadURL(renderer.devServerUrl);
   else void win.loadFile(renderer.file);
@@ -185,6 +212,7 @@ void app.whenReady().then(() => {
     event.preventDefault();
     void workbench.close().finally(() => {
       closed = true;
+      gpuHost.close();
       app.quit();
     });
   });
@@ -193,6 +221,6 @@ void app.whenReady().then(() => {
   buildMenu(workbench.api);
   createWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (appWindows().length === 0) createWindow();
   });
 });

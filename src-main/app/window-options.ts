@@ -34,6 +34,23 @@ export function windowOptions(preloadPath: string): BrowserWindowConstructorOpti
   };
 }
 
+/**
+ * The hidden window of the GPU engine (src-gpu-host): never shown, the same locked-down preferences as
+ * the app window (its preload passes engine channels to the page, nothing else), and not throttled
+ * when hidden — it trains while nothing is on screen.
+ */
+export function gpuHostWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+  const app = windowOptions(preloadPath);
+  return {
+    title: `${APP_NAME} GPU engine`,
+    width: 320,
+    height: 240,
+    show: false,
+    skipTaskbar: true,
+    webPreferences: { ...app.webPreferences, backgroundThrottling: false },
+  };
+}
+
 /** Where the renderer is loaded from: the built index.html, or the dev server under `electron-vite dev`. */
 export interface RendererLocation {
   file: string;

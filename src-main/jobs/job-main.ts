@@ -12,6 +12,7 @@ import type { ExperimentStatus } from '../../src-shared/store-schemas.ts';
 import { openDatabase, type Db } from '../store/db.ts';
 import { getExperiment, updateExperiment } from '../store/experiments.ts';
 import type { Execution } from './experiment-runner.ts';
+import type { ParentPortLike } from './gpu-engine-request.ts';
 import { encodeJobMessage, type JobMessage } from './job-messages.ts';
 
 /** 10 of 19: all the CPU when nothing else wants it, little when the UI does. */
@@ -81,7 +82,7 @@ async function main(argv: string[], execution: JobExecution): Promise<number> {
   const cancel = (): void => controller.abort();
   process.on('SIGINT', cancel);
   process.on('SIGTERM', cancel);
-  const parentPort = (process as unknown as { parentPort?: { on(event: 'message', fn: (e: { data: unknown }) => void): void } }).parentPort;
+  const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
   parentPort?.on('message', (e) => {
     if ((e.data as { type?: unknown } | null)?.type === 'cancel') cancel();
   });
@@ -100,7 +101,14 @@ async function main(argv: string[], execution: JobExecution): Promise<number> {
     let prepared, exec;
     try {
       const threads = values.threads === undefined ? undefined : Number(values.threads);
-      ({ prepared, exec } = await setUpExperiment(experiment.spec, `experiment ${experimentId}`, { backend: parseBackendChoice(values.backend ?? 'auto'), threads }));
+      const choice = parseBackendChoice(values.backend ?? 'auto');
+      // In the desktop app, webgpu is Chromium's, in its GPU window: ask main for a channel to it first.
+      if (execution === HERE && parentPort && process.env.PWB_GPU_HOST === '1' && (choice === 'auto' || choice === 'webgpu')) {
+        const { requestGpuEngine } = await import('./gpu-engine-request.ts');
+        const { offerRemoteWebGpu } = await import('../engine/backend/remote-webgpu.ts');
+        offerRemoteWebGpu(await requestGpuEngine(parentPort));
+      }
+      ({ prepared, exec } = await setUpExperiment(experiment.spec, `experiment ${experimentId}`, { backend: choice, threads }));
       await execution.check?.();
     } catch (e) {
       status('failed', (e as Error).message);

@@ -11,6 +11,7 @@ import { defaultTrainConfig, TrainConfigSchema, type TrainConfig, type TrainConf
 import { parseOrThrow } from '../../src-shared/validate.ts';
 import { analyseCost } from '../engine/analysis/cost.ts';
 import { backendChoices, selectBackend, type BackendChoice, type BackendInfo } from '../engine/backend/select-backend.ts';
+import { takeRemoteEngine } from '../engine/backend/remote-webgpu.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import { openDataset } from '../engine/datasets/registry.ts';
 import { Model } from '../engine/models/model.ts';
@@ -140,13 +141,17 @@ export async function trainInto(
   const releaseLock = acquireRunLock(dir, runId);
   const lastPath = join(dir, LAST_CHECKPOINT);
   let resumeFrom: ReturnType<typeof readCheckpoint> | undefined;
+  let engine: ReturnType<typeof takeRemoteEngine> | null = null;
   try {
+    const staysHere = extras.regularizer !== undefined || extras.proximal !== undefined || extras.asTrained === true;
+    engine = backend.local && !staysHere ? takeRemoteEngine() : null;
     resumeFrom = existsSync(lastPath) ? readCheckpoint(lastPath) : undefined;
     if (resumeFrom) {
       checkCheckpointIsTheRuns(run, recorder.recordedEpochs(), lastPath, resumeFrom, spec, config);
       repairBestCheckpoint(join(dir, BEST_CHECKPOINT), resumeFrom);
     }
   } catch (e) {
+    engine?.release();
     releaseLock();
     throw e;
   }
@@ -156,10 +161,15 @@ export async function trainInto(
     : extras.initialWeights
       ? Model.fromWeights(spec, extras.initialWeights())
       : Model.fromWeights(spec, initialWeights(spec, config.seed));
+  // On the app's GPU window the network trains there, unless the method's own gradient term or update
+  // rule (code) must run beside the loop: that run trains on the local backend, and says so.
+  const trainedOn = backend.local && !engine ? backend.local : backend;
+  const localNote = backend.local && !engine && !extras.asTrained
+    ? `; not in the app's GPU window: this method's own gradient term or update rule runs only beside the training loop` : '';
   // Native TensorFlow's reason already names its intra-op threads, WebGPU's its adapter; wasm/cpu note their workers.
-  const threadNote = backend.nativeThreads !== null || backend.name === 'webgpu' ? '' : prepared.threads > 1 ? `; ${prepared.threads} threads, data-parallel` : '; 1 thread';
+  const threadNote = trainedOn.nativeThreads !== null || trainedOn.name === 'webgpu' ? '' : prepared.threads > 1 ? `; ${prepared.threads} threads, data-parallel` : '; 1 thread';
   try {
-    await recorder.started({ backend: backend.name, backendReason: `${backend.provider}: ${backend.reason}${threadNote}` });
+    await recorder.started({ backend: trainedOn.name, backendReason: `${trainedOn.provider}: ${trainedOn.reason}${threadNote}${localNote}` });
     for (const m of resumeFrom?.history ?? []) await recorder.epoch(m);
     if (extras.asTrained) {
       await recorder.evaluation(await evaluateAsTrained({ model, dataset, config, checkpointDir: dir, owner: ownerOf(run) }));
@@ -168,7 +178,7 @@ export async function trainInto(
     }
     await train({
       model, dataset, config, checkpointDir: dir, resumeFrom, signal: hooks.signal, threads: prepared.threads,
-      owner: ownerOf(run),
+      owner: ownerOf(run), ...(engine ? { remote: engine.port } : {}),
       regularizer: extras.regularizer, masks: extras.masks, afterEpoch: extras.afterEpoch, proximal: extras.proximal,
       onBatch: (p) => {
         if (Date.now() - lastBeat > 10_000) {
@@ -194,6 +204,7 @@ export async function trainInto(
     }
     throw error;
   } finally {
+    engine?.release();
     model.dispose();
     releaseLock();
   }

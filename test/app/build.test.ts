@@ -3,6 +3,8 @@
 // check the window it opens and the IPC contract it serves.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules, registerHooks } from 'node:module';
 import path from 'node:path';
@@ -51,8 +53,8 @@ function loadedModules(code: string): string[] {
   return found;
 }
 
-test('electron-vite build emits main (ESM), a CommonJS preload and the renderer', () => {
-  for (const file of ['main/index.js', 'preload/index.cjs', 'renderer/index.html']) {
+test('electron-vite build emits main (ESM), the CommonJS preloads and the renderer', () => {
+  for (const file of ['main/index.js', 'preload/index.cjs', 'preload/gpu-host.cjs', 'renderer/index.html']) {
     assert.ok(existsSync(path.join(outDir, file)), `missing ${file} in the build output`);
   }
   const main = readFileSync(path.join(outDir, 'main/index.js'), 'utf8');
@@ -73,23 +75,43 @@ test('the renderer bundle loads no Node builtins and no electron', () => {
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'the built index.html has an inline script');
 });
 
-test('the preload is self-contained CommonJS that requires only electron', () => {
-  const code = readFileSync(path.join(outDir, 'preload/index.cjs'), 'utf8');
-  assert.deepEqual([...new Set(loadedModules(code))], ['electron']);
-  assert.doesNotMatch(code, /^\s*(import|export)\s/m, 'the preload must not be an ES module');
-  assert.doesNotMatch(code, /\bipcRenderer\b(?!\.(invoke|on|removeListener)\()/, 'raw ipcRenderer escapes the preload');
-  assert.doesNotMatch(code, /ZodError|\$ZodType/, 'zod schemas leaked into the preload bundle');
+test('the preloads are self-contained CommonJS that require only electron', () => {
+  for (const name of ['index.cjs', 'gpu-host.cjs']) {
+    const code = readFileSync(path.join(outDir, 'preload', name), 'utf8');
+    assert.deepEqual([...new Set(loadedModules(code))], ['electron'], name);
+    assert.doesNotMatch(code, /^\s*(import|export)\s/m, `${name} must not be an ES module`);
+    assert.doesNotMatch(code, /\bipcRenderer\b(?!\.(invoke|on|removeListener)\()/, `raw ipcRenderer escapes ${name}`);
+    assert.doesNotMatch(code, /ZodError|\$ZodType/, `zod schemas leaked into ${name}`);
+  }
+  const gpu = readFileSync(path.join(outDir, 'preload/gpu-host.cjs'), 'utf8');
+  assert.doesNotMatch(gpu, /contextBridge|workbench:call/, 'the GPU window\'s preload exposes nothing and calls nothing');
 });
 
 // ---- the built main process, with `electron` replaced by a recorder ----
 
 type Handler = (...args: any[]) => any;
 
+/** A utility process as main sees it: protocol on stdout, messages both ways on its port. */
+class FakeChild extends EventEmitter {
+  stdout = new PassThrough();
+  stderr = new PassThrough();
+  pid = undefined;
+  posted: any[][] = [];
+  postMessage(...args: any[]) {
+    this.posted.push(args);
+  }
+  kill() {
+    this.stdout.end();
+    this.stderr.end();
+    this.emit('exit', 0);
+  }
+}
+
 function electronStub() {
   const rec = {
     sandboxEnabled: false,
     appEvents: new Map<string, Handler>(),
-    windows: [] as { options: any; loaded?: string; loadedUrl?: string }[],
+    windows: [] as { options: any; loaded?: string; loadedUrl?: string; posted: any[]; contentsEvents: Map<string, Handler>; destroyed: boolean }[],
     ipc: new Map<string, Handler>(),
     permissionRequest: undefined as Handler | undefined,
     permissionCheck: undefined as Handler | undefined,
@@ -97,13 +119,25 @@ function electronStub() {
     menu: undefined as any[] | undefined,
     messageBoxes: [] as any[],
     forks: [] as any[],
+    children: [] as FakeChild[],
+    failLoads: false,
   };
   class BrowserWindow {
     record: (typeof rec.windows)[number];
-    webContents = { isDestroyed: () => false, getURL: () => '', send() {} };
+    webContents = {
+      isDestroyed: () => false, getURL: () => '', send() {},
+      on: (event: string, fn: Handler) => void this.record.contentsEvents.set(event, fn),
+      postMessage: (...args: any[]) => void this.record.posted.push(args),
+    };
     constructor(options: unknown) {
-      this.record = { options };
+      this.record = { options, posted: [], contentsEvents: new Map(), destroyed: false };
       rec.windows.push(this.record);
+    }
+    isDestroyed() {
+      return this.record.destroyed;
+    }
+    destroy() {
+      this.record.destroyed = true;
     }
     static getAllWindows() {
       return [];
@@ -112,9 +146,11 @@ function electronStub() {
       return null;
     }
     once() {}
+    on() {}
     show() {}
     async loadFile(file: string) {
       this.record.loaded = file;
+      if (rec.failLoads) throw new Error('ERR_FILE_NOT_FOUND (-6) loading it');
     }
     async loadURL(url: string) {
       this.record.loadedUrl = url;
@@ -139,8 +175,19 @@ function electronStub() {
       showSaveDialog: async () => ({ canceled: true }),
       showErrorBox() {},
     },
-    utilityProcess: { fork: (...args: any[]) => void rec.forks.push(args) },
+    utilityProcess: {
+      fork: (...args: any[]) => {
+        rec.forks.push(args);
+        const child = new FakeChild();
+        rec.children.push(child);
+        return child;
+      },
+    },
     BrowserWindow,
+    MessageChannelMain: class {
+      port1 = { end: 'window' };
+      port2 = { end: 'job' };
+    },
     ipcMain: { handle: (channel: string, fn: Handler) => void rec.ipc.set(channel, fn) },
     session: {
       defaultSession: {
@@ -164,7 +211,7 @@ test('the built main process opens one locked-down window and serves the contrac
         ? {
             format: 'module',
             shortCircuit: true,
-            source: 'export const { app, BrowserWindow, ipcMain, session, Menu, dialog, utilityProcess } = globalThis.__electronStub;',
+            source: 'export const { app, BrowserWindow, ipcMain, session, Menu, dialog, utilityProcess, MessageChannelMain } = globalThis.__electronStub;',
           }
         : next(url, context),
   });
@@ -227,6 +274,46 @@ test('the built main process opens one locked-down window and serves the contrac
   const view = rec.menu!.find((m) => m.label === 'View');
   assert.deepEqual(view.submenu.slice(0, 2).map((i: any) => i.role), ['reload', 'toggleDevTools']);
   assert.equal(rec.forks.length, 0, 'no job started');
+  assert.equal(rec.windows.length, 1, 'the GPU engine window opens only when a job asks');
+
+  // A job asks for the GPU engine: main opens the hidden window (once), sends it one end of a new channel
+  // and the job the other; a page that will not load is one line to the job.
+  const started = await rec.ipc.get('workbench:call:startExperiment')!(ours, { spec: {
+    version: 1, name: 'gpu wiring', dataset: 'fashion-mnist-mini', arch: 'vgg_mini', method: { id: 'l1_norm', params: { ratios: [0, 0.5, 0.5] } },
+    regimes: ['finetune'], seeds: [1], baseline: { epochs: 1, trainLimit: 64, testLimit: 64 }, finetune: { epochs: 1, trainLimit: 64 },
+  } });
+  assert.equal(started.ok, true, JSON.stringify(started));
+  for (let i = 0; i < 50 && rec.children.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  const [child] = rec.children;
+  assert.ok(child, 'no job was forked');
+  assert.equal(rec.forks[0][2].env.PWB_GPU_HOST, '1', 'the job is not told it may ask for the GPU engine');
+  const answered = async (n: number) => {
+    child.emit('message', { type: 'want-gpu-engine' });
+    for (let i = 0; i < 50 && child.posted.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    return child.posted[n - 1]!;
+  };
+  assert.deepEqual(await answered(1), [{ type: 'gpu-engine' }, [{ end: 'job' }]]);
+  assert.equal(rec.windows.length, 2, 'the GPU engine window was not opened');
+  const gpu = rec.windows[1]!;
+  assert.equal(gpu.options.show, false);
+  assert.equal(gpu.options.webPreferences.sandbox, true);
+  assert.equal(gpu.options.webPreferences.contextIsolation, true);
+  assert.equal(gpu.options.webPreferences.backgroundThrottling, false);
+  assert.equal(gpu.options.webPreferences.preload, path.join(outDir, 'preload/gpu-host.cjs'));
+  assert.ok(existsSync(gpu.options.webPreferences.preload), 'the GPU window\'s preload path does not exist');
+  assert.equal(gpu.loaded, path.join(outDir, 'gpu-host/index.html'));
+  assert.deepEqual(gpu.posted, [['pwb:gpu-engine-port', null, [{ end: 'window' }]]]);
+  assert.deepEqual(await answered(2), [{ type: 'gpu-engine' }, [{ end: 'job' }]]);
+  assert.equal(rec.windows.length, 2, 'a second job\'s channel reuses the window');
+  assert.equal(gpu.posted.length, 2);
+  gpu.contentsEvents.get('render-process-gone')!({}, { reason: 'crashed' });
+  assert.equal(gpu.destroyed, true);
+  rec.failLoads = true;
+  const [failed] = await answered(3);
+  assert.equal(rec.windows.length, 3, 'after its page went away the window is opened again');
+  assert.match(failed.error, /^the GPU engine page .*gpu-host[/\\]index\.html did not load: ERR_FILE_NOT_FOUND/);
+  rec.failLoads = false;
+  child.kill();
 
   const badArgs = await version(ours, { unexpected: true });
   assert.equal(badArgs.ok, false);

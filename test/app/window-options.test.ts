@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import {
   CONTENT_SECURITY_POLICY,
   isAppUrl,
+  gpuHostWindowOptions,
   windowOptions,
 } from '../../src-main/app/window-options.ts';
 
@@ -24,6 +25,19 @@ test('the app window is isolated, sandboxed and has no Node integration', () => 
   assert.equal(prefs.webviewTag, false);
   assert.equal(prefs.preload, '/app/out/preload/index.cjs');
   assert.match(prefs.preload, /\.cjs$/, 'a sandboxed preload must be CommonJS');
+});
+
+test('the hidden GPU engine window is as locked down as the app window, never shown, never throttled', () => {
+  const options = gpuHostWindowOptions('/app/out/preload/gpu-host.cjs');
+  const prefs = options.webPreferences!;
+  assert.equal(options.show, false);
+  assert.equal(prefs.backgroundThrottling, false, 'a hidden window is throttled unless told not to: training would crawl');
+  const { preload, backgroundThrottling, ...rest } = prefs;
+  const { preload: appPreload, ...app } = windowOptions('/app/out/preload/index.cjs').webPreferences!;
+  assert.deepEqual(rest, app);
+  assert.equal(preload, '/app/out/preload/gpu-host.cjs');
+  assert.equal(appPreload, '/app/out/preload/index.cjs');
+  assert.equal(backgroundThrottling, false);
 });
 
 test('the CSP allows no eval, no inline script and no remote origin', () => {

@@ -3,7 +3,8 @@
 // reported SKIPPED with the reason, never as passed. On Linux it also needs a display (xvfb-run).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -94,5 +95,41 @@ test('the app opens one locked-down window that shows its version', { skip, time
     assert.equal(app.windows().length, 1);
   } finally {
     await app.close();
+  }
+});
+
+test('a job reaches the hidden GPU window: its run says what WebGPU there offered, and trained', { skip, timeout: 600_000 }, async () => {
+  // The full build: electron-vite, then the GPU window's page into out/gpu-host.
+  await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: repo, timeout: 300_000 });
+  const dir = mkdtempSync(path.join(tmpdir(), 'pwb-electron-gpu-'));
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), PWB_DB: path.join(dir, 'workbench.sqlite'), PWB_ENABLE_UNSAFE_WEBGPU: '1' };
+  delete env['ELECTRON_RENDERER_URL'];
+  const app = await playwright._electron.launch({ executablePath: exe, args: ['.'], cwd: repo, env });
+  try {
+    const page = await app.firstWindow();
+    await page.waitForFunction(() => (globalThis as any).workbench !== undefined);
+    const spec = {
+      version: 1, name: 'gpu window', dataset: 'fashion-mnist-mini', arch: 'vgg_mini', method: { id: 'l1_norm', params: { ratios: [0, 0.5, 0.5] } },
+      regimes: ['finetune'], seeds: [1], baseline: { epochs: 1, trainLimit: 128, testLimit: 128 }, finetune: { epochs: 1, trainLimit: 128 },
+    };
+    const started = await page.evaluate((s: unknown) => (globalThis as any).workbench.invoke('startExperiment', { spec: s }), spec);
+    assert.equal(started.ok, true, JSON.stringify(started));
+    let detail: any;
+    for (let i = 0; i < 1100; i++) {
+      detail = (await page.evaluate((id: number) => (globalThis as any).workbench.invoke('getExperiment', { id }), started.value.id)).value;
+      if (['completed', 'failed', 'cancelled'].includes(detail.experiment.status)) break;
+      await page.waitForTimeout(500);
+    }
+    assert.equal(detail.experiment.status, 'completed', JSON.stringify(detail.experiment));
+    // webgpu there, or why not: a software adapter passed by, or no WebGPU — all of it came from the window.
+    for (const run of detail.runs) {
+      assert.match(run.backendReason ?? '', /the app's GPU window/, `${run.backend}: ${run.backendReason}`);
+      assert.doesNotMatch(run.backendReason ?? '', /did not answer|without a channel|did not say whether WebGPU started/, 'the window never answered the job');
+    }
+    const shown = await app.evaluate(({ BrowserWindow }: any) => BrowserWindow.getAllWindows().map((w: any) => w.isVisible()));
+    assert.deepEqual(shown.sort(), [false, true], 'the app window, and the GPU window hidden');
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

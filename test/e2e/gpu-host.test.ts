@@ -1,7 +1,9 @@
 // The desktop app's GPU path in Chromium: the hidden window's page (src-gpu-host, built to out/gpu-host)
-// starts the engine Worker on Chromium's WebGPU — here SwiftShader, headless with --enable-unsafe-webgpu —
-// and this process trains through it over the engine protocol exactly as the app's job process does:
-// the loop, the data and the checkpoints here, the network there. One step's loss and updated weights
+// gets an engine channel as the app's preload hands it one (a window message carrying a port), its engine
+// Worker says hello on Chromium's WebGPU — here SwiftShader, headless with --enable-unsafe-webgpu — and
+// this process trains through it over the engine protocol exactly as the app's job process does:
+// the loop, the data and the checkpoints here, the network there. Where no Worker can start the page
+// runs the engine itself, with the same numbers. One step's loss and updated weights
 // match the cpu backend's (1e-4 relative); a short run (train() with `remote`) matches cpu's metrics and
 // writes a checkpoint with the trained weights. Skipped, with the reason, where /usr/bin/chromium is absent.
 import assert from 'node:assert/strict';
@@ -18,7 +20,9 @@ import { defaultTrainConfig, type TrainConfig } from '../../src-shared/train-con
 import { selectBackend } from '../../src-main/engine/backend/select-backend.ts';
 import type { Dataset, DatasetSplit } from '../../src-main/engine/datasets/dataset.ts';
 import { Model } from '../../src-main/engine/models/model.ts';
-import type { EnginePort } from '../../src-main/engine/remote/engine-protocol.ts';
+import { isEngineHello, type EnginePort } from '../../src-main/engine/remote/engine-protocol.ts';
+import { describeAdapter, type AdapterProbe } from '../../src-main/engine/backend/webgpu-adapter.ts';
+import { GPU_ENGINE_PORT_MESSAGE } from '../../src-shared/gpu-engine-messages.ts';
 import { connectRemoteRunner } from '../../src-main/engine/remote/remote-step-runner.ts';
 import { Rng } from '../../src-main/engine/random.ts';
 import { readCheckpoint } from '../../src-main/engine/training/checkpoint.ts';
@@ -47,11 +51,15 @@ async function buildIfStale(): Promise<void> {
   await promisify(execFile)(process.execPath, [vite, 'build', '--config', 'src-gpu-host/vite.config.ts'], { cwd: repo, timeout: 180_000 });
 }
 
+/** While true, the engine Worker's script is not served: its load fails, as a Worker can fail to start in the app. */
+let withholdWorker = false;
+
 /** out/gpu-host on 127.0.0.1 (a secure context, where Chromium offers WebGPU). */
 function serveStatic(): Promise<{ server: Server; origin: string }> {
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
   const server = createServer((req, res) => {
     const file = path.join(OUT, path.normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^[/\\]+/, '') || 'index.html');
+    if (withholdWorker && /engine-worker/.test(path.basename(file))) return void res.writeHead(404).end();
     if (!file.startsWith(OUT) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
   });
@@ -84,11 +92,86 @@ const dataset: Dataset = {
   mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], augmentByDefault: false, train: split(64, 1), test: split(32, 2),
 };
 
+/**
+ * Opens an engine channel to the page as the app's preload does (a window message carrying one port),
+ * relays its other end to this process, and waits for the engine's hello.
+ */
+async function connectEngine(page: Page): Promise<{ hello: AdapterProbe; port: EnginePort }> {
+  const handlers = new Set<(m: unknown) => void>();
+  let hello: (h: AdapterProbe) => void = () => {};
+  const helloed = new Promise<AdapterProbe>((resolve) => (hello = resolve));
+  const name = `pwbEngineReply${++channels}`;
+  await page.exposeFunction(name, (m: unknown) => {
+    if (isEngineHello(m)) return hello(m.hello);
+    for (const h of handlers) h(m);
+  });
+  const type = GPU_ENGINE_PORT_MESSAGE;
+  // Runs in the page (no DOM types here: the page's globals are typed by hand).
+  await page.evaluate(({ name, type }) => {
+    type PagePort = { onmessage: ((e: { data: unknown }) => void) | null };
+    const g = globalThis as unknown as Record<string, unknown> & { postMessage(m: unknown, origin: string, transfer: unknown[]): void };
+    const { port1, port2 } = new MessageChannel();
+    (port2 as unknown as PagePort).onmessage = (e) => void (g[name] as (m: unknown) => void)(e.data);
+    g[`${name}Port`] = port2;
+    g.postMessage({ type }, '*', [port1]);
+  }, { name, type });
+  let goneWith: (why: string) => void = () => {};
+  const closed = new Promise<string>((resolve) => (goneWith = resolve));
+  page.on('crash', () => goneWith('the page crashed'));
+  page.on('close', () => goneWith('the page closed'));
+  const port: EnginePort = {
+    post: (m) => void page.evaluate(({ name, m }) => ((globalThis as unknown as Record<string, { postMessage(m: unknown): void }>)[`${name}Port`]!).postMessage(m), { name, m })
+      .catch((e: Error) => goneWith(`a message did not reach the page: ${e.message.split('\n')[0]}`)),
+    listen(h) {
+      handlers.add(h);
+      return () => handlers.delete(h);
+    },
+    closed,
+  };
+  return { hello: await helloed, port };
+}
+let channels = 0;
+
+/** One step through `port` against the same step here: loss, hits, weights and momentum within 1e-4. */
+async function stepMatchesCpu(port: EnginePort, expectedAdapter: string): Promise<void> {
+  const initial = Model.create(spec, Rng.fromSeed(5, 'init'));
+  const weights = await initial.exportWeights();
+  initial.dispose();
+  const x = Float32Array.from({ length: 16 * SIZE * SIZE * 3 }, (_, i) => Math.sin(i * 0.37));
+  const y = Int32Array.from({ length: 16 }, (_, i) => i % 4);
+  const sgdOptions = { momentum: 0.9, nesterov: true, weightDecay: 5e-4 };
+
+  const here = Model.fromWeights(spec, weights);
+  const hereSgd = new Sgd(sgdOptions);
+  const expected = await trainStep(here, hereSgd, here.trainable(), x, y, 16, 0.1);
+
+  const mirror = Model.fromWeights(spec, weights);
+  const mirrorSgd = new Sgd(sgdOptions);
+  const runner = await connectRemoteRunner(port, mirror, mirrorSgd, sgdOptions);
+  assert.deepEqual(runner.device, { backend: 'webgpu', adapter: expectedAdapter });
+  const got = await runner.step(x, y, 16, 0.1);
+  await runner.pull!();
+  await runner.dispose();
+  assert.ok(Math.abs(got.loss - expected.loss) <= 1e-4 * Math.abs(expected.loss), `loss ${got.loss} vs cpu ${expected.loss}`);
+  assert.equal(got.hits, expected.hits);
+  const [a, b] = [await here.exportWeights(), await mirror.exportWeights()];
+  for (const [name, v] of a) {
+    const e = relativeError(b.get(name)!, v);
+    assert.ok(e <= 1e-4, `${name} after the step: ${e.toExponential(2)} relative to cpu`);
+  }
+  const [ma, mb] = [await hereSgd.exportState(), await mirrorSgd.exportState()];
+  for (const [name, v] of ma) assert.ok(relativeError(mb.get(name)!, v) <= 1e-4, `momentum of ${name}`);
+  for (const m of [here, mirror]) m.dispose();
+  hereSgd.dispose();
+  mirrorSgd.dispose();
+}
+
 describe('the desktop GPU host: training through the engine Worker on Chromium\'s WebGPU (SwiftShader)', { skip, timeout: 300_000 }, () => {
   let browser: Browser;
   let page: Page;
   let server: Server;
   let port: EnginePort;
+  let served: { server: Server; origin: string };
   let adapter = '';
   const dir = mkdtempSync(path.join(tmpdir(), 'pwb-gpu-host-'));
   const pageErrors: string[] = [];
@@ -96,37 +179,17 @@ describe('the desktop GPU host: training through the engine Worker on Chromium\'
   before(async () => {
     await buildIfStale();
     await selectBackend('cpu');
-    const served = await serveStatic();
+    served = await serveStatic();
     server = served.server;
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--no-first-run'] });
     page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    const handlers = new Set<(m: unknown) => void>();
-    await page.exposeFunction('pwbEngineReply', (m: unknown) => {
-      for (const h of handlers) h(m);
-    });
     await page.goto(`${served.origin}/index.html`);
-    const ready = await page.evaluate(async () => {
-      const host = (globalThis as unknown as { pwbGpuHost: { ready: Promise<unknown>; onReply(h: (m: unknown) => void): void } }).pwbGpuHost;
-      host.onReply((m) => void (globalThis as unknown as { pwbEngineReply(m: unknown): void }).pwbEngineReply(m));
-      return host.ready;
-    }) as { ready: boolean; adapter?: string; why?: string };
-    assert.ok(ready.ready, `the engine worker's WebGPU did not start: ${ready.why}`);
-    adapter = ready.adapter!;
-    let goneWith: (why: string) => void = () => {};
-    const closed = new Promise<string>((resolve) => (goneWith = resolve));
-    page.on('crash', () => goneWith('the page crashed'));
-    page.on('close', () => goneWith('the page closed'));
-    port = {
-      post: (m) => void page.evaluate((msg) => (globalThis as unknown as { pwbGpuHost: { post(m: unknown): void } }).pwbGpuHost.post(msg), m)
-        .catch((e: Error) => goneWith(`a message did not reach the page: ${e.message.split('\n')[0]}`)),
-      listen(h) {
-        handlers.add(h);
-        return () => handlers.delete(h);
-      },
-      closed,
-    };
+    const engine = await connectEngine(page);
+    assert.ok(engine.hello.ok, `the engine worker's WebGPU did not start: ${engine.hello.ok ? '' : engine.hello.why}`);
+    adapter = `software adapter (${describeAdapter(engine.hello.adapter)})`;
+    port = engine.port;
   });
 
   after(async () => {
@@ -135,38 +198,10 @@ describe('the desktop GPU host: training through the engine Worker on Chromium\'
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('one step: the loss and the updated weights match the cpu backend here, and the engine names its adapter', async () => {
+  it('one step in the engine Worker: the loss and the updated weights match the cpu backend here, and the engine names its adapter', async () => {
     assert.match(adapter, /^software adapter \(.*swiftshader/i, adapter);
-    const initial = Model.create(spec, Rng.fromSeed(5, 'init'));
-    const weights = await initial.exportWeights();
-    initial.dispose();
-    const x = Float32Array.from({ length: 16 * SIZE * SIZE * 3 }, (_, i) => Math.sin(i * 0.37));
-    const y = Int32Array.from({ length: 16 }, (_, i) => i % 4);
-    const sgdOptions = { momentum: 0.9, nesterov: true, weightDecay: 5e-4 };
-
-    const here = Model.fromWeights(spec, weights);
-    const hereSgd = new Sgd(sgdOptions);
-    const expected = await trainStep(here, hereSgd, here.trainable(), x, y, 16, 0.1);
-
-    const mirror = Model.fromWeights(spec, weights);
-    const mirrorSgd = new Sgd(sgdOptions);
-    const runner = await connectRemoteRunner(port, mirror, mirrorSgd, sgdOptions);
-    assert.deepEqual(runner.device, { backend: 'webgpu', adapter });
-    const got = await runner.step(x, y, 16, 0.1);
-    await runner.pull!();
-    await runner.dispose();
-    assert.ok(Math.abs(got.loss - expected.loss) <= 1e-4 * Math.abs(expected.loss), `loss ${got.loss} vs cpu ${expected.loss}`);
-    assert.equal(got.hits, expected.hits);
-    const [a, b] = [await here.exportWeights(), await mirror.exportWeights()];
-    for (const [name, v] of a) {
-      const e = relativeError(b.get(name)!, v);
-      assert.ok(e <= 1e-4, `${name} after the step: ${e.toExponential(2)} relative to cpu`);
-    }
-    const [ma, mb] = [await hereSgd.exportState(), await mirrorSgd.exportState()];
-    for (const [name, v] of ma) assert.ok(relativeError(mb.get(name)!, v) <= 1e-4, `momentum of ${name}`);
-    for (const m of [here, mirror]) m.dispose();
-    hereSgd.dispose();
-    mirrorSgd.dispose();
+    assert.equal(page.workers().length, 1, 'the engine runs in its Worker');
+    await stepMatchesCpu(port, adapter);
   });
 
   it('a short run through it (train() with remote): cpu\'s metrics within float32 noise, and a checkpoint of the trained weights', async () => {
@@ -192,6 +227,25 @@ describe('the desktop GPU host: training through the engine Worker on Chromium\'
     for (const [name, v] of remote.weights) {
       assert.ok(Buffer.from(v.buffer).equals(Buffer.from(remote.checkpoint.weights.get(name)!.buffer)), `the checkpoint holds the trained ${name}`);
       assert.ok(relativeError(v, local.weights.get(name)!) <= 1e-3, `${name}: ${relativeError(v, local.weights.get(name)!).toExponential(2)} relative to cpu after 2 epochs`);
+    }
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('where the engine Worker cannot load, the page runs the engine itself: the same step, the same numbers', async () => {
+    const onPage = await browser.newPage();
+    const warnings: string[] = [];
+    withholdWorker = true;
+    try {
+      onPage.on('pageerror', (e) => pageErrors.push(e.message));
+      onPage.on('console', (m) => void (m.type() === 'warning' && warnings.push(m.text())));
+      await onPage.goto(`${served.origin}/index.html`);
+      const engine = await connectEngine(onPage);
+      assert.ok(engine.hello.ok, engine.hello.ok ? '' : engine.hello.why);
+      assert.ok(warnings.some((w) => /the engine Worker failed to load .*: the engine runs on the page/.test(w)), warnings.join(' | '));
+      await stepMatchesCpu(engine.port, adapter);
+    } finally {
+      withholdWorker = false;
+      await onPage.close();
     }
     assert.deepEqual(pageErrors, []);
   });

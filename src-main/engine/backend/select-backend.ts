@@ -1,5 +1,6 @@
 // Chooses the compute backend at start-up, in this order:
-//   webgpu on a real GPU adapter (webgpu-backend.ts; a software adapter only when forced)
+//   webgpu on a real GPU adapter (webgpu-backend.ts, or in the desktop app its GPU window's, remote-webgpu.ts;
+//     a software adapter only when forced)
 //   → tensorflow via @tensorflow/tfjs-node-gpu (only with a GPU TensorFlow really uses)
 //   → tensorflow via @tensorflow/tfjs-node → wasm → cpu.
 // Both native packages are optionalDependencies: where their install failed (no libtensorflow, no
@@ -16,6 +17,7 @@ import type { BackendCandidate } from '../../../src-shared/compute-report.ts';
 import type { BackendChoice } from './backend-choice.ts';
 import { missingCudaLibraries, TENSORFLOW_GPU_NEEDS } from './cuda-libraries.ts';
 import { applyNativeEnvironment } from './native-environment.ts';
+import { remoteWebGpuOffer } from './remote-webgpu.ts';
 import { describeAdapter, startWebGpu, type GpuAdapterSummary } from './webgpu-backend.ts';
 
 export { backendChoices, parseBackendChoice, type BackendChoice } from './backend-choice.ts';
@@ -37,6 +39,11 @@ export interface BackendInfo {
   adapter: GpuAdapterSummary | null;
   /** The device and versions, then what was tried before this backend and why it failed, or that it was forced. */
   reason: string;
+  /**
+   * Where the network trains in another realm (webgpu in the desktop app's GPU window): this process's own
+   * backend, on which the loop's copies, the hooks and any run that cannot cross compute.
+   */
+  local?: BackendInfo;
 }
 
 export interface SelectOptions {
@@ -59,8 +66,8 @@ export async function selectBackend(choice: BackendChoice = 'auto', opts: Select
   if (selected && (choice === 'auto' || choice === selected.name)) return selected;
   const native = [tryNative('@tensorflow/tfjs-node-gpu', opts), tryNative('@tensorflow/tfjs-node', opts)];
   const candidates: Array<() => Promise<Attempt>> =
-    choice === 'auto' ? [tryWebGpu(false), ...native, tryWasm, tryCpu]
-      : choice === 'webgpu' ? [tryWebGpu(true)]
+    choice === 'auto' ? [tryWebGpu(false, opts), ...native, tryWasm, tryCpu]
+      : choice === 'webgpu' ? [tryWebGpu(true, opts)]
         : choice === 'tensorflow' ? native : choice === 'wasm' ? [tryWasm] : [tryCpu];
   const failures: string[] = [];
   for (const attempt of candidates) {
@@ -77,7 +84,7 @@ export async function selectBackend(choice: BackendChoice = 'auto', opts: Select
 
 /** Tries one candidate exactly as selection would (`pwb doctor`); when it loads it becomes the active backend. */
 export async function attemptBackend(candidate: BackendCandidate, opts: SelectOptions = {}): Promise<Attempt> {
-  const result = await (candidate === 'webgpu' ? tryWebGpu(true)() : candidate === 'wasm' ? tryWasm()
+  const result = await (candidate === 'webgpu' ? tryWebGpu(true, opts)() : candidate === 'wasm' ? tryWasm()
     : candidate === 'cpu' ? tryCpu() : tryNative(candidate, opts)());
   if (result.ok) selected = result.info;
   return result;
@@ -97,8 +104,9 @@ export function isInstalled(pkg: string): boolean {
  * WebGPU through tfjs-backend-webgpu. Under `auto` (forced false) a software adapter is passed by:
  * it computes correctly but slower than native TensorFlow or wasm on the same CPU.
  */
-function tryWebGpu(forced: boolean): () => Promise<Attempt> {
+function tryWebGpu(forced: boolean, opts: SelectOptions): () => Promise<Attempt> {
   return async () => {
+    if (remoteWebGpuOffer()) return tryRemoteWebGpu(forced, opts);
     const started = await startWebGpu(forced);
     if (!started.ok) return { ok: false, why: started.why };
     const adapter = describeAdapter(started.adapter);
@@ -111,6 +119,43 @@ function tryWebGpu(forced: boolean): () => Promise<Attempt> {
           (started.software ? ' — a software renderer on the CPU, for correctness checks, not speed' : ''),
       },
     };
+  };
+}
+
+/**
+ * WebGPU in the desktop app's GPU window, over the channel the job was handed: its hello says what adapter
+ * (a software one passes by under auto, as here); this process then takes the first local backend that
+ * runs (native TensorFlow, wasm, cpu) for everything that stays here.
+ */
+async function tryRemoteWebGpu(forced: boolean, opts: SelectOptions): Promise<Attempt> {
+  const remote = remoteWebGpuOffer()!;
+  if (!('port' in remote)) return { ok: false, why: remote.why };
+  const probe = remote.probe;
+  if (!probe.ok) return { ok: false, why: probe.why };
+  const adapter = describeAdapter(probe.adapter);
+  if (probe.software && !forced) {
+    return { ok: false, why: `webgpu skipped: the app's GPU window has only a software renderer (${adapter}), slower than the CPU backends` };
+  }
+  let local: BackendInfo | null = null;
+  const failures: string[] = [];
+  for (const attempt of [tryNative('@tensorflow/tfjs-node-gpu', opts), tryNative('@tensorflow/tfjs-node', opts), tryWasm, tryCpu]) {
+    const result = await attempt();
+    if (result.ok) {
+      local = result.info;
+      break;
+    }
+    failures.push(result.why);
+  }
+  if (!local) return { ok: false, why: `webgpu in the app's GPU window: no backend runs here beside it (${failures.join('; ')})` };
+  return {
+    ok: true,
+    info: {
+      name: 'webgpu', provider: "Chromium's WebGPU in the app's GPU window (@tensorflow/tfjs-backend-webgpu)",
+      device: `${probe.software ? 'software adapter' : 'GPU'} (${adapter})`, gpu: !probe.software, nativeThreads: null, adapter: probe.adapter,
+      reason: `Chromium's WebGPU on ${adapter}, in the app's GPU window; ${local.name} here for the rest` +
+        (probe.software ? ' — a software renderer on the CPU, for correctness checks, not speed' : ''),
+      local,
+    },
   };
 }
 

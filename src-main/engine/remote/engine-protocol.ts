@@ -5,6 +5,7 @@
 // Requests are answered in order, one reply each (same id). Arrays travel as typed arrays (structured
 // clone); weights and momentum as records keyed by parameter name.
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
+import type { AdapterProbe } from '../backend/webgpu-adapter.ts';
 
 export type Arrays = Record<string, Float32Array>;
 
@@ -35,6 +36,18 @@ export interface EngineResults {
 
 export type EngineReply = { id: number; ok: true; result: EngineResults[keyof EngineResults] } | { id: number; ok: false; error: string };
 
+/**
+ * The first message on a new channel to the desktop app's GPU engine (src-gpu-host), before any reply:
+ * whether its WebGPU started, and on which adapter (a software one included: the job decides).
+ */
+export interface EngineHello {
+  hello: AdapterProbe;
+}
+
+export function isEngineHello(message: unknown): message is EngineHello {
+  return typeof message === 'object' && message !== null && typeof (message as { hello?: unknown }).hello === 'object';
+}
+
 /** One end of a message channel, whatever carries it (a Worker, a MessagePort, Electron's MessagePortMain). */
 export interface EnginePort {
   post(message: EngineRequest | EngineReply): void;
@@ -59,6 +72,29 @@ export function messagePort(target: {
       target.start?.();
       return () => target.removeEventListener('message', listener);
     },
+  };
+}
+
+/** What an Electron MessagePortMain offers (message events carry `data`; 'close' when the other end goes). */
+export interface MainPortLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  removeListener(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+  start(): void;
+}
+
+/** A port over Electron's MessagePortMain (a utility process's end of a channel main opened). */
+export function mainPort(target: MainPortLike, what = 'the engine channel'): EnginePort {
+  return {
+    post: (message) => target.postMessage(message),
+    listen(handler) {
+      const listener = (event: { data: unknown }): void => handler(event.data);
+      target.on('message', listener);
+      target.start();
+      return () => void target.removeListener('message', listener);
+    },
+    closed: new Promise((resolve) => target.on('close', () => resolve(`${what} closed`))),
   };
 }
 
