@@ -23,9 +23,19 @@ export async function runExperimentWithProgress(
   const total = runsInAll(prepared.spec);
   const overall = bars?.create(total, 0, { label: 'experiment', unit: 'runs', info: '' });
   let runBar: cliProgress.SingleBar | undefined;
+  // With --parallel-runs several runs train at once: a bar each, and epoch lines that say whose they are.
+  const parallel = (exec.parallelRuns ?? 1) > 1;
+  const runBars = new Map<number, cliProgress.SingleBar>();
+  const dropBar = (runId: number): void => {
+    const bar = runBars.get(runId);
+    if (!bar) return;
+    bar.stop();
+    bars?.remove(bar);
+    runBars.delete(runId);
+  };
   let done = 0;
   const out = (line: string): void => (bars ? bars.log(`${line}\n`) : log(line));
-  log(`experiment ${experimentId}: ${prepared.spec.name}; ${total} runs; backend ${exec.backend.name} (${exec.backend.reason}), ${threadsNote(exec.backend, exec.threads)}`);
+  log(`experiment ${experimentId}: ${prepared.spec.name}; ${total} runs; backend ${exec.backend.name} (${exec.backend.reason}), ${threadsNote(exec.backend, exec.threads)}${parallel ? `, ${exec.parallelRuns} runs at once` : ''}`);
   try {
     await runExperiment(db, dbPath, experimentId, prepared, exec, {
       signal: cancel.signal,
@@ -36,11 +46,12 @@ export async function runExperimentWithProgress(
       },
       onRunStart: (step, run) => {
         out(`[${step.index}/${step.total}] ${stepLabel(step)}: run ${run.id}, ${run.archId ?? ''}, ${run.epochsPlanned} epochs`);
-        runBar?.stop();
-        if (bars) bars.remove(runBar!);
+        if (!parallel) for (const id of [...runBars.keys()]) dropBar(id);
         runBar = bars?.create(1, 0, { label: `${step.regime}${step.round ? ` ${step.round}` : ''}${step.lr === undefined ? '' : ` lr ${step.lr}`} s${step.seed}`, unit: 'batches', info: '' });
+        if (runBar) runBars.set(run.id, runBar);
       },
       onRunDone: (step, run) => {
+        if (parallel) dropBar(run.id);
         done++;
         overall?.update(done);
         out(`[${step.index}/${step.total}] ${stepLabel(step)}: ${run.status}, test acc ${percent(run.testAcc)}`);
@@ -55,13 +66,16 @@ export async function runExperimentWithProgress(
           out(`seed ${seed}: planning, ${p.done}/${p.total} ${p.unit} (${p.info})`);
         }
       },
-      onBatch: (p) => {
-        runBar?.setTotal(p.batches);
-        runBar?.update(p.batch, { info: `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} ${p.imagesPerSec.toFixed(0)} img/s` });
+      onBatch: (p, at) => {
+        const bar = at ? runBars.get(at.run.id) : runBar;
+        bar?.setTotal(p.batches);
+        bar?.update(p.batch, { info: `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} ${p.imagesPerSec.toFixed(0)} img/s` });
       },
-      onEpoch: (m) => {
-        if (!bars) log(`  epoch ${m.epoch}  lr ${m.lr.toPrecision(3)}  train loss ${fixed(m.trainLoss)}  test acc ${percent(m.testAcc)}  ${m.imagesPerSec.toFixed(0)} img/s`);
-        if (m.epoch && runBar) runBar.update({ info: `epoch ${m.epoch}: test acc ${percent(m.testAcc)}` });
+      onEpoch: (m, _info, at) => {
+        const whose = parallel && at ? `${stepLabel(at.step)}: ` : '';
+        if (!bars) log(`  ${whose}epoch ${m.epoch}  lr ${m.lr.toPrecision(3)}  train loss ${fixed(m.trainLoss)}  test acc ${percent(m.testAcc)}  ${m.imagesPerSec.toFixed(0)} img/s`);
+        const bar = at ? runBars.get(at.run.id) : runBar;
+        if (m.epoch && bar) bar.update({ info: `epoch ${m.epoch}: test acc ${percent(m.testAcc)}` });
       },
     });
   } finally {

@@ -3,7 +3,9 @@
 // store. Every step is idempotent: a run is found by (experiment, regime, seed, learning-rate chain) before one is created,
 // a finished run is never redone, a half-finished one continues from its checkpoint, and a seed's
 // pruning plan is computed once from the baseline's final weights and kept as a JSON file. So an
-// experiment killed at any point and resumed ends with the same runs and metric rows.
+// experiment killed at any point and resumed ends with the same runs and metric rows. With
+// `parallelRuns` > 1 (webgpu) the chains, and a chain's pruned regimes, train side by side, at most that
+// many runs at once (run-slots.ts); each run's numbers are those it has alone.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchSpec } from '../../src-shared/arch-spec.ts';
@@ -34,6 +36,7 @@ import type { PreparedExperiment } from './experiment-prepare.ts';
 import { createTrainRun, executeRun, type RunExtras, type RunHooks } from './train-run.ts';
 import { experimentDir } from './job-dirs.ts';
 import { acquireJobLock } from './run-lock.ts';
+import { runSlots, type RunSlots } from './run-slots.ts';
 
 export { experimentDir } from './job-dirs.ts';
 
@@ -49,7 +52,15 @@ export interface ExperimentStep {
   lr?: number;
 }
 
+/** The run a batch or an epoch belongs to (several train at once with parallelRuns > 1). */
+export interface RunAt {
+  step: ExperimentStep;
+  run: Run;
+}
+
 export interface ExperimentHooks extends RunHooks {
+  onBatch?: (p: Parameters<NonNullable<RunHooks['onBatch']>>[0], at?: RunAt) => void;
+  onEpoch?: (m: EpochResult, info: { numTensors: number }, at?: RunAt) => void;
   onRunStart?: (step: ExperimentStep, run: Run) => void;
   onRunSkipped?: (step: ExperimentStep, run: Run) => void;
   onRunDone?: (step: ExperimentStep, run: Run) => void;
@@ -63,6 +74,8 @@ export interface Execution {
   threads: number;
   /** Train the runs on a queue's workers instead of here (`pwb run --queue`). */
   queue?: RunQueue;
+  /** Runs training at once here (parallel-runs.ts); 1 (one after another) when absent. */
+  parallelRuns?: number;
 }
 
 /** Where queued runs go: src-main/queue/queue-executor.ts. */
@@ -115,13 +128,26 @@ export async function runExperiment(
   try {
     updateExperiment(db, experimentId, { status: 'running' });
     const chains = spec.seeds.flatMap((seed) => chainRates(spec).map((lr) => ({ seed, lr })));
+    const slots = !exec.queue && (exec.parallelRuns ?? 1) > 1 ? runSlots(exec.parallelRuns!) : null;
+    /** Side by side (with slots: the first failure stops the rest, and is the one thrown), else one after another. */
+    const each = async <T>(items: T[], body: (item: T) => Promise<void>): Promise<void> => {
+      if (!slots) {
+        for (const item of items) await body(item);
+        return;
+      }
+      await Promise.allSettled(items.map((item) => body(item).catch((e: unknown) => {
+        slots.fail(e);
+        throw e;
+      })));
+      if (slots.failure !== undefined) throw slots.failure;
+    };
     const perChain = total / chains.length;
     const runChain = async ({ seed, lr }: { seed: number; lr: number | null }, first: number): Promise<void> => {
       let index = first;
       // One chain per seed and learning rate (spec.learningRates): its runs carry the rate, and all but fine-tuning train at it.
       const at = lr === null ? {} : { lr };
       const config = (regime: 'baseline' | PrunedRegime): RunRequest['config'] => prepared.configFor(regime, seed, lr);
-      const ensure = (step: ExperimentStep, req: RunRequest): Promise<Run> => ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, req);
+      const ensure = (step: ExperimentStep, req: RunRequest): Promise<Run> => ensureRun(db, dbPath, experimentId, prepared, exec, hooks, step, req, slots);
       const baseline = await ensure({ index: ++index, total, regime: 'baseline', seed, ...at }, {
         arch: prepared.base, parentRunId: null, config: config('baseline'), extras: baselineExtras(prepared),
         asTrained: spec.baselineTrained, methodTraining: true,
@@ -148,26 +174,28 @@ export async function runExperiment(
       const plan = await ensurePlan(db, experimentId, prepared, source, seed, { statePath: planning, hooks, sourcePlan, lr });
       hooks.onPruned?.(seed, plan, lr);
       const pruned = prunedArch(plan);
-      for (const regime of spec.regimes) {
-        const step = { index: ++index, total, regime, seed, ...at };
+      const steps = spec.regimes.map((regime) => ({ index: ++index, total, regime, seed, ...at }));
+      await each(steps, async (step) => {
+        const regime = step.regime;
         if (regime === 'reduced') {
           // Not the pruned architecture: the base (the spec's own, without a method's scales) narrowed uniformly to its parameter count, from scratch.
           const reduced = reducedNetwork(prepared.plain, planCost(plan).params);
           await ensure(step, {
             arch: reduced.spec, parentRunId: baseline.id, config: scratchBConfig(config('baseline'), plan.base, analyseCost(reduced.spec).totals.flops, prepared), extras: {},
           });
-          continue;
+          return;
         }
         const regimeConfig = regime === 'scratch-b' ? scratchBConfig(config('baseline'), plan.base, planCost(plan).flops, prepared) : config(regime);
         await ensure(step, {
           arch: pruned, effectiveCost: recordedCost(plan), parentRunId: source.id, config: regimeConfig,
           extras: prunedExtras(plan, regime, source, sourcePlan, seed, planning), maskPlan: plan,
         });
-      }
+      });
     };
-    // On a queue the chains (seeds, learning rates) train at once, on as many workers as there are; here, one after another.
+    // On a queue the chains (seeds, learning rates) train at once, on as many workers as there are; with
+    // parallel runs, side by side here; else one after another.
     if (exec.queue) await settleAll(chains.map((c, i) => runChain(c, i * perChain)));
-    else for (const [i, c] of chains.entries()) await runChain(c, i * perChain);
+    else await each([...chains.entries()], ([i, c]) => runChain(c, i * perChain));
     updateExperiment(db, experimentId, { status: 'completed' });
   } catch (e) {
     try {
@@ -197,7 +225,7 @@ interface RunRequest {
 
 async function ensureRun(
   db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, exec: Execution, hooks: ExperimentHooks,
-  step: ExperimentStep, req: RunRequest,
+  step: ExperimentStep, req: RunRequest, slots: RunSlots | null = null,
 ): Promise<Run> {
   // A seed's rounds share a regime: the n-th of them (by id: they are made in order) is round n.
   const existing = listRuns(db, { experimentId })
@@ -207,6 +235,19 @@ async function ensureRun(
     hooks.onRunSkipped?.(step, existing);
     return existing;
   }
+  const releaseSlot = slots ? await slots.acquire() : null;
+  try {
+    if (slots && hooks.signal?.aborted) throw new CancelledError('cancelled before the run started');
+    return await trainStep(db, dbPath, experimentId, prepared, exec, hooks, step, req, existing);
+  } finally {
+    releaseSlot?.();
+  }
+}
+
+async function trainStep(
+  db: Db, dbPath: string, experimentId: number, prepared: PreparedExperiment, exec: Execution, hooks: ExperimentHooks,
+  step: ExperimentStep, req: RunRequest, existing: Run | undefined,
+): Promise<Run> {
   const run =
     existing ??
     createTrainRun(
@@ -215,16 +256,22 @@ async function ensureRun(
       { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads },
     );
   hooks.onRunStart?.(step, run);
+  const at: RunAt = { step, run };
+  const runHooks: ExperimentHooks = {
+    ...hooks,
+    onBatch: hooks.onBatch && ((p) => hooks.onBatch!(p, at)),
+    onEpoch: hooks.onEpoch && ((m, info) => hooks.onEpoch!(m, info, at)),
+  };
   let done: Run;
   if (exec.queue) {
     await exec.queue.train(db, run, {
       arch: req.arch, config: req.config, prepared, initialWeights: req.extras.initialWeights ?? null,
       methodTraining: req.methodTraining ?? false, maskPlan: req.maskPlan ?? null, asTrained: req.asTrained ?? false,
-    }, hooks.signal, hooks.onEpoch && ((m) => hooks.onEpoch!(m, { numTensors: tf.memory().numTensors })));
+    }, hooks.signal, hooks.onEpoch && ((m) => hooks.onEpoch!(m, { numTensors: tf.memory().numTensors }, at)));
     done = getRun(db, run.id);
     if (done.status !== 'completed') throw new JobFailedError(`run ${run.id} ended ${done.status} on its worker${done.error ? `: ${done.error}` : ''}`);
   } else {
-    done = await executeRun(db, run.id, { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads }, { ...hooks, resumeCommand: `pwb resume ${experimentId}` }, { ...req.extras, asTrained: req.asTrained });
+    done = await executeRun(db, run.id, { spec: req.arch, dataset: prepared.dataset, config: req.config, backend: exec.backend, threads: exec.threads }, { ...runHooks, resumeCommand: `pwb resume ${experimentId}` }, { ...req.extras, asTrained: req.asTrained });
   }
   hooks.onRunDone?.(step, done);
   return done;

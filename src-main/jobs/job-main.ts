@@ -11,7 +11,7 @@ import type { EventName, EventPayloads, PlanningProgressPayload } from '../../sr
 import type { ExperimentStatus } from '../../src-shared/store-schemas.ts';
 import { openDatabase, type Db } from '../store/db.ts';
 import { getExperiment, updateExperiment } from '../store/experiments.ts';
-import type { Execution } from './experiment-runner.ts';
+import type { Execution, RunAt } from './experiment-runner.ts';
 import type { ParentPortLike } from './gpu-engine-request.ts';
 import { encodeJobMessage, type JobMessage } from './job-messages.ts';
 
@@ -29,7 +29,8 @@ export interface JobExecution {
 
 const HERE: JobExecution = {
   // Loaded when needed: train-run.ts brings the engine in.
-  describe: async (exec) => `backend ${exec.backend.name}, ${(await import('./train-run.ts')).threadsNote(exec.backend, exec.threads)}`,
+  describe: async (exec) => `backend ${exec.backend.name}, ${(await import('./train-run.ts')).threadsNote(exec.backend, exec.threads)}` +
+    ((exec.parallelRuns ?? 1) > 1 ? `, ${exec.parallelRuns} runs at once` : ''),
   run: (_db, _dbPath, exec, body) => body(exec),
 };
 
@@ -71,12 +72,12 @@ const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 async function main(argv: string[], execution: JobExecution): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { db: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' } },
+    options: { db: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, 'parallel-runs': { type: 'string' } },
     allowPositionals: true,
   });
   const experimentId = Number(positionals[0]);
   if (!Number.isInteger(experimentId) || experimentId < 1 || values.db === undefined) {
-    throw new ValidationError('usage: job-process.ts <experiment-id> --db <file> [--backend name] [--threads n]');
+    throw new ValidationError('usage: job-process.ts <experiment-id> --db <file> [--backend name] [--threads n] [--parallel-runs n]');
   }
   const controller = new AbortController();
   const cancel = (): void => controller.abort();
@@ -101,6 +102,7 @@ async function main(argv: string[], execution: JobExecution): Promise<number> {
     let prepared, exec;
     try {
       const threads = values.threads === undefined ? undefined : Number(values.threads);
+      const parallelRuns = values['parallel-runs'] === undefined ? undefined : Number(values['parallel-runs']);
       const choice = parseBackendChoice(values.backend ?? 'auto');
       // In the desktop app, webgpu is Chromium's, in its GPU window: ask main for a channel to it first.
       if (execution === HERE && parentPort && process.env.PWB_GPU_HOST === '1' && (choice === 'auto' || choice === 'webgpu')) {
@@ -108,7 +110,7 @@ async function main(argv: string[], execution: JobExecution): Promise<number> {
         const { offerRemoteWebGpu } = await import('../engine/backend/remote-webgpu.ts');
         offerRemoteWebGpu(await requestGpuEngine(parentPort));
       }
-      ({ prepared, exec } = await setUpExperiment(experiment.spec, `experiment ${experimentId}`, { backend: choice, threads }));
+      ({ prepared, exec } = await setUpExperiment(experiment.spec, `experiment ${experimentId}`, { backend: choice, threads, parallelRuns }));
       await execution.check?.();
     } catch (e) {
       status('failed', (e as Error).message);
@@ -122,13 +124,21 @@ async function main(argv: string[], execution: JobExecution): Promise<number> {
     }
     emit('experiment-status', { experimentId, status: 'running', message: await execution.describe(exec) });
 
-    let current: { runId: number; regime: string; seed: number; index: number; total: number } | null = null;
+    type Current = { runId: number; regime: string; seed: number; index: number; total: number };
+    const currentOf = (at: RunAt): Current => ({ runId: at.run.id, regime: at.step.regime, seed: at.step.seed, index: at.step.index, total: at.step.total });
+    let current: Current | null = null;
     let lastProgress = 0;
-    const progress = (batch: { epoch: number; epochs: number; batch: number; batches: number; loss: number; imagesPerSec: number } | null, planning: PlanningProgressPayload | null = null): void => {
-      if (!current) return;
+    // Several runs train at once with --parallel-runs: each run's batches are throttled on their own.
+    const lastBatch = new Map<number, number>();
+    const progress = (
+      batch: { epoch: number; epochs: number; batch: number; batches: number; loss: number; imagesPerSec: number } | null,
+      planning: PlanningProgressPayload | null = null, of: Current | null = current,
+    ): void => {
+      if (!of) return;
       lastProgress = Date.now();
+      lastBatch.set(of.runId, lastProgress);
       emit('job-progress', {
-        experimentId, runId: current.runId, regime: current.regime, seed: current.seed, index: current.index, total: current.total,
+        experimentId, runId: of.runId, regime: of.regime, seed: of.seed, index: of.index, total: of.total,
         epoch: batch?.epoch ?? null, epochs: batch?.epochs ?? null, batch: batch?.batch ?? null, batches: batch?.batches ?? null,
         loss: batch ? finite(batch.loss) : null, imagesPerSec: batch ? finite(batch.imagesPerSec) : null, planning,
       });
@@ -143,20 +153,22 @@ async function main(argv: string[], execution: JobExecution): Promise<number> {
         current = { runId: run.id, regime: step.regime, seed: step.seed, index: step.index, total: step.total };
         progress(null);
       },
-      onBatch: (p) => {
-        if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) progress(p);
+      onBatch: (p, at) => {
+        const of = at ? currentOf(at) : current;
+        if (of && Date.now() - (lastBatch.get(of.runId) ?? 0) >= PROGRESS_INTERVAL_MS) progress(p, null, of);
       },
       onPlanning: (seed, p) => {
         // The first and the last report always; between them, as often as batches.
         if (p.done === 0 || p.done === p.total || Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) progress(null, { seed, ...p });
       },
-      onEpoch: (m) => {
-        if (!current) return;
+      onEpoch: (m, _info, at) => {
+        const runId = at?.run.id ?? current?.runId;
+        if (runId === undefined) return;
         emit('run-epoch', {
           experimentId,
-          runId: current.runId,
+          runId,
           metric: {
-            runId: current.runId, epoch: m.epoch, trainLoss: finite(m.trainLoss), trainAcc: m.trainAcc, testLoss: finite(m.testLoss),
+            runId, epoch: m.epoch, trainLoss: finite(m.trainLoss), trainAcc: m.trainAcc, testLoss: finite(m.testLoss),
             testAcc: finite(m.testAcc), testTop5: m.testTop5 === undefined ? null : finite(m.testTop5), lr: m.lr, imagesPerSec: finite(m.imagesPerSec), wallS: m.wallS,
             valLoss: m.valLoss == null ? null : finite(m.valLoss), valAcc: m.valAcc == null ? null : finite(m.valAcc),
           },

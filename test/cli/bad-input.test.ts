@@ -111,6 +111,9 @@ const CASES: Case[] = [
   { name: 'pwb pattern of a missing experiment', args: ['pattern', '999'], says: [/experiment 999 not found/] },
   { name: 'pwb table with two formats', args: ['table', '--markdown', '--latex'], says: [/choose one output format, not --markdown and --latex/] },
   { name: 'pwb table of a non-number', args: ['table', 'x1'], says: [/'x1'/] },
+  { name: 'parallel runs on a CPU backend', args: ['run', 'quickstart', '--backend', 'wasm', '--parallel-runs', '2'], says: [/^pwb: error: --parallel-runs 2: runs share a GPU only on the webgpu backend, and this experiment trains on wasm/, /drop --parallel-runs or use --backend webgpu/] },
+  { name: 'too many parallel runs', args: ['run', 'quickstart', '--backend', 'wasm', '--parallel-runs', '9'], says: [/--parallel-runs: expected an integer from 1 to 8, got 9/] },
+  { name: 'parallel runs for a single run', args: ['resume', '--run', '1', '--parallel-runs', '2'], says: [/--parallel-runs: a single run \(--run\) trains alone; drop it/] },
 ];
 
 function assertBadInput(r: PwbResult, c: Case, where: string): void {

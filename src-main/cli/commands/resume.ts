@@ -11,6 +11,7 @@ interface ResumeOpts {
   run?: boolean;
   backend: BackendChoice;
   threads?: number;
+  parallelRuns?: number;
   json?: boolean;
   progress: boolean;
   queue?: string;
@@ -26,6 +27,7 @@ export function registerResume(program: Command): void {
     .option('--run', 'the id is a run id: resume that training run only')
     .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
+    .option('--parallel-runs <n>', 'runs training at once on webgpu (1–8; default: 1, or on a real GPU as many as the model\'s size leaves room for, up to 4)', parsePositiveInt('--parallel-runs'))
     .option('--json', 'print one JSON object on stdout (the run, or {experiment, summary, runs})')
     .option('--no-progress', 'no progress output on stderr')
     .option('--queue <url>', 'an experiment: train its remaining runs on `pwb worker`s of this Redis queue (redis://HOST:PORT, rediss:// for TLS)')
@@ -33,6 +35,8 @@ export function registerResume(program: Command): void {
     .option('--allow-remote', 'with --listen: accept workers on other machines (a non-loopback host)')
     .action(async (id: number, opts: ResumeOpts, cmd: Command) => {
       if (opts.run && opts.queue) throw new ValidationError('--queue: resumes an experiment on workers; a single run (--run) resumes here');
+      if (opts.run && opts.parallelRuns !== undefined) throw new ValidationError('--parallel-runs: a single run (--run) trains alone; drop it');
+      if (opts.queue && opts.parallelRuns !== undefined) throw new ValidationError('--parallel-runs: with --queue the workers train the runs, each its own; drop one of the two');
       await (await import('../run-queue.ts')).checkQueueOptions(opts);
       const what = opts.run ? `run ${id}` : `experiment ${id}`;
       await withDatabaseAsync(
@@ -50,7 +54,7 @@ export function registerResume(program: Command): void {
           const { runExperimentWithProgress } = await import('../run-experiment.ts');
           const { printResults } = await import('../experiment-report.ts');
           const experiment = getExperiment(db, id);
-          const { prepared, exec } = await setUpExperiment(experiment.spec, `experiment ${id}`, { backend: opts.backend, threads: opts.threads });
+          const { prepared, exec } = await setUpExperiment(experiment.spec, `experiment ${id}`, { backend: opts.backend, threads: opts.threads, parallelRuns: opts.parallelRuns });
           const { withRunQueue } = await import('../run-queue.ts');
           const results = await withRunQueue(db, dbPath, exec, opts, (queued) => runExperimentWithProgress(db, dbPath, id, prepared, queued, { progress: opts.progress }));
           if (opts.json) printJson({ experiment: results.experiment, summary: results.summary, runs: results.runs });

@@ -14,6 +14,7 @@ interface RunOpts {
   valSplit?: number;
   backend: BackendChoice;
   threads?: number;
+  parallelRuns?: number;
   json?: boolean;
   progress: boolean;
   queue?: string;
@@ -32,12 +33,14 @@ export function registerRun(program: Command): void {
     .option('--val-split <f>', 'hold out this fraction of the training images (the same for every run) and choose best epochs on them, not on the test set', parseNumber('--val-split'))
     .option('--backend <name>', 'auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'threads: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
+    .option('--parallel-runs <n>', 'runs training at once on webgpu (1–8; default: 1, or on a real GPU as many as the model\'s size leaves room for, up to 4)', parsePositiveInt('--parallel-runs'))
     .option('--json', 'print one JSON object {experiment, summary, runs} on stdout')
     .option('--no-progress', 'no progress output on stderr')
     .option('--queue <url>', 'train the runs on `pwb worker`s of this Redis queue (redis://HOST:PORT, rediss:// for TLS) instead of here')
     .option('--listen <host:port>', 'with --queue: where the workers reach this process (default 127.0.0.1, any free port)')
     .option('--allow-remote', 'with --listen: accept workers on other machines (a non-loopback host)')
     .action(async (arg: string, opts: RunOpts, cmd: Command) => {
+      if (opts.queue && opts.parallelRuns !== undefined) throw new ValidationError('--parallel-runs: with --queue the workers train the runs, each its own; drop one of the two');
       await (await import('../run-queue.ts')).checkQueueOptions(opts);
       const { loadPreset } = await import('../../queries/presets.ts');
       const base = arg.endsWith('.json') || arg.includes('/') ? readJsonFile(arg) : loadPreset(arg);
@@ -60,7 +63,7 @@ async function startExperiment(raw: Record<string, unknown>, where: string, opts
       ifMissing: (path) => new ValidationError(`${where}: field 'method.params.pattern' names an experiment to read the widths from, and there is no database at ${path}; run that experiment first (or pass --db)`),
     })
     : raw;
-  const { prepared, exec } = await setUpExperiment(spec, where, { backend: opts.backend, threads: opts.threads });
+  const { prepared, exec } = await setUpExperiment(spec, where, { backend: opts.backend, threads: opts.threads, parallelRuns: opts.parallelRuns });
   await withDatabaseAsync(cmd, async (db, dbPath) => {
     const { createExperimentRecord } = await import('../../jobs/experiment-runner.ts');
     const { runExperimentWithProgress } = await import('../run-experiment.ts');

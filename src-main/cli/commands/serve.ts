@@ -20,6 +20,7 @@ interface ServeOpts {
   renderer?: string;
   backend: BackendChoice;
   threads?: number;
+  parallelRuns?: number;
   queue?: string;
   listen?: string;
 }
@@ -42,6 +43,7 @@ export function registerServe(program: Command): void {
     .option('--renderer <dir>', 'the renderer build folder (default: out/renderer of this checkout)')
     .option('--backend <name>', 'backend of the job processes: auto | webgpu | tensorflow | wasm | cpu', parseBackendChoice, 'auto')
     .option('--threads <n>', 'threads per job: TensorFlow intra-op threads, or data-parallel workers on wasm/cpu (default: every core, but no shard under 32 images)', parsePositiveInt('--threads'))
+    .option('--parallel-runs <n>', 'runs training at once on webgpu (1–8; default: 1, or on a real GPU as many as the model\'s size leaves room for, up to 4)', parsePositiveInt('--parallel-runs'))
     .option('--queue <url>', 'a Redis queue (redis://HOST:PORT, rediss:// for TLS) whose `pwb worker`s train the experiments started "on workers"')
     .option('--listen <host:port>', 'with --queue: where the workers reach the running experiment (default 127.0.0.1, any free port; another host needs --allow-remote)')
     .action(async (opts: ServeOpts, cmd: Command) => {
@@ -56,7 +58,7 @@ export function registerServe(program: Command): void {
         throw new ValidationError(`no renderer build at ${rendererDir} (index.html is missing); run \`npm run build\` first, or pass --renderer DIR`);
       }
       const { createWorkbench } = await import('../../api/workbench.ts');
-      const jobArgs = ['--backend', opts.backend, ...(opts.threads ? ['--threads', String(opts.threads)] : [])];
+      const jobArgs = ['--backend', opts.backend, ...(opts.threads ? ['--threads', String(opts.threads)] : []), ...(opts.parallelRuns ? ['--parallel-runs', String(opts.parallelRuns)] : [])];
       const queue = opts.queue ? { url: opts.queue, listen: opts.listen, token: process.env.PWB_WORKER_TOKEN || randomBytes(32).toString('hex') } : undefined;
       const workbench = createWorkbench({ dbPath: databasePath(cmd), jobArgs, threads: opts.threads, queue });
       let server;
