@@ -27,3 +27,29 @@ export function isWantGpuEngine(data: unknown): data is WantGpuEngine {
 export function isGpuEngineOffer(data: unknown): data is GpuEngineOffer {
   return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'gpu-engine';
 }
+
+/** What a WebGPU adapter says about itself (GPUAdapterInfo), as stored with a run. */
+export interface GpuAdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+/** Whether WebGPU started, on which adapter (a software one, or a GPU) and through what; or why not. */
+export type AdapterProbe =
+  | { ok: true; adapter: GpuAdapterSummary; software: boolean; host: string }
+  | { ok: false; why: string };
+
+/**
+ * The first message on a new channel to the GPU engine, before any reply: whether its WebGPU started, and
+ * on which adapter (a software one included: whoever asked decides).
+ */
+export interface EngineHello {
+  hello: AdapterProbe;
+}
+
+export function isEngineHello(message: unknown): message is EngineHello {
+  return typeof message === 'object' && message !== null && typeof (message as { hello?: unknown }).hello === 'object';
+}

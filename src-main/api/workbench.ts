@@ -12,6 +12,7 @@ import { ValidationError, WorkbenchError } from '../../src-shared/errors.ts';
 import { trainedOnWorker } from '../../src-shared/trained-on.ts';
 import type { ExperimentStatus } from '../../src-shared/store-schemas.ts';
 import type { CallArgs, ExperimentDetail, WorkbenchApi } from '../../src-shared/workbench-api.ts';
+import type { AdapterProbe } from '../../src-shared/gpu-engine-messages.ts';
 import { experimentResults } from '../queries/experiment-results.ts';
 import { runsCsv, summaryCsv } from '../queries/export-csv.ts';
 import { withPatternResolved } from '../queries/pattern-source.ts';
@@ -58,6 +59,8 @@ export interface WorkbenchOptions {
   threads?: number;
   /** A queue whose workers train the experiments started "on workers" (`pwb serve --queue`). */
   queue?: QueueSettings;
+  /** Where the jobs' WebGPU lives elsewhere (the desktop app's GPU window): asks it, for the compute report. */
+  webgpuProbe?: () => Promise<AdapterProbe>;
 }
 
 export interface Workbench {
@@ -143,7 +146,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
 
     async diagnoseCompute(args: CallArgs<'diagnoseCompute'>) {
       const { diagnoseCompute } = await import('../jobs/compute-diagnosis.ts');
-      return diagnoseCompute({ probe: args?.probe ?? true, threads: options.threads });
+      return diagnoseCompute({ probe: args?.probe ?? true, threads: options.threads, webgpu: options.webgpuProbe });
     },
 
     async listExperiments(args: CallArgs<'listExperiments'>) {

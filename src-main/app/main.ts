@@ -37,6 +37,8 @@ if (process.env.PWB_ENABLE_UNSAFE_WEBGPU === '1') {
 }
 // The bundle lives in out/main, so the engine's resources (presets, embedded data) are named explicitly.
 process.env.PWB_RESOURCES_DIR ??= path.join(app.getAppPath(), 'resources');
+// …and the scripts it runs as child processes (the compute and latency probes).
+process.env.PWB_APP_ROOT ??= app.getAppPath();
 
 /**
  * Jobs in Electron utility processes; stdout carries the protocol, cancel is a parent-port message, and
@@ -204,7 +206,11 @@ app.on('window-all-closed', () => {
 // so awaiting it here would hang the app (electronjs.org/docs/latest/tutorial/esm).
 void app.whenReady().then(() => {
   lockDownSessions();
-  const workbench = createWorkbench({ dbPath: defaultDatabasePath(), spawnJob: spawnUtilityJob, appVersion: app.getVersion(), queue: queueFromEnvironment() });
+  const workbench = createWorkbench({
+    dbPath: defaultDatabasePath(), spawnJob: spawnUtilityJob, appVersion: app.getVersion(), queue: queueFromEnvironment(),
+    // The jobs' WebGPU is the GPU window's, so the Compute view asks it, not a Node child.
+    webgpuProbe: () => gpuHost.probe(),
+  });
   // Quitting cancels the running experiment after its batch (resumable) before the app exits.
   let closed = false;
   app.on('will-quit', (event) => {

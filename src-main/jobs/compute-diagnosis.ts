@@ -3,25 +3,33 @@
 // nvidia-smi lists, and what 'auto' picks.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { BACKEND_CANDIDATES, type BackendCandidate, type BackendReport, type ComputeReport } from '../../src-shared/compute-report.ts';
 import { findCudaLibraries, TENSORFLOW_GPU_NEEDS } from '../engine/backend/cuda-libraries.ts';
+import { describeAdapter, type AdapterProbe } from '../engine/backend/webgpu-adapter.ts';
 import { emptyReport } from './backend-probe.ts';
+import { jobEntry } from './job-supervisor.ts';
 import { runJsonChild } from './json-child.ts';
 
-const PROBE_ENTRY = fileURLToPath(new URL('./backend-probe.ts', import.meta.url));
+// Resolved from the app's root, as job entries are: inside the desktop app's bundle (out/main) a path next to
+// this module does not exist.
+const PROBE_ENTRY = jobEntry('src-main/jobs/backend-probe.ts');
 
 export interface DiagnoseOptions {
   /** Run the 3-second throughput probes (default true). */
   probe?: boolean;
   /** Native TensorFlow's intra-op threads (default every core). */
   threads?: number;
+  /**
+   * Where the jobs' WebGPU is not this machine's Node one but the desktop app's GPU window (Dawn cannot load
+   * inside Electron): asks the window, and reports what its jobs get.
+   */
+  webgpu?: () => Promise<AdapterProbe>;
 }
 
 export async function diagnoseCompute(opts: DiagnoseOptions = {}): Promise<ComputeReport> {
   const found = findCudaLibraries();
   const backends: BackendReport[] = [];
-  for (const c of BACKEND_CANDIDATES) backends.push(await probeInChild(c, opts));
+  for (const c of BACKEND_CANDIDATES) backends.push(c === 'webgpu' && opts.webgpu ? await windowReport(opts.webgpu) : await probeInChild(c, opts));
   // 'auto' takes the first that loads; WebGPU and the GPU package only on a real GPU (a software adapter is
   // passed by; tfjs-node-gpu without one is tried after tfjs-node).
   const usable = backends.filter((b) => b.loads);
@@ -41,6 +49,19 @@ export async function diagnoseCompute(opts: DiagnoseOptions = {}): Promise<Compu
         : webgpu.gpu ? `${webgpu.device}: auto trains on it`
           : `${webgpu.device}: auto passes it by (slower than the CPU backends); --backend webgpu uses it`,
     backends,
+  };
+}
+
+/** The webgpu candidate as the desktop app's jobs get it: Chromium's, in the app's GPU window. */
+async function windowReport(ask: () => Promise<AdapterProbe>): Promise<BackendReport> {
+  const report = { ...emptyReport('webgpu'), installed: true };
+  const probe = await ask().catch((e: unknown): AdapterProbe => ({ ok: false, why: (e as Error).message }));
+  if (!probe.ok) return { ...report, why: `webgpu in the app's GPU window: ${probe.why}` };
+  const adapter = describeAdapter(probe.adapter);
+  return {
+    ...report, loads: true, backend: 'webgpu', device: `${probe.software ? 'software adapter' : 'GPU'} (${adapter})`, gpu: !probe.software,
+    reason: `Chromium's WebGPU on ${adapter}, in the app's GPU window`,
+    probeNote: "not probed: it trains in the app's GPU window (each run stores its img/s)",
   };
 }
 

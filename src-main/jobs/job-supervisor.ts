@@ -47,9 +47,13 @@ export const JOB_ENTRY = 'src-main/jobs/job-process.ts';
 
 export type SpawnJob = (req: JobRequest) => JobHandle;
 
-/** A job script's path, run by Node directly (type stripping). Not `new URL(…, import.meta.url)`: bundlers would copy it as an asset. */
+/**
+ * A job script's path, run by Node directly (type stripping): from the app's root (PWB_APP_ROOT, set by the
+ * desktop app's main process), else two folders up from this module. Not `new URL(…, import.meta.url)`:
+ * bundlers would copy it as an asset.
+ */
 export function jobEntry(entry = JOB_ENTRY): string {
-  return path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', entry);
+  return path.join(process.env.PWB_APP_ROOT ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..'), entry);
 }
 
 /** The default: `node src-main/jobs/job-process.ts <id> --db <file>` as a child process. */

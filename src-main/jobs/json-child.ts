@@ -12,7 +12,9 @@ export interface JsonChildOptions {
 
 export function runJsonChild<T>(entry: string, args: readonly string[], opts: JsonChildOptions): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [entry, ...args], { timeout: opts.timeout, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+    // Inside Electron's main process the executable is Electron's: told to act as Node, it runs the script.
+    const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
+    const child = execFile(process.execPath, [entry, ...args], { timeout: opts.timeout, maxBuffer: 1 << 24, env }, (err, stdout, stderr) => {
       const last = stdout.trim().split('\n').at(-1) ?? '';
       if (!err && last.startsWith('{')) return resolve(JSON.parse(last) as T);
       reject(new Error(stderr.trim().split('\n').at(-1) || (err ? err.message.split('\n')[0] : 'no result')));

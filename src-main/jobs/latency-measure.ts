@@ -2,17 +2,18 @@
 // completed runs'), in a child process on the backend the jobs use (latency-probe.ts): batch 1 and one
 // larger batch, median of `repeats` forward passes each. Nothing is stored unless every architecture was
 // measured.
-import { fileURLToPath } from 'node:url';
 import { BackendError, ValidationError } from '../../src-shared/errors.ts';
 import type { LatencyReport } from '../../src-shared/workbench-api.ts';
 import { getArchSpec } from '../store/arch-specs.ts';
 import type { Db } from '../store/db.ts';
 import { putLatencies } from '../store/latency.ts';
 import { completedRuns } from '../store/runs.ts';
+import { jobEntry } from './job-supervisor.ts';
 import { runJsonChild } from './json-child.ts';
 import type { LatencyProbeResult } from './latency-probe.ts';
 
-const PROBE_ENTRY = fileURLToPath(new URL('./latency-probe.ts', import.meta.url));
+// From the app's root, as job entries are (inside the desktop app's bundle a path next to this module does not exist).
+const PROBE_ENTRY = jobEntry('src-main/jobs/latency-probe.ts');
 
 export interface LatencyOptions {
   /** The second batch size (default 64). */

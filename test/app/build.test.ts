@@ -91,6 +91,18 @@ test('the preloads are self-contained CommonJS that require only electron', () =
 
 type Handler = (...args: any[]) => any;
 
+/** The end of a channel main keeps or hands a job; its "engine" says hello once it is started. */
+class FakePortMain extends EventEmitter {
+  end = 'job';
+  closed = false;
+  start() {
+    setImmediate(() => this.emit('message', { data: { hello: { ok: true, adapter: { vendor: 'amd', architecture: 'rdna-3', device: '', description: 'Radeon RX 7900', isFallbackAdapter: false }, software: false, host: 'x' } } }));
+  }
+  close() {
+    this.closed = true;
+  }
+}
+
 /** A utility process as main sees it: protocol on stdout, messages both ways on its port. */
 class FakeChild extends EventEmitter {
   stdout = new PassThrough();
@@ -186,7 +198,7 @@ function electronStub() {
     BrowserWindow,
     MessageChannelMain: class {
       port1 = { end: 'window' };
-      port2 = { end: 'job' };
+      port2 = new FakePortMain();
     },
     ipcMain: { handle: (channel: string, fn: Handler) => void rec.ipc.set(channel, fn) },
     session: {
@@ -292,7 +304,8 @@ test('the built main process opens one locked-down window and serves the contrac
     for (let i = 0; i < 50 && child.posted.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     return child.posted[n - 1]!;
   };
-  assert.deepEqual(await answered(1), [{ type: 'gpu-engine' }, [{ end: 'job' }]]);
+  const offer = (posted: any[]) => [posted[0], posted[1]?.map((p: { end: string }) => p.end)];
+  assert.deepEqual(offer(await answered(1)), [{ type: 'gpu-engine' }, ['job']]);
   assert.equal(rec.windows.length, 2, 'the GPU engine window was not opened');
   const gpu = rec.windows[1]!;
   assert.equal(gpu.options.show, false);
@@ -303,9 +316,20 @@ test('the built main process opens one locked-down window and serves the contrac
   assert.ok(existsSync(gpu.options.webPreferences.preload), 'the GPU window\'s preload path does not exist');
   assert.equal(gpu.loaded, path.join(outDir, 'gpu-host/index.html'));
   assert.deepEqual(gpu.posted, [['pwb:gpu-engine-port', null, [{ end: 'window' }]]]);
-  assert.deepEqual(await answered(2), [{ type: 'gpu-engine' }, [{ end: 'job' }]]);
+  assert.deepEqual(offer(await answered(2)), [{ type: 'gpu-engine' }, ['job']]);
   assert.equal(rec.windows.length, 2, 'a second job\'s channel reuses the window');
   assert.equal(gpu.posted.length, 2);
+  // The Compute view asks the window (its jobs' WebGPU), on a channel of its own, closed after the hello.
+  const report = await rec.ipc.get('workbench:call:diagnoseCompute')!(ours, { probe: false });
+  assert.equal(report.ok, true, JSON.stringify(report));
+  const webgpu = report.value.backends.find((b: any) => b.candidate === 'webgpu');
+  assert.equal(webgpu.reason, "Chromium's WebGPU on amd rdna-3: Radeon RX 7900, in the app's GPU window");
+  assert.equal(webgpu.gpu, true);
+  // The other candidates are probed in child processes started from the app's root (a path beside the
+  // bundle does not exist): wasm and cpu load everywhere.
+  for (const b of report.value.backends) assert.doesNotMatch(b.why ?? '', /the probe process failed/, `${b.candidate}: ${b.why}`);
+  assert.deepEqual(report.value.backends.filter((b: any) => ['wasm', 'cpu'].includes(b.candidate)).map((b: any) => b.loads), [true, true]);
+  assert.equal(gpu.posted.length, 3, 'the probe\'s channel went to the GPU window');
   gpu.contentsEvents.get('render-process-gone')!({}, { reason: 'crashed' });
   assert.equal(gpu.destroyed, true);
   rec.failLoads = true;

@@ -7,18 +7,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-/** What the adapter says about itself (GPUAdapterInfo), as stored with a run. */
-export interface GpuAdapterSummary {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  isFallbackAdapter: boolean;
-}
+import type { AdapterProbe, GpuAdapterSummary } from '../../../src-shared/gpu-engine-messages.ts';
 
-export type AdapterProbe =
-  | { ok: true; adapter: GpuAdapterSummary; software: boolean; host: string }
-  | { ok: false; why: string };
+export type { AdapterProbe, GpuAdapterSummary } from '../../../src-shared/gpu-engine-messages.ts';
 
 interface GpuLike {
   requestAdapter(opts?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<{ info: Partial<GpuAdapterSummary> } | null>;

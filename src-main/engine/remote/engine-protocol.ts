@@ -5,7 +5,6 @@
 // Requests are answered in order, one reply each (same id). Arrays travel as typed arrays (structured
 // clone); weights and momentum as records keyed by parameter name.
 import type { ArchSpec } from '../../../src-shared/arch-spec.ts';
-import type { AdapterProbe } from '../backend/webgpu-adapter.ts';
 
 export type Arrays = Record<string, Float32Array>;
 
@@ -36,17 +35,8 @@ export interface EngineResults {
 
 export type EngineReply = { id: number; ok: true; result: EngineResults[keyof EngineResults] } | { id: number; ok: false; error: string };
 
-/**
- * The first message on a new channel to the desktop app's GPU engine (src-gpu-host), before any reply:
- * whether its WebGPU started, and on which adapter (a software one included: the job decides).
- */
-export interface EngineHello {
-  hello: AdapterProbe;
-}
-
-export function isEngineHello(message: unknown): message is EngineHello {
-  return typeof message === 'object' && message !== null && typeof (message as { hello?: unknown }).hello === 'object';
-}
+// A new channel to the desktop app's GPU engine (src-gpu-host) opens with its hello (src-shared: main reads it too).
+export { isEngineHello, type EngineHello } from '../../../src-shared/gpu-engine-messages.ts';
 
 /** One end of a message channel, whatever carries it (a Worker, a MessagePort, Electron's MessagePortMain). */
 export interface EnginePort {

@@ -22,6 +22,8 @@ export class ExperimentState {
   actionError = $state<string | null>(null);
   busy = $state(false);
   progress = $state<Progress | null>(null);
+  /** The last progress of each run training now (several at once with --parallel-runs). */
+  runProgress = $state<Record<number, Progress>>({});
   /** The last status message the job sent (why it failed, "cancelled by user"). */
   message = $state<string | null>(null);
 
@@ -102,6 +104,7 @@ export class ExperimentState {
       this.#client.on('job-progress', (p) => {
         if (p.experimentId !== this.id) return;
         this.progress = p;
+        if (p.runId !== null) this.runProgress[p.runId] = p;
         const run = p.runId === null ? undefined : this.detail?.runs.find((r) => r.id === p.runId);
         if (p.runId !== null && (run === undefined || run.status !== 'running')) this.#refresh();
       }),
@@ -109,7 +112,10 @@ export class ExperimentState {
         if (p.experimentId !== this.id) return;
         this.message = p.message;
         if (this.detail) this.detail.experiment.status = p.status;
-        if (p.status !== 'running') this.progress = null;
+        if (p.status !== 'running') {
+          this.progress = null;
+          this.runProgress = {};
+        }
         this.#refresh();
       }),
     ];
@@ -119,10 +125,10 @@ export class ExperimentState {
     };
   }
 
-  /** Fraction done of one run: from the live progress event when it is the one training. */
+  /** Fraction done of one run: from its live progress events while it trains. */
   runFraction(run: Run): number {
-    const p = this.progress;
-    if (p !== null && p.runId === run.id && p.epoch !== null && p.epochs) {
+    const p = run.status === 'completed' ? undefined : this.runProgress[run.id];
+    if (p !== undefined && p.epoch !== null && p.epochs) {
       const inEpoch = p.batch !== null && p.batches ? p.batch / p.batches : 0;
       return Math.min(1, (p.epoch - 1 + inEpoch) / p.epochs);
     }
