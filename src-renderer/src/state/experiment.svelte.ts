@@ -38,6 +38,8 @@ export class ExperimentState {
     ),
   );
   status = $derived(this.detail?.experiment.status ?? null);
+  /** Runs training now: more than one with --parallel-runs. */
+  trainingNow = $derived(this.runs.filter((r) => r.status === 'running').length);
   canCancel = $derived(this.status === 'running' || this.status === 'queued');
   canResume = $derived(this.status === 'cancelled' || this.status === 'failed');
   /** Backends the runs used (or use), with the reason the engine gave. */
