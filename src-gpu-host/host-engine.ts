@@ -1,7 +1,7 @@
 // Serves engine channels on this realm's WebGPU (the engine Worker's, or the page's own where a Worker
 // cannot start): each new port gets a hello — whether WebGPU started, on which adapter — and then, if
 // it did, the engine protocol (src-main/engine/remote), one network per port.
-import { describeAdapter, type AdapterProbe } from '../src-main/engine/backend/webgpu-adapter.ts';
+import { describeDevice, type AdapterProbe } from '../src-main/engine/backend/webgpu-adapter.ts';
 import { startWebGpu } from '../src-main/engine/backend/webgpu-backend.ts';
 import { messagePort, type EngineHello } from '../src-main/engine/remote/engine-protocol.ts';
 import { serveEngine } from '../src-main/engine/remote/engine-host.ts';
@@ -14,7 +14,7 @@ export function hostEngine(port: MessagePort): void {
   void webGpu.then((probe) => {
     port.postMessage({ hello: probe } satisfies EngineHello);
     if (!probe.ok) return port.close();
-    const stop = serveEngine(messagePort(port), `${probe.software ? 'software adapter' : 'GPU'} (${describeAdapter(probe.adapter)})`);
+    const stop = serveEngine(messagePort(port), describeDevice(probe));
     // A job that dies mid-run sends no dispose: its network goes when its end of the channel does
     // (MessagePort's close event, Chromium ≥ 127; elsewhere it stays until the window goes).
     port.addEventListener('close', stop);

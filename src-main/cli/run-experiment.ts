@@ -6,6 +6,7 @@ import { runsInAll } from '../../src-shared/experiment-spec.ts';
 import { experimentResults, type ExperimentResults } from '../queries/experiment-results.ts';
 import type { PreparedExperiment } from '../jobs/experiment-prepare.ts';
 import { runExperiment, type Execution, type ExperimentStep } from '../jobs/experiment-runner.ts';
+import { parallelRunsNote } from '../jobs/parallel-runs.ts';
 import { threadsNote } from '../jobs/train-run.ts';
 import type { Db } from '../store/db.ts';
 import { cancelOnSigint } from './cancel-on-sigint.ts';
@@ -35,7 +36,7 @@ export async function runExperimentWithProgress(
   };
   let done = 0;
   const out = (line: string): void => (bars ? bars.log(`${line}\n`) : log(line));
-  log(`experiment ${experimentId}: ${prepared.spec.name}; ${total} runs; backend ${exec.backend.name} (${exec.backend.reason}), ${threadsNote(exec.backend, exec.threads)}${parallel ? `, ${exec.parallelRuns} runs at once` : ''}`);
+  log(`experiment ${experimentId}: ${prepared.spec.name}; ${total} runs; backend ${exec.backend.name} (${exec.backend.reason}), ${threadsNote(exec.backend, exec.threads)}${parallelRunsNote(exec.parallelRuns)}`);
   try {
     await runExperiment(db, dbPath, experimentId, prepared, exec, {
       signal: cancel.signal,

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { BACKEND_CANDIDATES, type BackendCandidate, type BackendReport, type ComputeReport } from '../../src-shared/compute-report.ts';
 import { findCudaLibraries, TENSORFLOW_GPU_NEEDS } from '../engine/backend/cuda-libraries.ts';
-import { describeAdapter, type AdapterProbe } from '../engine/backend/webgpu-adapter.ts';
+import { describeAdapter, describeDevice, type AdapterProbe } from '../engine/backend/webgpu-adapter.ts';
 import { emptyReport } from './backend-probe.ts';
 import { jobEntry } from './job-supervisor.ts';
 import { runJsonChild } from './json-child.ts';
@@ -57,10 +57,9 @@ async function windowReport(ask: () => Promise<AdapterProbe>): Promise<BackendRe
   const report = { ...emptyReport('webgpu'), installed: true };
   const probe = await ask().catch((e: unknown): AdapterProbe => ({ ok: false, why: (e as Error).message }));
   if (!probe.ok) return { ...report, why: `webgpu in the app's GPU window: ${probe.why}` };
-  const adapter = describeAdapter(probe.adapter);
   return {
-    ...report, loads: true, backend: 'webgpu', device: `${probe.software ? 'software adapter' : 'GPU'} (${adapter})`, gpu: !probe.software,
-    reason: `Chromium's WebGPU on ${adapter}, in the app's GPU window`,
+    ...report, loads: true, backend: 'webgpu', device: describeDevice(probe), gpu: !probe.software,
+    reason: `Chromium's WebGPU on ${describeAdapter(probe.adapter)}, in the app's GPU window`,
     probeNote: "not probed: it trains in the app's GPU window (each run stores its img/s)",
   };
 }

@@ -29,8 +29,8 @@ export interface JobExecution {
 
 const HERE: JobExecution = {
   // Loaded when needed: train-run.ts brings the engine in.
-  describe: async (exec) => `backend ${exec.backend.name}, ${(await import('./train-run.ts')).threadsNote(exec.backend, exec.threads)}` +
-    ((exec.parallelRuns ?? 1) > 1 ? `, ${exec.parallelRuns} runs at once` : ''),
+  describe: async (exec) =>
+    `backend ${exec.backend.name}, ${(await import('./train-run.ts')).threadsNote(exec.backend, exec.threads)}${(await import('./parallel-runs.ts')).parallelRunsNote(exec.parallelRuns)}`,
   run: (_db, _dbPath, exec, body) => body(exec),
 };
 

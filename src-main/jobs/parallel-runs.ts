@@ -32,6 +32,11 @@ export function runMemoryBytes(prepared: PreparedExperiment): number {
   return 4 * (4 * cost.totals.params + 3 * batch * activations);
 }
 
+/** ", 2 runs at once" for a status line, or nothing when runs train one after another. */
+export function parallelRunsNote(parallelRuns: number | undefined): string {
+  return (parallelRuns ?? 1) > 1 ? `, ${parallelRuns} runs at once` : '';
+}
+
 export function resolveParallelRuns(asked: number | undefined, backend: BackendInfo, prepared: PreparedExperiment): number {
   if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > MAX_PARALLEL_RUNS)) {
     throw new ValidationError(`--parallel-runs: expected an integer from 1 to ${MAX_PARALLEL_RUNS}, got ${asked}`);

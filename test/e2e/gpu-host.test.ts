@@ -21,7 +21,7 @@ import { selectBackend } from '../../src-main/engine/backend/select-backend.ts';
 import type { Dataset, DatasetSplit } from '../../src-main/engine/datasets/dataset.ts';
 import { Model } from '../../src-main/engine/models/model.ts';
 import { isEngineHello, type EnginePort } from '../../src-main/engine/remote/engine-protocol.ts';
-import { describeAdapter, type AdapterProbe } from '../../src-main/engine/backend/webgpu-adapter.ts';
+import { describeDevice, type AdapterProbe } from '../../src-main/engine/backend/webgpu-adapter.ts';
 import { GPU_ENGINE_PORT_MESSAGE } from '../../src-shared/gpu-engine-messages.ts';
 import { connectRemoteRunner } from '../../src-main/engine/remote/remote-step-runner.ts';
 import { Rng } from '../../src-main/engine/random.ts';
@@ -188,7 +188,7 @@ describe('the desktop GPU host: training through the engine Worker on Chromium\'
     await page.goto(`${served.origin}/index.html`);
     const engine = await connectEngine(page);
     assert.ok(engine.hello.ok, `the engine worker's WebGPU did not start: ${engine.hello.ok ? '' : engine.hello.why}`);
-    adapter = `software adapter (${describeAdapter(engine.hello.adapter)})`;
+    adapter = describeDevice(engine.hello);
     port = engine.port;
   });
 

@@ -18,7 +18,7 @@ import type { BackendChoice } from './backend-choice.ts';
 import { missingCudaLibraries, TENSORFLOW_GPU_NEEDS } from './cuda-libraries.ts';
 import { applyNativeEnvironment } from './native-environment.ts';
 import { remoteWebGpuOffer } from './remote-webgpu.ts';
-import { describeAdapter, startWebGpu, type GpuAdapterSummary } from './webgpu-backend.ts';
+import { describeAdapter, describeDevice, startWebGpu, type GpuAdapterSummary } from './webgpu-backend.ts';
 
 export { backendChoices, parseBackendChoice, type BackendChoice } from './backend-choice.ts';
 export type BackendName = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -64,9 +64,9 @@ export function currentBackend(): BackendInfo | null {
 
 export async function selectBackend(choice: BackendChoice = 'auto', opts: SelectOptions = {}): Promise<BackendInfo> {
   if (selected && (choice === 'auto' || choice === selected.name)) return selected;
-  const native = [tryNative('@tensorflow/tfjs-node-gpu', opts), tryNative('@tensorflow/tfjs-node', opts)];
+  const native = nativeCandidates(opts);
   const candidates: Array<() => Promise<Attempt>> =
-    choice === 'auto' ? [tryWebGpu(false, opts), ...native, tryWasm, tryCpu]
+    choice === 'auto' ? [tryWebGpu(false, opts), ...cpuSide(opts)]
       : choice === 'webgpu' ? [tryWebGpu(true, opts)]
         : choice === 'tensorflow' ? native : choice === 'wasm' ? [tryWasm] : [tryCpu];
   const failures: string[] = [];
@@ -81,6 +81,12 @@ export async function selectBackend(choice: BackendChoice = 'auto', opts: Select
   }
   throw new BackendError(`backend '${choice}' cannot run here: ${failures.join('; ')}`);
 }
+
+const nativeCandidates = (opts: SelectOptions): Array<() => Promise<Attempt>> =>
+  [tryNative('@tensorflow/tfjs-node-gpu', opts), tryNative('@tensorflow/tfjs-node', opts)];
+
+/** What auto tries after webgpu, in order — and what runs beside the app's GPU window. */
+const cpuSide = (opts: SelectOptions): Array<() => Promise<Attempt>> => [...nativeCandidates(opts), tryWasm, tryCpu];
 
 /** Tries one candidate exactly as selection would (`pwb doctor`); when it loads it becomes the active backend. */
 export async function attemptBackend(candidate: BackendCandidate, opts: SelectOptions = {}): Promise<Attempt> {
@@ -113,7 +119,7 @@ function tryWebGpu(forced: boolean, opts: SelectOptions): () => Promise<Attempt>
     return {
       ok: true,
       info: {
-        name: 'webgpu', provider: '@tensorflow/tfjs-backend-webgpu', device: `${started.software ? 'software adapter' : 'GPU'} (${adapter})`,
+        name: 'webgpu', provider: '@tensorflow/tfjs-backend-webgpu', device: describeDevice(started),
         gpu: !started.software, nativeThreads: null, adapter: started.adapter,
         reason: `WebGPU through ${started.host} on ${adapter}` +
           (started.software ? ' — a software renderer on the CPU, for correctness checks, not speed' : ''),
@@ -138,7 +144,7 @@ async function tryRemoteWebGpu(forced: boolean, opts: SelectOptions): Promise<At
   }
   let local: BackendInfo | null = null;
   const failures: string[] = [];
-  for (const attempt of [tryNative('@tensorflow/tfjs-node-gpu', opts), tryNative('@tensorflow/tfjs-node', opts), tryWasm, tryCpu]) {
+  for (const attempt of cpuSide(opts)) {
     const result = await attempt();
     if (result.ok) {
       local = result.info;
@@ -151,7 +157,7 @@ async function tryRemoteWebGpu(forced: boolean, opts: SelectOptions): Promise<At
     ok: true,
     info: {
       name: 'webgpu', provider: "Chromium's WebGPU in the app's GPU window (@tensorflow/tfjs-backend-webgpu)",
-      device: `${probe.software ? 'software adapter' : 'GPU'} (${adapter})`, gpu: !probe.software, nativeThreads: null, adapter: probe.adapter,
+      device: describeDevice(probe), gpu: !probe.software, nativeThreads: null, adapter: probe.adapter,
       reason: `Chromium's WebGPU on ${adapter}, in the app's GPU window; ${local.name} here for the rest` +
         (probe.software ? ' — a software renderer on the CPU, for correctness checks, not speed' : ''),
       local,

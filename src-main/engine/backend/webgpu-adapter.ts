@@ -31,6 +31,11 @@ export function describeAdapter(a: GpuAdapterSummary): string {
   return body ? `${head}: ${body}` : head;
 }
 
+/** "GPU (nvidia hopper: NVIDIA H200)" or "software adapter (…)": a started adapter as a backend's device. */
+export function describeDevice(probe: { adapter: GpuAdapterSummary; software: boolean }): string {
+  return `${probe.software ? 'software adapter' : 'GPU'} (${describeAdapter(probe.adapter)})`;
+}
+
 /** The adapter WebGPU offers in this process (Dawn's in Node, put on navigator.gpu first). */
 export async function probeAdapter(): Promise<AdapterProbe> {
   const nav = globalThis.navigator as (Navigator & { gpu?: GpuLike }) | undefined;

@@ -11,7 +11,7 @@
 import * as tf from '../tf.ts';
 import { describeAdapter, probeAdapter, probeAdapterInChild, releaseDawn, type AdapterProbe } from './webgpu-adapter.ts';
 
-export { describeAdapter, type GpuAdapterSummary } from './webgpu-adapter.ts';
+export { describeAdapter, describeDevice, type GpuAdapterSummary } from './webgpu-adapter.ts';
 
 let started: Extract<AdapterProbe, { ok: true }> | null = null;
 
