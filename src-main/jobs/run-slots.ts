@@ -3,7 +3,6 @@
 // stops the experiment as it would one at a time: no waiting run starts after it, the running ones end,
 // and that failure is the one reported.
 export interface RunSlots {
-  readonly size: number;
   /** Waits for a free slot; resolves with the function that gives it back. Rejects once a run has failed. */
   acquire(): Promise<() => void>;
   /** Records a failure (the first one wins) and turns away every run still waiting. */
@@ -31,7 +30,6 @@ export function runSlots(size: number): RunSlots {
     };
   };
   return {
-    size,
     acquire() {
       if (failed) return Promise.reject(new SlotsStopped('another run failed'));
       if (free > 0) {

@@ -263,8 +263,9 @@ export async function prepareResume(db: Db, runId: number, backend: BackendChoic
   return { spec, dataset, config, backend: info, threads: resolveThreads(threads, info, config.batchSize) };
 }
 
-/** "2 intra-op threads (TensorFlow)" or "2 data-parallel threads": what the thread count means on `backend`. */
+/** "2 intra-op threads (TensorFlow)", "the whole batch on the device" (WebGPU) or "2 data-parallel threads": what the thread count means on `backend`. */
 export function threadsNote(backend: BackendInfo, threads: number): string {
+  if (backend.name === 'webgpu') return 'the whole batch on the device';
   if (backend.nativeThreads !== null) return `${backend.nativeThreads} TensorFlow intra-op thread${backend.nativeThreads > 1 ? 's' : ''}`;
   return `${threads} data-parallel thread${threads > 1 ? 's' : ''}`;
 }

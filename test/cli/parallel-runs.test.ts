@@ -19,7 +19,7 @@ test('pwb run --parallel-runs 2 on webgpu: runs at once in the header, each epoc
   }));
   const r = await box.run(['run', spec, '--backend', 'webgpu', '--parallel-runs', '2', '--json'], { timeoutMs: 600_000 });
   assert.equal(r.code, 0, explain(r));
-  assert.match(r.stderr, /^experiment 1: two seeds side by side; 4 runs; backend webgpu \(.*\), .*, 2 runs at once$/m);
+  assert.match(r.stderr, /^experiment 1: two seeds side by side; 4 runs; backend webgpu \(.*\), the whole batch on the device, 2 runs at once$/m);
   for (const seed of [1, 2]) {
     assert.match(r.stderr, new RegExp(`^  baseline seed ${seed}: epoch 1  lr `, 'm'), `seed ${seed}'s baseline epoch line names its run`);
     assert.match(r.stderr, new RegExp(`^  finetune seed ${seed}: epoch 1  lr `, 'm'));

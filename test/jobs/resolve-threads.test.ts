@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import type { BackendInfo } from '../../src-main/engine/backend/select-backend.ts';
-import { MIN_SHARD_IMAGES, resolveThreads } from '../../src-main/jobs/train-run.ts';
+import { MIN_SHARD_IMAGES, resolveThreads, threadsNote } from '../../src-main/jobs/train-run.ts';
 
 const on = (name: string): BackendInfo => ({ name } as BackendInfo);
 const cores = availableParallelism();
@@ -22,4 +22,10 @@ test('--threads is taken as given; native TensorFlow and WebGPU take whole batch
   assert.equal(resolveThreads(undefined, on('tensorflow'), 256), 1);
   assert.equal(resolveThreads(4, on('webgpu'), 256), 1);
   assert.throws(() => resolveThreads(0, on('wasm'), 64), /--threads: expected an integer from 1 to 64, got 0/);
+});
+
+test('what the thread count means, as the status lines say it', () => {
+  assert.equal(threadsNote(on('webgpu'), 1), 'the whole batch on the device', 'a GPU has no data-parallel threads');
+  assert.equal(threadsNote({ name: 'tensorflow', nativeThreads: 2 } as BackendInfo, 1), '2 TensorFlow intra-op threads');
+  assert.equal(threadsNote({ name: 'wasm', nativeThreads: null } as BackendInfo, 2), '2 data-parallel threads');
 });
